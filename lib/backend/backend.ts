@@ -1,0 +1,100 @@
+import type { DType, TypedArray } from '../dtype.js';
+
+export type BackendName = 'native' | 'wasm' | 'js';
+
+/** Kernel codes shared with the C++ side (native/kernels/elementwise/elementwise.h). */
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
+export type BinaryOp = keyof typeof BINARY_OPS;
+export const REDUCE_OPS = { sum: 0, mean: 1, max: 2, min: 3 } as const;
+export type ReduceOp = keyof typeof REDUCE_OPS;
+export const ARG_REDUCE_OPS = { argmax: 0, argmin: 1 } as const;
+export type ArgReduceOp = keyof typeof ARG_REDUCE_OPS;
+export const ACTIVATIONS = { none: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 } as const;
+export type Activation = keyof typeof ACTIVATIONS;
+
+/** A backend's buffer of `size` elements. Each backend subclasses it; nothing above the backends looks inside. */
+export interface Storage {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+export interface MatmulSpec {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  activation: Activation;
+  /** Element offset of each batch's A and B matrix (broadcast batches repeat an offset). */
+  aOffsets: readonly number[];
+  bOffsets: readonly number[];
+}
+
+/**
+ * One method per kernel. Shapes, strides and offsets are in elements. The caller (lib/ops)
+ * has validated every argument; backends check again where memory safety depends on it.
+ */
+export interface Backend {
+  readonly name: BackendName;
+  /** The kernel path in use: 'avx512', 'avx2', 'scalar', 'simd128' or 'js'. */
+  readonly isa: string;
+  /** Paths this machine can run, for NODEGRAD_ISA / setIsa. */
+  readonly supportedIsas: readonly string[];
+  setIsa(isa: string): void;
+  readonly threads: number;
+  setNumThreads(n: number): void;
+  /** True when the JS garbage collector reclaims this backend's buffers by itself (native, js). */
+  readonly gcManaged: boolean;
+
+  /** A new buffer; its contents are unspecified. */
+  alloc(dtype: DType, size: number): Storage;
+  /** A new buffer holding a copy of `data` (already of `dtype`). */
+  upload(dtype: DType, data: TypedArray): Storage;
+  /** The elements: a zero-copy view where the backend allows (native, js), else a copy (wasm). */
+  read(s: Storage): TypedArray;
+  /** Releases the memory now. The storage must not be used afterwards. */
+  free(s: Storage): void;
+  bytes(s: Storage): number;
+
+  fill(out: Storage, value: number): void;
+  arange(out: Storage, start: number, step: number): void;
+  randomUniform(out: Storage, seed: number, block: number, lo: number, hi: number): void;
+  randomNormal(out: Storage, seed: number, block: number, mean: number, std: number): void;
+  cast(x: Storage, out: Storage): void;
+  copyStrided(
+    src: Storage, dst: Storage, shape: readonly number[],
+    srcOffset: number, srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[],
+  ): void;
+  /** out (contiguous, `shape`) = a op b, reading a and b through their (broadcast) strides. */
+  binary(op: BinaryOp, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void;
+  /** x as [outer, r, inner] reduced over r into out [outer, inner]. */
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
+  argReduce(op: ArgReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
+  /** out [batch, m, n] = act(op(A) · op(B) + bias). */
+  matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void;
+}
+
+/** Flattens the integer arguments of a strided kernel call into one Float64Array. */
+export function packMeta(...parts: (number | readonly number[])[]): Float64Array {
+  let n = 0;
+  for (const p of parts) n += typeof p === 'number' ? 1 : p.length;
+  const meta = new Float64Array(n);
+  let i = 0;
+  for (const p of parts) {
+    if (typeof p === 'number') meta[i++] = p;
+    else for (const v of p) meta[i++] = v;
+  }
+  return meta;
+}
+
+export function matmulMeta(spec: MatmulSpec): Float64Array {
+  const meta = new Float64Array(7 + 2 * spec.batch);
+  meta.set([spec.batch, spec.m, spec.n, spec.k, spec.transA ? 1 : 0, spec.transB ? 1 : 0, ACTIVATIONS[spec.activation]]);
+  for (let i = 0; i < spec.batch; i++) {
+    meta[7 + 2 * i] = spec.aOffsets[i]!;
+    meta[8 + 2 * i] = spec.bOffsets[i]!;
+  }
+  return meta;
+}

@@ -1,0 +1,240 @@
+import { type DType, type TypedArray, typedArrayFor } from '../dtype.js';
+import {
+  randomNormalF32, randomNormalF64, randomUniformF32, randomUniformF64,
+} from '../random/philox.js';
+import type {
+  ArgReduceOp, Backend, BinaryOp, MatmulSpec, ReduceOp, Storage,
+} from './backend.js';
+import { ArrayStorage } from './array-storage.js';
+
+type Binary = (x: number, y: number) => number;
+
+const FLOAT_OPS: Record<BinaryOp, Binary> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  maximum: (x, y) => (x !== x || y !== y ? (y !== y ? y : x) : x > y ? x : y),
+  minimum: (x, y) => (x !== x || y !== y ? (y !== y ? y : x) : x < y ? x : y),
+};
+
+const INT_OPS: Record<BinaryOp, Binary> = {
+  ...FLOAT_OPS,
+  add: (x, y) => (x + y) | 0,
+  sub: (x, y) => (x - y) | 0,
+  mul: Math.imul,
+};
+
+/** float to int32 as the C++ cast does: truncate, saturate, NaN -> 0. */
+function toInt32(v: number): number {
+  if (v !== v) return 0;
+  if (v >= 2147483647) return 2147483647;
+  if (v <= -2147483648) return -2147483648;
+  return Math.trunc(v);
+}
+
+const ACT: Record<string, (v: number) => number> = {
+  none: (v) => v,
+  relu: (v) => (v > 0 ? v : 0),
+  leakyRelu: (v) => (v > 0 ? v : 0.01 * v),
+  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  tanh: Math.tanh,
+};
+
+function arr(s: Storage): TypedArray {
+  return (s as ArrayStorage).data;
+}
+
+/** Plain TypeScript loops: the baseline every benchmark compares with, and the test oracle. */
+export class JsBackend implements Backend {
+  readonly name = 'js' as const;
+  readonly isa = 'js';
+  readonly gcManaged = true;
+  readonly supportedIsas = ['js'];
+  readonly threads = 1;
+
+  setIsa(isa: string): void {
+    if (isa !== 'js') throw new Error(`setIsa: the js backend has only the 'js' path, not '${isa}'`);
+  }
+
+  setNumThreads(): void {}
+
+  alloc(dtype: DType, size: number): Storage {
+    return new ArrayStorage(dtype, typedArrayFor(dtype, size));
+  }
+
+  upload(dtype: DType, data: TypedArray): Storage {
+    const s = typedArrayFor(dtype, data.length);
+    s.set(data);
+    return new ArrayStorage(dtype, s);
+  }
+
+  read(s: Storage): TypedArray {
+    return arr(s);
+  }
+
+  free(s: Storage): void {
+    (s as ArrayStorage).data = typedArrayFor(s.dtype, 0);
+  }
+
+  bytes(s: Storage): number {
+    return arr(s).byteLength;
+  }
+
+  fill(out: Storage, value: number): void {
+    arr(out).fill(out.dtype === 'int32' ? toInt32(value) : value);
+  }
+
+  arange(out: Storage, start: number, step: number): void {
+    const o = arr(out);
+    const conv = out.dtype === 'int32' ? toInt32 : (v: number) => v;
+    for (let i = 0; i < o.length; i++) o[i] = conv(start + i * step);
+  }
+
+  randomUniform(out: Storage, seed: number, block: number, lo: number, hi: number): void {
+    if (out.dtype === 'float32') randomUniformF32(arr(out) as Float32Array, seed, block, lo, hi);
+    else randomUniformF64(arr(out) as Float64Array, seed, block, lo, hi);
+  }
+
+  randomNormal(out: Storage, seed: number, block: number, mean: number, std: number): void {
+    if (out.dtype === 'float32') randomNormalF32(arr(out) as Float32Array, seed, block, mean, std);
+    else randomNormalF64(arr(out) as Float64Array, seed, block, mean, std);
+  }
+
+  cast(x: Storage, out: Storage): void {
+    const src = arr(x);
+    const dst = arr(out);
+    if (out.dtype === 'int32' && x.dtype !== 'int32') {
+      for (let i = 0; i < src.length; i++) dst[i] = toInt32(src[i]!);
+    } else {
+      dst.set(src);
+    }
+  }
+
+  copyStrided(src: Storage, dst: Storage, shape: readonly number[], srcOffset: number,
+    srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[]): void {
+    const s = arr(src);
+    const d = arr(dst);
+    forEachIndex(shape, [srcStrides, dstStrides], [srcOffset, dstOffset], (so, dof, n, ss, ds) => {
+      for (let i = 0; i < n; i++) d[dof + i * ds] = s[so + i * ss]!;
+    });
+  }
+
+  binary(op: BinaryOp, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void {
+    if (a.dtype === 'int32' && op === 'div') throw new Error('binary: integer division is not a kernel; divide in float');
+    const f = (a.dtype === 'int32' ? INT_OPS : FLOAT_OPS)[op];
+    const x = arr(a);
+    const y = arr(b);
+    const o = arr(out);
+    let k = 0;
+    forEachIndex(shape, [aStrides, bStrides], [0, 0], (ao, bo, n, as, bs) => {
+      for (let i = 0; i < n; i++) o[k++] = f(x[ao + i * as]!, y[bo + i * bs]!);
+    });
+  }
+
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    const src = arr(x);
+    const dst = arr(out);
+    const int = x.dtype === 'int32';
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const base = o * r * inner + j;
+        let acc: number;
+        if (op === 'sum' || op === 'mean') {
+          acc = 0;
+          for (let k = 0; k < r; k++) acc = int ? (acc + src[base + k * inner]!) | 0 : acc + src[base + k * inner]!;
+          if (op === 'mean') acc = r === 0 ? NaN : acc / r;
+        } else {
+          acc = src[base]!;
+          for (let k = 1; k < r && acc === acc; k++) {
+            const v = src[base + k * inner]!;
+            if (v !== v || (op === 'max' ? v > acc : v < acc)) acc = v;
+          }
+        }
+        dst[o * inner + j] = acc;
+      }
+    }
+  }
+
+  argReduce(op: ArgReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    const src = arr(x);
+    const dst = arr(out);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const base = o * r * inner + j;
+        let best = src[base]!;
+        let bi = 0;
+        if (best === best) {
+          for (let k = 1; k < r; k++) {
+            const v = src[base + k * inner]!;
+            if (v !== v) { bi = k; break; }
+            if (op === 'argmax' ? v > best : v < best) { best = v; bi = k; }
+          }
+        }
+        dst[o * inner + j] = bi;
+      }
+    }
+  }
+
+  matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void {
+    const A = arr(a);
+    const B = arr(b);
+    const C = arr(out);
+    const { m, n, k, transA, transB } = spec;
+    const act = ACT[spec.activation]!;
+    const bv = bias ? arr(bias) : undefined;
+    const row = new Float64Array(n);
+    for (let t = 0; t < spec.batch; t++) {
+      const ao = spec.aOffsets[t]!;
+      const bo = spec.bOffsets[t]!;
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = A[ao + (transA ? p * m + i : i * k + p)]!;
+          if (transB) for (let j = 0; j < n; j++) row[j]! += av * B[bo + j * k + p]!;
+          else for (let j = 0, bp = bo + p * n; j < n; j++) row[j]! += av * B[bp + j]!;
+        }
+        const c0 = (t * m + i) * n;
+        for (let j = 0; j < n; j++) C[c0 + j] = act(bv ? row[j]! + bv[j]! : row[j]!);
+      }
+    }
+  }
+}
+
+/**
+ * Walks every row of `shape` (all dims but the last) and calls fn with each operand's
+ * offset of that row, the row length and each operand's stride along it.
+ */
+export function forEachIndex(
+  shape: readonly number[],
+  strides: readonly [readonly number[], readonly number[]],
+  offsets: readonly [number, number],
+  fn: (o0: number, o1: number, n: number, s0: number, s1: number) => void,
+): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    fn(offsets[0], offsets[1], 1, 0, 0);
+    return;
+  }
+  const last = rank - 1;
+  const n = shape[last]!;
+  let rows = 1;
+  for (let d = 0; d < last; d++) rows *= shape[d]!;
+  if (rows === 0 || n === 0) return;
+  const [s0, s1] = strides;
+  const idx = new Array<number>(rank).fill(0);
+  let o0 = offsets[0];
+  let o1 = offsets[1];
+  for (let r = 0; r < rows; r++) {
+    fn(o0, o1, n, s0[last]!, s1[last]!);
+    for (let d = last - 1; d >= 0; d--) {
+      o0 += s0[d]!;
+      o1 += s1[d]!;
+      if (++idx[d]! < shape[d]!) break;
+      o0 -= s0[d]! * shape[d]!;
+      o1 -= s1[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}

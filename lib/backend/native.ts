@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module';
+
+import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray } from '../dtype.js';
+import { packageRoot } from '../package-root.js';
+import {
+  ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
+  REDUCE_OPS, type ReduceOp, type Storage, matmulMeta, packMeta,
+} from './backend.js';
+import { ArrayStorage } from './array-storage.js';
+
+/** The addon's exports (native/napi/). */
+export interface Addon {
+  info(): { isa: string; supportedIsas: string[]; threads: number; requestedIsa: string | null };
+  setIsa(isa: string): void;
+  setNumThreads(n: number): void;
+  alloc(dtype: number, size: number): TypedArray;
+  release(a: TypedArray): void;
+  binary(op: number, a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array): void;
+  reduce(op: number, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void;
+  argReduce(op: number, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void;
+  copyStrided(src: TypedArray, dst: TypedArray, meta: Float64Array): void;
+  cast(src: TypedArray, dst: TypedArray): void;
+  fill(dst: TypedArray, value: number): void;
+  arange(dst: TypedArray, start: number, step: number): void;
+  randomUniform(dst: TypedArray, seed: number, block: number, lo: number, hi: number): void;
+  randomNormal(dst: TypedArray, seed: number, block: number, mean: number, std: number): void;
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array, bias?: TypedArray): void;
+}
+
+/** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
+export function loadAddon(path?: string): Addon {
+  const require = createRequire(import.meta.url);
+  if (path) return require(path) as Addon;
+  const load = require('node-gyp-build') as (dir: string) => Addon;
+  return load(packageRoot());
+}
+
+function arr(s: Storage): TypedArray {
+  return (s as ArrayStorage).data;
+}
+
+/** The C++ kernels through the Node-API addon. Buffers are V8 ArrayBuffers aligned to 64 bytes. */
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  readonly gcManaged = true;
+  readonly supportedIsas: readonly string[];
+
+  constructor(private readonly addon: Addon = loadAddon()) {
+    const info = addon.info();
+    this.supportedIsas = info.supportedIsas;
+    if (info.requestedIsa && info.requestedIsa !== info.isa) {
+      throw new Error(
+        `NODEGRAD_ISA=${info.requestedIsa} cannot run on this CPU (supported: ${info.supportedIsas.join(', ')})`);
+    }
+  }
+
+  get isa(): string {
+    return this.addon.info().isa;
+  }
+
+  get threads(): number {
+    return this.addon.info().threads;
+  }
+
+  setIsa(isa: string): void {
+    this.addon.setIsa(isa);
+  }
+
+  setNumThreads(n: number): void {
+    this.addon.setNumThreads(n);
+  }
+
+  alloc(dtype: DType, size: number): Storage {
+    return new ArrayStorage(dtype, this.addon.alloc(DTYPE_CODE[dtype], size));
+  }
+
+  upload(dtype: DType, data: TypedArray): Storage {
+    const s = this.addon.alloc(DTYPE_CODE[dtype], data.length);
+    s.set(data);
+    return new ArrayStorage(dtype, s);
+  }
+
+  read(s: Storage): TypedArray {
+    return arr(s);
+  }
+
+  free(s: Storage): void {
+    this.addon.release(arr(s));
+  }
+
+  bytes(s: Storage): number {
+    return s.size * DTYPE_BYTES[s.dtype];
+  }
+
+  fill(out: Storage, value: number): void {
+    this.addon.fill(arr(out), value);
+  }
+
+  arange(out: Storage, start: number, step: number): void {
+    this.addon.arange(arr(out), start, step);
+  }
+
+  randomUniform(out: Storage, seed: number, block: number, lo: number, hi: number): void {
+    this.addon.randomUniform(arr(out), seed, block, lo, hi);
+  }
+
+  randomNormal(out: Storage, seed: number, block: number, mean: number, std: number): void {
+    this.addon.randomNormal(arr(out), seed, block, mean, std);
+  }
+
+  cast(x: Storage, out: Storage): void {
+    this.addon.cast(arr(x), arr(out));
+  }
+
+  copyStrided(src: Storage, dst: Storage, shape: readonly number[], srcOffset: number,
+    srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[]): void {
+    this.addon.copyStrided(arr(src), arr(dst),
+      packMeta(shape.length, shape, srcOffset, srcStrides, dstOffset, dstStrides));
+  }
+
+  binary(op: BinaryOp, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void {
+    this.addon.binary(BINARY_OPS[op], arr(a), arr(b), arr(out), packMeta(shape.length, shape, aStrides, bStrides));
+  }
+
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    this.addon.reduce(REDUCE_OPS[op], arr(x), arr(out), outer, r, inner);
+  }
+
+  argReduce(op: ArgReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    this.addon.argReduce(ARG_REDUCE_OPS[op], arr(x), arr(out), outer, r, inner);
+  }
+
+  matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void {
+    this.addon.matmul(arr(a), arr(b), arr(out), matmulMeta(spec), bias ? arr(bias) : undefined);
+  }
+}

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray, typedArrayFor } from '../dtype.js';
+import { packageRoot } from '../package-root.js';
+import {
+  ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
+  REDUCE_OPS, type ReduceOp, type Storage, matmulMeta, packMeta,
+} from './backend.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  _initialize?: () => void;
+  ng_malloc(bytes: number): number;
+  ng_free(ptr: number): void;
+  ng_last_error(): number;
+  ng_last_error_length(): number;
+  ng_binary(op: number, dtype: number, a: number, aLen: number, b: number, bLen: number, out: number, outLen: number,
+    meta: number, metaLen: number): number;
+  ng_reduce(op: number, arg: number, dtype: number, x: number, outer: number, r: number, inner: number, out: number): number;
+  ng_copy_strided(dtype: number, src: number, srcLen: number, dst: number, dstLen: number, meta: number, metaLen: number): number;
+  ng_cast(from: number, src: number, to: number, dst: number, n: number): number;
+  ng_fill(dtype: number, dst: number, n: number, value: number): number;
+  ng_arange(dtype: number, dst: number, n: number, start: number, step: number): number;
+  ng_random(normal: number, dtype: number, dst: number, n: number, seed: number, block: number, p: number, q: number): number;
+  ng_matmul(dtype: number, a: number, aLen: number, b: number, bLen: number, out: number, outLen: number,
+    meta: number, metaLen: number, bias: number, biasLen: number): number;
+}
+
+/** A buffer inside the module's linear memory. */
+class WasmStorage implements Storage {
+  constructor(readonly dtype: DType, readonly size: number, public ptr: number) {}
+}
+
+const META_CAPACITY = 4096;  // doubles; wasm/entry.cpp accepts at most this many
+
+/**
+ * WASI imports a standalone Emscripten module may name. The kernels never do I/O; these
+ * exist so instantiation succeeds, and any other call fails loudly.
+ */
+function wasiImports(module: WebAssembly.Module, memory: () => WebAssembly.Memory): WebAssembly.Imports {
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function') continue;
+    const ns = (imports[imp.module] ??= {});
+    if (imp.name === 'environ_sizes_get' || imp.name === 'args_sizes_get') {
+      ns[imp.name] = (countPtr: number, sizePtr: number) => {
+        const view = new DataView(memory().buffer);
+        view.setUint32(countPtr, 0, true);
+        view.setUint32(sizePtr, 0, true);
+        return 0;
+      };
+    } else if (imp.name === 'environ_get' || imp.name === 'args_get' || imp.name === 'emscripten_notify_memory_growth') {
+      ns[imp.name] = () => 0;
+    } else {
+      ns[imp.name] = () => {
+        throw new Error(`nodegrad wasm: unexpected call to import ${imp.module}.${imp.name}`);
+      };
+    }
+  }
+  return imports;
+}
+
+export function loadWasm(path = join(packageRoot(), 'dist', 'nodegrad.wasm')): Exports {
+  const module = new WebAssembly.Module(readFileSync(path));
+  let exports: Exports | undefined;
+  const instance = new WebAssembly.Instance(module, wasiImports(module, () => exports!.memory));
+  exports = instance.exports as unknown as Exports;
+  exports._initialize?.();
+  return exports;
+}
+
+function ptr(s: Storage): number {
+  const w = s as WasmStorage;
+  if (w.ptr === 0 && w.size > 0) throw new Error('wasm: use of a released buffer');
+  return w.ptr;
+}
+
+/** The same C++ kernels compiled to WebAssembly with SIMD128; buffers live in linear memory. */
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  readonly isa = 'simd128';
+  readonly gcManaged = false;
+  readonly supportedIsas = ['simd128'];
+  readonly threads = 1;
+  private readonly meta: number;
+
+  constructor(private readonly wasm: Exports = loadWasm()) {
+    this.meta = wasm.ng_malloc(META_CAPACITY * 8);
+    if (!this.meta) throw new Error('wasm: cannot allocate the argument area');
+  }
+
+  setIsa(isa: string): void {
+    if (isa !== 'simd128') throw new Error(`setIsa: the wasm backend has only the 'simd128' path, not '${isa}'`);
+  }
+
+  setNumThreads(): void {}
+
+  private check(status: number): void {
+    if (status === 0) return;
+    const bytes = new Uint8Array(this.wasm.memory.buffer, this.wasm.ng_last_error(), this.wasm.ng_last_error_length());
+    throw new Error(new TextDecoder().decode(bytes));
+  }
+
+  private view(s: Storage): TypedArray {
+    const w = s as WasmStorage;
+    const buf = this.wasm.memory.buffer;
+    switch (w.dtype) {
+      case 'float32': return new Float32Array(buf, ptr(w), w.size);
+      case 'int32': return new Int32Array(buf, ptr(w), w.size);
+      case 'float64': return new Float64Array(buf, ptr(w), w.size);
+    }
+  }
+
+  private writeMeta(meta: Float64Array): number {
+    if (meta.length > META_CAPACITY) throw new Error(`wasm: too many kernel arguments (${meta.length})`);
+    new Float64Array(this.wasm.memory.buffer, this.meta, meta.length).set(meta);
+    return meta.length;
+  }
+
+  alloc(dtype: DType, size: number): Storage {
+    const bytes = size * DTYPE_BYTES[dtype];
+    if (bytes > 2 ** 32 - 128) throw new Error(`alloc: ${size} ${dtype} elements do not fit in wasm memory`);
+    const p = this.wasm.ng_malloc(bytes);
+    if (p === 0) throw new Error(`alloc: wasm memory exhausted allocating ${size} ${dtype} elements`);
+    return new WasmStorage(dtype, size, p);
+  }
+
+  upload(dtype: DType, data: TypedArray): Storage {
+    const s = this.alloc(dtype, data.length);
+    this.view(s).set(data);
+    return s;
+  }
+
+  read(s: Storage): TypedArray {
+    const out = typedArrayFor(s.dtype, s.size);
+    out.set(this.view(s));
+    return out;
+  }
+
+  free(s: Storage): void {
+    const w = s as WasmStorage;
+    if (w.ptr) this.wasm.ng_free(w.ptr);
+    w.ptr = 0;
+  }
+
+  bytes(s: Storage): number {
+    return s.size * DTYPE_BYTES[s.dtype];
+  }
+
+  fill(out: Storage, value: number): void {
+    this.check(this.wasm.ng_fill(DTYPE_CODE[out.dtype], ptr(out), out.size, value));
+  }
+
+  arange(out: Storage, start: number, step: number): void {
+    this.check(this.wasm.ng_arange(DTYPE_CODE[out.dtype], ptr(out), out.size, start, step));
+  }
+
+  randomUniform(out: Storage, seed: number, block: number, lo: number, hi: number): void {
+    this.check(this.wasm.ng_random(0, DTYPE_CODE[out.dtype], ptr(out), out.size, seed, block, lo, hi));
+  }
+
+  randomNormal(out: Storage, seed: number, block: number, mean: number, std: number): void {
+    this.check(this.wasm.ng_random(1, DTYPE_CODE[out.dtype], ptr(out), out.size, seed, block, mean, std));
+  }
+
+  cast(x: Storage, out: Storage): void {
+    if (x.size !== out.size) throw new Error(`cast: sizes differ (${x.size} and ${out.size})`);
+    this.check(this.wasm.ng_cast(DTYPE_CODE[x.dtype], ptr(x), DTYPE_CODE[out.dtype], ptr(out), x.size));
+  }
+
+  copyStrided(src: Storage, dst: Storage, shape: readonly number[], srcOffset: number,
+    srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[]): void {
+    const n = this.writeMeta(packMeta(shape.length, shape, srcOffset, srcStrides, dstOffset, dstStrides));
+    this.check(this.wasm.ng_copy_strided(DTYPE_CODE[src.dtype], ptr(src), src.size, ptr(dst), dst.size, this.meta, n));
+  }
+
+  binary(op: BinaryOp, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void {
+    const n = this.writeMeta(packMeta(shape.length, shape, aStrides, bStrides));
+    this.check(this.wasm.ng_binary(BINARY_OPS[op], DTYPE_CODE[a.dtype], ptr(a), a.size, ptr(b), b.size,
+      ptr(out), out.size, this.meta, n));
+  }
+
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    this.check(this.wasm.ng_reduce(REDUCE_OPS[op], 0, DTYPE_CODE[x.dtype], ptr(x), outer, r, inner, ptr(out)));
+  }
+
+  argReduce(op: ArgReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    this.check(this.wasm.ng_reduce(ARG_REDUCE_OPS[op], 1, DTYPE_CODE[x.dtype], ptr(x), outer, r, inner, ptr(out)));
+  }
+
+  matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void {
+    const n = this.writeMeta(matmulMeta(spec));
+    this.check(this.wasm.ng_matmul(DTYPE_CODE[a.dtype], ptr(a), a.size, ptr(b), b.size, ptr(out), out.size,
+      this.meta, n, bias ? ptr(bias) : 0, bias ? bias.size : 0));
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * nodegrad: tensors over three backends (native C++ SIMD kernels through Node-API, the
+ * same kernels in WebAssembly, and plain TypeScript).
+ */
+export { Tensor } from './tensor.js';
+export type { NestedArray, TensorLike } from './tensor.js';
+export type { DType, TypedArray } from './dtype.js';
+export type { BackendName } from './backend/backend.js';
+
+export {
+  availableBackends, getBackend, setBackend, setIsa, setNumThreads,
+} from './backend/registry.js';
+export { seed } from './random/state.js';
+export { keep, memory, tidy } from './memory.js';
+
+export {
+  arange, eye, full, ones, onesLike, rand, randn, scalar, tensor, zeros, zerosLike,
+} from './ops/creation.js';
+export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
+export { argmax, argmin, max, mean, min, sum } from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export type { MatmulOptions } from './ops/matmul.js';
+export {
+  astype, clone, concat, expandDims, reshape, slice, squeeze, stack, transpose,
+} from './ops/shape-ops.js';
+
+import type { Tensor } from './tensor.js';
+
+/** Permutes the dims of x into the given order. */
+export function permute(x: Tensor, ...dims: number[]): Tensor {
+  return x.permute(...dims);
+}
+
+/** Disposes every tensor in a tensor, array or object of tensors. */
+export function dispose(value: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
+  const list = Array.isArray(value) ? value : typeof (value as Tensor).dispose === 'function' ? [value] : Object.values(value);
+  for (const t of list as Tensor[]) t.dispose();
+}

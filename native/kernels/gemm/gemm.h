@@ -1,0 +1,106 @@
+// General matrix multiply: C = act(alpha * op(A) * op(B) + beta * C + bias).
+//
+// Row-major; op(X) is X or X^T. The work is done BLIS-style: op(B) is packed into
+// KC x NR micro-panels, op(A) into MR x KC micro-panels (transposes are handled by the
+// packing), and one register-tile microkernel per instruction set computes MR x NR
+// blocks of C. The bias and activation are fused into the store of the last k-block.
+//
+// Threads: work is split over independent blocks of C (never over k) through
+// ng::parallel_for, so results are bitwise identical for every thread count.
+// Reentrant: every call uses its own (thread-local) packing buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../../runtime/isa.h"
+
+namespace ng {
+
+enum class Activation : int { None = 0, Relu = 1, LeakyRelu = 2, Sigmoid = 3, Tanh = 4 };
+
+template <typename T>
+struct GemmEpilogue {
+  const T* bias = nullptr;  // length n, added to every row (per column); nullptr = none
+  Activation act = Activation::None;
+  T leaky_alpha = T(0.01);  // slope for x <= 0 when act == LeakyRelu
+};
+
+// C (m x n, ldc) = act(alpha * op(A) * op(B) + beta * C + bias).
+//   op(A) is m x k: A is m x k (lda >= k) or, when trans_a, k x m (lda >= m).
+//   op(B) is k x n: B is k x n (ldb >= n) or, when trans_b, n x k (ldb >= k).
+//   ldc >= n. m, n, k >= 0.
+// beta == 0: C is write-only (NaN or garbage in C is ignored).
+// k == 0 or alpha == 0: C = act(beta * C + bias) (A and B are not read).
+// `isa` picks the microkernel. A path this binary or CPU cannot run (see
+// gemm_isa_available) is never executed: the scalar path is used instead. Callers are
+// expected to pass a supported isa (ng::isa_supported / ng::active_isa()).
+// Shapes and leading dimensions are trusted (the bindings validate them).
+void sgemm(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc, const GemmEpilogue<float>& ep = {});
+
+void dgemm(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
+           int64_t ldc, const GemmEpilogue<double>& ep = {});
+
+// True when this binary contains a GEMM microkernel for `isa` and the CPU can run it.
+bool gemm_isa_available(Isa isa);
+
+// The isa sgemm/dgemm really use for `isa` (itself, or Scalar when unavailable).
+Isa gemm_resolve_isa(Isa isa);
+
+// Register tile and cache blocking of a path, for reporting.
+struct GemmBlocking {
+  Isa isa;       // the path actually used (after gemm_resolve_isa)
+  int mr, nr;    // microkernel register tile (rows of op(A) x columns of op(B))
+  int mc, kc;    // rows of op(A) per packed L2 block, depth per k-block
+};
+GemmBlocking gemm_blocking(Isa isa, bool f64);
+
+// op(B) (k x n) packed once for a given path, reused by gemm_packed while the source
+// weights are unchanged (e.g. a dense layer's weights during inference or within a
+// step). Immutable after construction: it may be shared by concurrent calls.
+template <typename T>
+class PackedMatrix {
+ public:
+  PackedMatrix() = default;
+  // Packs op(B): B is k x n (ldb >= n), or n x k (ldb >= k) when trans_b.
+  PackedMatrix(Isa isa, bool trans_b, int64_t k, int64_t n, const T* b, int64_t ldb);
+  ~PackedMatrix();
+  PackedMatrix(PackedMatrix&& other) noexcept;
+  PackedMatrix& operator=(PackedMatrix&& other) noexcept;
+  PackedMatrix(const PackedMatrix&) = delete;
+  PackedMatrix& operator=(const PackedMatrix&) = delete;
+
+  // Re-packs in place (same or different shape), reusing the allocation when it fits.
+  void pack(Isa isa, bool trans_b, int64_t k, int64_t n, const T* b, int64_t ldb);
+
+  Isa isa() const { return isa_; }  // the resolved path this packing is laid out for
+  int64_t k() const { return k_; }
+  int64_t n() const { return n_; }
+  const T* data() const { return data_; }
+  size_t size_bytes() const { return size_ * sizeof(T); }
+
+ private:
+  Isa isa_ = Isa::Scalar;
+  int64_t k_ = 0, n_ = 0;
+  T* data_ = nullptr;
+  size_t size_ = 0, capacity_ = 0;
+};
+
+using PackedMatrixF32 = PackedMatrix<float>;
+using PackedMatrixF64 = PackedMatrix<double>;
+
+// C (m x n) = act(alpha * op(A) * Bp + beta * C + bias) with Bp = packed op(B) (k x n).
+// Same semantics as sgemm. The packed matrix's own path (packed.isa()) is the one used;
+// `isa` is expected to equal it (a different value is ignored). Bitwise identical to
+// sgemm(packed.isa(), ...) on the unpacked matrix.
+void sgemm_packed(Isa isa, bool trans_a, int64_t m, const float* a, int64_t lda,
+                  const PackedMatrixF32& packed, float alpha, float beta, float* c,
+                  int64_t ldc, const GemmEpilogue<float>& ep = {});
+void dgemm_packed(Isa isa, bool trans_a, int64_t m, const double* a, int64_t lda,
+                  const PackedMatrixF64& packed, double alpha, double beta, double* c,
+                  int64_t ldc, const GemmEpilogue<double>& ep = {});
+
+}  // namespace ng

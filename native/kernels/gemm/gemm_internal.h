@@ -1,0 +1,56 @@
+// Internal interface between the GEMM driver (gemm.cpp) and the per-ISA microkernel
+// files (microkernel_*.cpp). Not part of the public API.
+#pragma once
+
+#include <cstdint>
+
+namespace ng {
+namespace gemm_detail {
+
+// In-kernel activations; Sigmoid/Tanh are applied by the driver after the store.
+enum : int { kActNone = 0, kActRelu = 1, kActLeaky = 2 };
+
+template <typename T>
+struct UkrArgs {
+  T alpha;             // C = alpha * AB + beta * C (+ bias, act)
+  T beta;              // 0: C is not read
+  const T* bias;       // nr values for this tile, or nullptr (only on the last k-block)
+  int act;             // kActNone / kActRelu / kActLeaky
+  T leaky_alpha;
+};
+
+// Computes a full MR x NR tile: acc = sum_p a[p*MR + i] * b[p*NR + j] over p < kc
+// (kc >= 1), then C[i*ldc + j] = epilogue(acc). a: packed MR x kc micro-panel,
+// b: packed kc x NR micro-panel (64-byte aligned).
+template <typename T>
+using UkrFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
+                       const UkrArgs<T>& args);
+
+// Packs rows [0, rows) x depth [0, kc) of op(A) (a points at op(A)(0, 0)) into
+// ceil(rows / MR) micro-panels of MR x kc, zero-padded. trans: A is stored k x m.
+template <typename T>
+using PackAFn = void (*)(bool trans, int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst);
+
+// Packs depth [0, kc) x columns [0, cols) of op(B) (b points at op(B)(0, 0)) into
+// ceil(cols / NR) micro-panels of kc x NR, zero-padded. trans: B is stored n x k.
+template <typename T>
+using PackBFn = void (*)(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T* dst);
+
+template <typename T>
+struct KernelDesc {
+  int mr = 0, nr = 0, mc = 0, kc = 0;
+  UkrFn<T> ukr = nullptr;
+  PackAFn<T> pack_a = nullptr;
+  PackBFn<T> pack_b = nullptr;
+};
+
+// Each returns false (and leaves the descriptors alone) when its ISA is not compiled
+// into this binary. They do not check whether the CPU supports it.
+bool get_kernels_scalar(KernelDesc<float>* f32, KernelDesc<double>* f64);
+bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64);
+bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64);
+bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64);
+bool get_kernels_neon(KernelDesc<float>* f32, KernelDesc<double>* f64);
+
+}  // namespace gemm_detail
+}  // namespace ng

@@ -1,0 +1,134 @@
+// AVX-512F path. fp32: 14 x 32 tile (14 rows x 2 zmm = 28 accumulators + 2 B vectors
+// + 1 broadcast = 31 of the 32 zmm registers); fp64: 14 x 16. Structurally identical
+// to the AVX2 6 x 16 kernel (same template, see microkernel_impl.h), only wider and
+// taller: per k step 2 aligned B loads and 14 broadcasts feed 28 FMAs, i.e. 2 FMAs per
+// B load and 28 independent accumulator chains, enough to cover 2 FMA ports x 4-cycle
+// latency (8 in flight) with room to spare and to keep loads (16 per 28 FMAs) well
+// under 2 per cycle. (12 x 32 would leave registers unused; 8 x 48 needs 3 B loads
+// per 8 broadcasts for 24 FMAs, a worse FMA:load ratio.)
+//
+// Compiled without -m flags: this file enables the target itself and is entered only
+// when the CPU and OS report AVX-512F (see gemm.cpp / runtime/cpu.cpp).
+#include "gemm_internal.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+
+#include <cstdint>
+#include <immintrin.h>
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#endif
+
+#include "microkernel_impl.h"
+
+namespace ng {
+namespace gemm_detail {
+namespace {
+
+struct VecF32 {
+  using T = float;
+  using R = __m512;
+  static constexpr int kWidth = 16;
+  static NG_GEMM_INLINE R zero() { return _mm512_setzero_ps(); }
+  static NG_GEMM_INLINE R set1(T x) { return _mm512_set1_ps(x); }
+  static NG_GEMM_INLINE R load(const T* p) { return _mm512_load_ps(p); }
+  static NG_GEMM_INLINE R loadu(const T* p) { return _mm512_loadu_ps(p); }
+  static NG_GEMM_INLINE void storeu(T* p, R x) { _mm512_storeu_ps(p, x); }
+  static NG_GEMM_INLINE R bcast(const T* p) { return _mm512_set1_ps(*p); }
+  static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static NG_GEMM_INLINE R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static NG_GEMM_INLINE R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static NG_GEMM_INLINE R gt0_select(R x, R y) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), y, x);
+  }
+  static NG_GEMM_INLINE void prefetch(const void* p) {
+    _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+  }
+};
+
+struct VecF64 {
+  using T = double;
+  using R = __m512d;
+  static constexpr int kWidth = 8;
+  static NG_GEMM_INLINE R zero() { return _mm512_setzero_pd(); }
+  static NG_GEMM_INLINE R set1(T x) { return _mm512_set1_pd(x); }
+  static NG_GEMM_INLINE R load(const T* p) { return _mm512_load_pd(p); }
+  static NG_GEMM_INLINE R loadu(const T* p) { return _mm512_loadu_pd(p); }
+  static NG_GEMM_INLINE void storeu(T* p, R x) { _mm512_storeu_pd(p, x); }
+  static NG_GEMM_INLINE R bcast(const T* p) { return _mm512_set1_pd(*p); }
+  static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static NG_GEMM_INLINE R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static NG_GEMM_INLINE R add(R a, R b) { return _mm512_add_pd(a, b); }
+  static NG_GEMM_INLINE R gt0_select(R x, R y) {
+    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ), y, x);
+  }
+  static NG_GEMM_INLINE void prefetch(const void* p) {
+    _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+  }
+};
+
+constexpr int kMrF32 = 14, kNvF32 = 2;  // 14 x 32
+constexpr int kMrF64 = 14, kNvF64 = 2;  // 14 x 16
+
+void ukr_f32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+             const UkrArgs<float>& args) {
+  tile_ukr<VecF32, kMrF32, kNvF32>(kc, a, b, c, ldc, args);
+}
+void pack_a_f32(bool trans, int64_t rows, int64_t kc, const float* a, int64_t lda, float* dst) {
+  pack_a_generic<float, kMrF32>(trans, rows, kc, a, lda, dst);
+}
+void pack_b_f32(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb, float* dst) {
+  pack_b_generic<float, kNvF32 * 16>(trans, kc, cols, b, ldb, dst);
+}
+void ukr_f64(int64_t kc, const double* a, const double* b, double* c, int64_t ldc,
+             const UkrArgs<double>& args) {
+  tile_ukr<VecF64, kMrF64, kNvF64>(kc, a, b, c, ldc, args);
+}
+void pack_a_f64(bool trans, int64_t rows, int64_t kc, const double* a, int64_t lda, double* dst) {
+  pack_a_generic<double, kMrF64>(trans, rows, kc, a, lda, dst);
+}
+void pack_b_f64(bool trans, int64_t kc, int64_t cols, const double* b, int64_t ldb, double* dst) {
+  pack_b_generic<double, kNvF64 * 8>(trans, kc, cols, b, ldb, dst);
+}
+
+}  // namespace
+}  // namespace gemm_detail
+}  // namespace ng
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+namespace ng {
+namespace gemm_detail {
+
+// Baseline code (runs on any CPU): only records addresses.
+bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
+  // KC: the packed B micro-panel KC x NR = 16 KiB stays in a 32 KiB L1 (Skylake-SP, Zen 4)
+  // next to the streamed A micro-panels; MC: the A block (MC x KC) ~ 200 KiB in a
+  // >= 1 MiB L2.
+  f32->mr = kMrF32; f32->nr = kNvF32 * 16; f32->mc = 392; f32->kc = 128;
+  f32->ukr = &ukr_f32; f32->pack_a = &pack_a_f32; f32->pack_b = &pack_b_f32;
+  f64->mr = kMrF64; f64->nr = kNvF64 * 8; f64->mc = 196; f64->kc = 128;
+  f64->ukr = &ukr_f64; f64->pack_a = &pack_a_f64; f64->pack_b = &pack_b_f64;
+  return true;
+}
+
+}  // namespace gemm_detail
+}  // namespace ng
+
+#else  // not x86-64
+
+namespace ng {
+namespace gemm_detail {
+bool get_kernels_avx512(KernelDesc<float>*, KernelDesc<double>*) { return false; }
+}  // namespace gemm_detail
+}  // namespace ng
+
+#endif

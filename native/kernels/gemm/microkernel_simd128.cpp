@@ -1,0 +1,102 @@
+// WebAssembly SIMD128 path (Emscripten, -msimd128). fp32: 4 x 8 tile (4 rows x 2 f32x4
+// = 8 accumulators); fp64: 4 x 4 (4 rows x 2 f64x2). The runtime (V8) maps v128 onto the
+// 16 xmm registers of x86-64 hosts, so the tile stays small enough that accumulators,
+// B vectors and the mul temporaries fit without spills. SIMD128 has no FMA: each step
+// is a mul and an add (two roundings). Empty on every other target.
+#include "gemm_internal.h"
+
+#if defined(__wasm_simd128__)
+
+#include <cstdint>
+#include <wasm_simd128.h>
+
+#include "microkernel_impl.h"
+
+namespace ng {
+namespace gemm_detail {
+namespace {
+
+struct VecF32 {
+  using T = float;
+  using R = v128_t;
+  static constexpr int kWidth = 4;
+  static NG_GEMM_INLINE R zero() { return wasm_f32x4_splat(0.0f); }
+  static NG_GEMM_INLINE R set1(T x) { return wasm_f32x4_splat(x); }
+  static NG_GEMM_INLINE R load(const T* p) { return wasm_v128_load(p); }
+  static NG_GEMM_INLINE R loadu(const T* p) { return wasm_v128_load(p); }
+  static NG_GEMM_INLINE void storeu(T* p, R x) { wasm_v128_store(p, x); }
+  static NG_GEMM_INLINE R bcast(const T* p) { return wasm_v128_load32_splat(p); }
+  static NG_GEMM_INLINE R fma(R a, R b, R c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+  static NG_GEMM_INLINE R mul(R a, R b) { return wasm_f32x4_mul(a, b); }
+  static NG_GEMM_INLINE R add(R a, R b) { return wasm_f32x4_add(a, b); }
+  static NG_GEMM_INLINE R gt0_select(R x, R y) {
+    return wasm_v128_bitselect(x, y, wasm_f32x4_gt(x, wasm_f32x4_splat(0.0f)));
+  }
+  static NG_GEMM_INLINE void prefetch(const void*) {}
+};
+
+struct VecF64 {
+  using T = double;
+  using R = v128_t;
+  static constexpr int kWidth = 2;
+  static NG_GEMM_INLINE R zero() { return wasm_f64x2_splat(0.0); }
+  static NG_GEMM_INLINE R set1(T x) { return wasm_f64x2_splat(x); }
+  static NG_GEMM_INLINE R load(const T* p) { return wasm_v128_load(p); }
+  static NG_GEMM_INLINE R loadu(const T* p) { return wasm_v128_load(p); }
+  static NG_GEMM_INLINE void storeu(T* p, R x) { wasm_v128_store(p, x); }
+  static NG_GEMM_INLINE R bcast(const T* p) { return wasm_v128_load64_splat(p); }
+  static NG_GEMM_INLINE R fma(R a, R b, R c) { return wasm_f64x2_add(wasm_f64x2_mul(a, b), c); }
+  static NG_GEMM_INLINE R mul(R a, R b) { return wasm_f64x2_mul(a, b); }
+  static NG_GEMM_INLINE R add(R a, R b) { return wasm_f64x2_add(a, b); }
+  static NG_GEMM_INLINE R gt0_select(R x, R y) {
+    return wasm_v128_bitselect(x, y, wasm_f64x2_gt(x, wasm_f64x2_splat(0.0)));
+  }
+  static NG_GEMM_INLINE void prefetch(const void*) {}
+};
+
+constexpr int kMrF32 = 4, kNvF32 = 2;  // 4 x 8
+constexpr int kMrF64 = 4, kNvF64 = 2;  // 4 x 4
+
+void ukr_f32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+             const UkrArgs<float>& args) {
+  tile_ukr<VecF32, kMrF32, kNvF32>(kc, a, b, c, ldc, args);
+}
+void pack_a_f32(bool trans, int64_t rows, int64_t kc, const float* a, int64_t lda, float* dst) {
+  pack_a_generic<float, kMrF32>(trans, rows, kc, a, lda, dst);
+}
+void pack_b_f32(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb, float* dst) {
+  pack_b_generic<float, kNvF32 * 4>(trans, kc, cols, b, ldb, dst);
+}
+void ukr_f64(int64_t kc, const double* a, const double* b, double* c, int64_t ldc,
+             const UkrArgs<double>& args) {
+  tile_ukr<VecF64, kMrF64, kNvF64>(kc, a, b, c, ldc, args);
+}
+void pack_a_f64(bool trans, int64_t rows, int64_t kc, const double* a, int64_t lda, double* dst) {
+  pack_a_generic<double, kMrF64>(trans, rows, kc, a, lda, dst);
+}
+void pack_b_f64(bool trans, int64_t kc, int64_t cols, const double* b, int64_t ldb, double* dst) {
+  pack_b_generic<double, kNvF64 * 2>(trans, kc, cols, b, ldb, dst);
+}
+
+}  // namespace
+
+bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64) {
+  f32->mr = kMrF32; f32->nr = kNvF32 * 4; f32->mc = 128; f32->kc = 256;
+  f32->ukr = &ukr_f32; f32->pack_a = &pack_a_f32; f32->pack_b = &pack_b_f32;
+  f64->mr = kMrF64; f64->nr = kNvF64 * 2; f64->mc = 128; f64->kc = 256;
+  f64->ukr = &ukr_f64; f64->pack_a = &pack_a_f64; f64->pack_b = &pack_b_f64;
+  return true;
+}
+
+}  // namespace gemm_detail
+}  // namespace ng
+
+#else  // not WebAssembly SIMD128
+
+namespace ng {
+namespace gemm_detail {
+bool get_kernels_simd128(KernelDesc<float>*, KernelDesc<double>*) { return false; }
+}  // namespace gemm_detail
+}  // namespace ng
+
+#endif

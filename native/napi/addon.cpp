@@ -1,0 +1,20 @@
+// The nodegrad Node-API addon. Node-API modules are context-aware: this holds no
+// per-process JS state, so it loads in the main thread and in any number of workers.
+#include <napi.h>
+
+#include "bindings.h"
+
+namespace {
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  ng::napi::register_runtime(env, exports);
+  ng::napi::register_memory(env, exports);
+  ng::napi::register_elementwise(env, exports);
+  ng::napi::register_random(env, exports);
+  ng::napi::register_linalg(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nodegrad, init)

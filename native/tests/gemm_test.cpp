@@ -1,0 +1,390 @@
+// Standalone correctness test of native/kernels/gemm against a float64 triple loop.
+// Exit code 0 on success. Checks, for every GEMM path this binary and CPU can run,
+// float32 and float64: random shapes (m, n, k in 0..67) with all four transpose
+// combinations, padded leading dimensions, alpha/beta (beta = 0 with NaN in C), every
+// epilogue; large shapes spanning several k/row/column blocks; that nothing outside the
+// m x n part of C is written; that results are bitwise identical for 1, 2 and 3 threads;
+// that sgemm_packed equals sgemm bitwise.
+//
+// Native (run from the repository root):
+//   g++ -std=c++17 -O2 -ffp-contract=off -fno-math-errno -pthread
+//       native/tests/gemm_test.cpp native/kernels/gemm/*.cpp native/runtime/cpu.cpp
+//       native/runtime/thread_pool.cpp -o /tmp/gemm_test && /tmp/gemm_test
+//   (add -fsanitize=address,undefined -g for the sanitizer run)
+// WebAssembly (SIMD128 path):
+//   em++ -std=c++17 -O3 -msimd128 -ffp-contract=off native/tests/gemm_test.cpp
+//       native/kernels/gemm/*.cpp native/runtime/cpu.cpp native/runtime/thread_pool.cpp
+//       -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 -o /tmp/gemm-wasm/t.js
+//   node --no-experimental-fetch /tmp/gemm-wasm/t.js
+// Options: --quick (fewer random cases), --seed N.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../kernels/gemm/gemm.h"
+#include "../runtime/isa.h"
+#include "../runtime/thread_pool.h"
+
+using ng::Activation;
+using ng::Isa;
+
+namespace {
+
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  int64_t uniform_int(int64_t lo, int64_t hi) {  // inclusive
+    return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1));
+  }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1.0p-53); }
+};
+
+struct Case {
+  bool ta = false, tb = false;
+  int64_t m = 0, n = 0, k = 0;
+  int64_t pad_a = 0, pad_b = 0, pad_c = 0;
+  double alpha = 1, beta = 0;
+  bool bias = false;
+  Activation act = Activation::None;
+  double leaky = 0.01;
+};
+
+const char* act_name(Activation a) {
+  switch (a) {
+    case Activation::None: return "none";
+    case Activation::Relu: return "relu";
+    case Activation::LeakyRelu: return "leaky";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Tanh: return "tanh";
+  }
+  return "?";
+}
+
+std::string describe(const Case& c) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "m=%lld n=%lld k=%lld ta=%d tb=%d pads=%lld/%lld/%lld alpha=%g beta=%g bias=%d act=%s",
+                (long long)c.m, (long long)c.n, (long long)c.k, c.ta, c.tb, (long long)c.pad_a,
+                (long long)c.pad_b, (long long)c.pad_c, c.alpha, c.beta, c.bias, act_name(c.act));
+  return buf;
+}
+
+double act_ref(double x, Activation a, double leaky) {
+  switch (a) {
+    case Activation::None: return x;
+    case Activation::Relu: return x > 0 ? x : 0;
+    case Activation::LeakyRelu: return x > 0 ? x : leaky * x;
+    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case Activation::Tanh: return std::tanh(x);
+  }
+  return x;
+}
+
+template <typename T>
+void call_gemm(Isa isa, const Case& c, const T* a, int64_t lda, const T* b, int64_t ldb, T* cm,
+               int64_t ldc, const ng::GemmEpilogue<T>& ep);
+template <>
+void call_gemm<float>(Isa isa, const Case& c, const float* a, int64_t lda, const float* b,
+                      int64_t ldb, float* cm, int64_t ldc, const ng::GemmEpilogue<float>& ep) {
+  ng::sgemm(isa, c.ta, c.tb, c.m, c.n, c.k, float(c.alpha), a, lda, b, ldb, float(c.beta), cm,
+            ldc, ep);
+}
+template <>
+void call_gemm<double>(Isa isa, const Case& c, const double* a, int64_t lda, const double* b,
+                       int64_t ldb, double* cm, int64_t ldc, const ng::GemmEpilogue<double>& ep) {
+  ng::dgemm(isa, c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc, ep);
+}
+
+template <typename T>
+void call_gemm_packed(Isa isa, const Case& c, const T* a, int64_t lda, const T* b, int64_t ldb,
+                      T* cm, int64_t ldc, const ng::GemmEpilogue<T>& ep) {
+  ng::PackedMatrix<T> p(isa, c.tb, c.k, c.n, b, ldb);
+  if constexpr (sizeof(T) == 4) {
+    ng::sgemm_packed(isa, c.ta, c.m, a, lda, p, float(c.alpha), float(c.beta), cm, ldc, ep);
+  } else {
+    ng::dgemm_packed(isa, c.ta, c.m, a, lda, p, c.alpha, c.beta, cm, ldc, ep);
+  }
+}
+
+struct Stats {
+  long cases = 0, failures = 0;
+  double worst_ratio = 0;  // max |err| / tol seen
+};
+
+// Buffers with the operands laid out as the case says, plus the untouched reference.
+template <typename T>
+struct Operands {
+  int64_t lda, ldb, ldc;
+  std::vector<T> a, b, c0, bias;
+};
+
+constexpr double kSentinel = -12345.0;  // fills C's padding; must survive every call
+
+template <typename T>
+Operands<T> make_operands(const Case& c, Rng& rng) {
+  Operands<T> o;
+  const int64_t a_rows = c.ta ? c.k : c.m, a_cols = c.ta ? c.m : c.k;
+  const int64_t b_rows = c.tb ? c.n : c.k, b_cols = c.tb ? c.k : c.n;
+  o.lda = a_cols + c.pad_a;
+  o.ldb = b_cols + c.pad_b;
+  o.ldc = c.n + c.pad_c;
+  // At least one element so that data() is never null even for empty matrices.
+  o.a.assign(std::max<int64_t>(1, a_rows * o.lda), T(0));
+  o.b.assign(std::max<int64_t>(1, b_rows * o.ldb), T(0));
+  o.c0.assign(std::max<int64_t>(1, c.m * o.ldc), T(kSentinel));
+  for (int64_t i = 0; i < a_rows; ++i)
+    for (int64_t j = 0; j < a_cols; ++j) o.a[i * o.lda + j] = T(rng.uniform(-1, 1));
+  for (int64_t i = 0; i < b_rows; ++i)
+    for (int64_t j = 0; j < b_cols; ++j) o.b[i * o.ldb + j] = T(rng.uniform(-1, 1));
+  for (int64_t i = 0; i < c.m; ++i)
+    for (int64_t j = 0; j < c.n; ++j)
+      o.c0[i * o.ldc + j] =
+          c.beta == 0 ? std::numeric_limits<T>::quiet_NaN() : T(rng.uniform(-1, 1));
+  if (c.bias) {
+    o.bias.resize(std::max<int64_t>(1, c.n));
+    for (auto& v : o.bias) v = T(rng.uniform(-1, 1));
+  }
+  return o;
+}
+
+template <typename T>
+ng::GemmEpilogue<T> epilogue(const Case& c, const Operands<T>& o) {
+  ng::GemmEpilogue<T> ep;
+  ep.bias = c.bias ? o.bias.data() : nullptr;
+  ep.act = c.act;
+  ep.leaky_alpha = T(c.leaky);
+  return ep;
+}
+
+// Compares `got` with the float64 reference; also checks that C's padding columns kept
+// the sentinel. Returns the number of bad elements (prints the first few).
+template <typename T>
+long check(const Case& c, const Operands<T>& o, const std::vector<T>& got, Stats& st,
+           const std::string& what) {
+  const double eps = std::numeric_limits<T>::epsilon();
+  long bad = 0;
+  for (int64_t i = 0; i < c.m; ++i) {
+    for (int64_t j = 0; j < o.ldc; ++j) {
+      const double g = got[i * o.ldc + j];
+      if (j >= c.n) {
+        if (g != kSentinel) {
+          if (bad++ < 3)
+            std::printf("  FAIL %s [%s]: padding C(%lld,%lld) overwritten: %g\n", what.c_str(),
+                        describe(c).c_str(), (long long)i, (long long)j, g);
+        }
+        continue;
+      }
+      double sum = 0, mag = 0;
+      for (int64_t p = 0; p < c.k; ++p) {
+        const double av = c.ta ? o.a[p * o.lda + i] : o.a[i * o.lda + p];
+        const double bv = c.tb ? o.b[j * o.ldb + p] : o.b[p * o.ldb + j];
+        sum += av * bv;
+        mag += std::fabs(av * bv);
+      }
+      double pre = c.alpha * sum, bound = std::fabs(c.alpha) * mag;
+      if (c.k == 0 || c.alpha == 0) pre = 0, bound = 0;
+      if (c.beta != 0) {
+        const double cv = o.c0[i * o.ldc + j];
+        pre += c.beta * cv;
+        bound += std::fabs(c.beta * cv);
+      }
+      if (c.bias) {
+        pre += o.bias[j];
+        bound += std::fabs(double(o.bias[j]));
+      }
+      const double ref = act_ref(pre, c.act, c.leaky);
+      // Rounding of a k-term dot product (FMA or mul+add) plus alpha/beta/bias steps,
+      // plus a few ulps for the activation itself. The activations are 1-Lipschitz.
+      const double tol = 2.0 * double(c.k + 8) * eps * bound + 16.0 * eps * (1.0 + std::fabs(ref));
+      const double err = std::fabs(g - ref);
+      if (!(err <= tol)) {  // also catches NaN
+        if (bad++ < 3)
+          std::printf("  FAIL %s [%s]: C(%lld,%lld) = %.9g, expected %.9g (tol %.3g)\n",
+                      what.c_str(), describe(c).c_str(), (long long)i, (long long)j, g, ref, tol);
+      } else if (tol > 0 && err / tol > st.worst_ratio) {
+        st.worst_ratio = err / tol;
+      }
+    }
+  }
+  return bad;
+}
+
+template <typename T>
+std::vector<T> run(Isa isa, const Case& c, const Operands<T>& o, bool packed) {
+  std::vector<T> cm = o.c0;
+  const auto ep = epilogue(c, o);
+  if (packed) {
+    call_gemm_packed<T>(isa, c, o.a.data(), o.lda, o.b.data(), o.ldb, cm.data(), o.ldc, ep);
+  } else {
+    call_gemm<T>(isa, c, o.a.data(), o.lda, o.b.data(), o.ldb, cm.data(), o.ldc, ep);
+  }
+  return cm;
+}
+
+bool bitwise_equal(const void* x, const void* y, size_t bytes) {
+  return std::memcmp(x, y, bytes) == 0;
+}
+
+const char* tname(float) { return "f32"; }
+const char* tname(double) { return "f64"; }
+
+Case random_case(Rng& rng, int64_t max_dim) {
+  Case c;
+  c.m = rng.uniform_int(0, max_dim);
+  c.n = rng.uniform_int(0, max_dim);
+  c.k = rng.uniform_int(0, max_dim);
+  c.ta = rng.next() & 1;
+  c.tb = rng.next() & 1;
+  c.pad_a = rng.uniform_int(0, 3) == 0 ? 0 : rng.uniform_int(1, 9);
+  c.pad_b = rng.uniform_int(0, 3) == 0 ? 0 : rng.uniform_int(1, 9);
+  c.pad_c = rng.uniform_int(0, 3) == 0 ? 0 : rng.uniform_int(1, 9);
+  static const double alphas[] = {1.0, 1.0, -0.5, 2.25, 0.0};
+  static const double betas[] = {0.0, 0.0, 1.0, -1.5, 0.5};
+  c.alpha = alphas[rng.uniform_int(0, 4)];
+  c.beta = betas[rng.uniform_int(0, 4)];
+  c.bias = rng.next() & 1;
+  c.act = static_cast<Activation>(rng.uniform_int(0, 4));
+  c.leaky = rng.next() & 1 ? 0.01 : 0.2;
+  return c;
+}
+
+// One case on one path: correctness; optionally thread-count and packed-B invariance.
+template <typename T>
+void test_case(Isa isa, const Case& c, Rng& rng, Stats& st, bool check_threads) {
+  const Operands<T> o = make_operands<T>(c, rng);
+  const std::string tag = std::string(ng::isa_name(isa)) + "/" + tname(T());
+  ++st.cases;
+  ng::set_num_threads(1);
+  const std::vector<T> r1 = run<T>(isa, c, o, false);
+  long bad = check<T>(c, o, r1, st, tag);
+  const std::vector<T> rp = run<T>(isa, c, o, true);
+  if (!bitwise_equal(r1.data(), rp.data(), r1.size() * sizeof(T))) {
+    std::printf("  FAIL %s [%s]: sgemm_packed differs from sgemm\n", tag.c_str(),
+                describe(c).c_str());
+    ++bad;
+  }
+  if (check_threads) {
+    for (int threads : {2, 3}) {
+      ng::set_num_threads(threads);
+      const std::vector<T> rt = run<T>(isa, c, o, false);
+      const std::vector<T> rtp = run<T>(isa, c, o, true);
+      if (!bitwise_equal(r1.data(), rt.data(), r1.size() * sizeof(T)) ||
+          !bitwise_equal(r1.data(), rtp.data(), r1.size() * sizeof(T))) {
+        std::printf("  FAIL %s [%s]: %d threads differ from 1 thread\n", tag.c_str(),
+                    describe(c).c_str(), threads);
+        ++bad;
+      }
+    }
+    ng::set_num_threads(1);
+  }
+  if (bad) ++st.failures;
+}
+
+template <typename T>
+bool test_path(Isa isa, int n_random, uint64_t seed) {
+  Rng rng(seed);
+  Stats st;
+  const std::string tag = std::string(ng::isa_name(isa)) + "/" + tname(T());
+  const ng::GemmBlocking bl = ng::gemm_blocking(isa, sizeof(T) == 8);
+  std::printf("%s: tile %dx%d, MC %d, KC %d\n", tag.c_str(), bl.mr, bl.nr, bl.mc, bl.kc);
+
+  // Exhaustive-ish small shapes: random m, n, k in 0..67 and random everything else.
+  for (int t = 0; t < n_random; ++t) {
+    const Case c = random_case(rng, 67);
+    test_case<T>(isa, c, rng, st, (t % 16) == 0);
+  }
+  // Degenerate shapes and special scalars on every transpose combination.
+  for (int tr = 0; tr < 4; ++tr) {
+    for (int64_t dims : {0, 1, 2, 3}) {
+      Case c;
+      c.ta = tr & 1;
+      c.tb = tr >> 1;
+      c.m = dims == 1 ? 0 : 5;
+      c.n = dims == 2 ? 0 : 7;
+      c.k = dims == 3 ? 0 : 9;
+      c.beta = 0.5;
+      c.bias = true;
+      c.act = Activation::Sigmoid;
+      test_case<T>(isa, c, rng, st, false);
+      c.alpha = 0;
+      c.beta = 0;
+      test_case<T>(isa, c, rng, st, false);
+    }
+  }
+  // Larger shapes spanning several k-blocks, row blocks, column panels and tasks; every
+  // transpose combination, checked against the reference and across thread counts.
+  struct Big { int64_t m, n, k; };
+  const Big bigs[] = {{300, 517, 1029}, {157, 99, 700}, {1, 300, 513}, {450, 7, 260},
+                      {96, 256, 256}};
+  int idx = 0;
+  for (const Big& bg : bigs) {
+    for (int tr = 0; tr < 4; ++tr, ++idx) {
+      Case c;
+      c.m = bg.m;
+      c.n = bg.n;
+      c.k = bg.k;
+      c.ta = tr & 1;
+      c.tb = tr >> 1;
+      c.pad_a = (idx % 3) * 5;
+      c.pad_b = (idx % 2) * 3;
+      c.pad_c = (idx % 3) * 2;
+      c.alpha = idx % 2 ? 1.0 : -0.75;
+      c.beta = idx % 3 == 0 ? 0.0 : 1.25;
+      c.bias = idx % 2 == 0;
+      c.act = static_cast<Activation>(idx % 5);
+      test_case<T>(isa, c, rng, st, true);
+    }
+  }
+  std::printf("%s: %ld cases, %ld failed, worst err/tol %.3f\n", tag.c_str(), st.cases,
+              st.failures, st.worst_ratio);
+  return st.failures == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n_random = 3000;
+  uint64_t seed = 1234;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) n_random = 300;
+    if (std::strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = std::strtoull(argv[++i], 0, 10);
+  }
+  std::printf("gemm_test: active isa %s, %d threads available\n", ng::isa_name(ng::active_isa()),
+              ng::num_threads());
+  const int saved_threads = ng::num_threads();
+  bool ok = true;
+  int paths = 0;
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon}) {
+    if (!ng::gemm_isa_available(isa)) {
+      std::printf("%s: not available here, skipped\n", ng::isa_name(isa));
+      continue;
+    }
+    ++paths;
+    ok = test_path<float>(isa, n_random, seed) && ok;
+    ok = test_path<double>(isa, n_random, seed + 1) && ok;
+  }
+  // Unavailable paths must fall back to one that runs (never execute foreign code).
+  for (Isa isa : {Isa::Avx512, Isa::Neon, Isa::Simd128}) {
+    const Isa r = ng::gemm_resolve_isa(isa);
+    if (!ng::isa_supported(r)) {
+      std::printf("FAIL: gemm_resolve_isa(%s) -> unsupported %s\n", ng::isa_name(isa),
+                  ng::isa_name(r));
+      ok = false;
+    }
+  }
+  ng::set_num_threads(saved_threads);
+  std::printf("%s (%d paths)\n", ok ? "gemm_test: OK" : "gemm_test: FAILED", paths);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,210 @@
+// The WebAssembly binding: the same kernels as the addon, exported as plain C functions
+// of a standalone module (no Emscripten JS glue). Pointers are offsets into linear
+// memory. Every call re-checks its arguments; a nonzero return means failure and
+// ng_last_error() holds the message for the TypeScript loader to throw.
+#include <emscripten/emscripten.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "../native/kernels/elementwise/elementwise.h"
+#include "../native/kernels/linalg/matmul.h"
+#include "../native/kernels/random/philox.h"
+#include "../native/runtime/checks.h"
+
+namespace {
+
+std::string g_error;
+
+int fail(std::string msg) {
+  g_error = std::move(msg);
+  return 1;
+}
+
+// A buffer of `length` elements of `dtype` at `ptr` lies inside linear memory.
+bool buffer_ok(const char* fn, const char* name, uintptr_t ptr, double length, int dtype) {
+  if (!ng::dtype_valid(dtype)) return fail(std::string(fn) + ": bad dtype code " + std::to_string(dtype)), false;
+  const uint64_t es = ng::dtype_size(static_cast<ng::DType>(dtype));
+  const uint64_t mem = static_cast<uint64_t>(__builtin_wasm_memory_size(0)) * 65536u;
+  if (!(length >= 0 && length <= 4294967296.0) || ptr % es != 0 || ptr + static_cast<uint64_t>(length) * es > mem)
+    return fail(std::string(fn) + ": '" + name + "' is not a valid buffer"), false;
+  return true;
+}
+
+bool meta_ok(const char* fn, const double* meta, int count, std::vector<int64_t>* out) {
+  if (count < 0 || count > 4096 || !buffer_ok(fn, "meta", reinterpret_cast<uintptr_t>(meta), count, 2)) return false;
+  out->resize(count);
+  for (int i = 0; i < count; ++i) {
+    const double d = meta[i];
+    if (!(d >= 0 && d <= static_cast<double>(ng::kMaxSafeInt)) || static_cast<double>(static_cast<int64_t>(d)) != d)
+      return fail(std::string(fn) + ": meta[" + std::to_string(i) + "] must be a non-negative integer"), false;
+    (*out)[i] = static_cast<int64_t>(d);
+  }
+  return true;
+}
+
+bool ok(const std::string& err) { return err.empty() || (fail(err), false); }
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE void* ng_malloc(uint32_t bytes) { return std::aligned_alloc(64, ((bytes + 63) / 64) * 64 + 64); }
+EMSCRIPTEN_KEEPALIVE void ng_free(void* p) { std::free(p); }
+EMSCRIPTEN_KEEPALIVE const char* ng_last_error() { return g_error.c_str(); }
+EMSCRIPTEN_KEEPALIVE uint32_t ng_last_error_length() { return static_cast<uint32_t>(g_error.size()); }
+
+EMSCRIPTEN_KEEPALIVE int ng_binary(int op, int dtype, const void* a, double a_len, const void* b, double b_len,
+                                   void* out, double out_len, const double* meta, int meta_len) {
+  const char* fn = "binary";
+  std::vector<int64_t> m;
+  if (!ng::binary_op_valid(op)) return fail("binary: bad op code");
+  if (!buffer_ok(fn, "a", reinterpret_cast<uintptr_t>(a), a_len, dtype) ||
+      !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
+      !buffer_ok(fn, "out", reinterpret_cast<uintptr_t>(out), out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
+    return 1;
+  const int ndim = m.empty() ? -1 : static_cast<int>(m[0]);
+  if (ndim < 0 || ndim > ng::kMaxDims || m.size() != 1 + 3 * static_cast<size_t>(ndim)) return fail("binary: bad meta");
+  if (dtype == static_cast<int>(ng::DType::Int32) && op == static_cast<int>(ng::BinaryOp::Div))
+    return fail("binary: integer division is not a kernel; divide in float");
+  const int64_t* shape = m.data() + 1;
+  int64_t n = 0;
+  if (!ok(ng::check_size(fn, shape, ndim, &n)) || !ok(ng::check_covers(fn, "a", a_len, 0, shape, shape + ndim, ndim)) ||
+      !ok(ng::check_covers(fn, "b", b_len, 0, shape, shape + 2 * ndim, ndim)))
+    return 1;
+  if (n != static_cast<int64_t>(out_len)) return fail("binary: out does not match shape " + ng::shape_string(shape, ndim));
+  if (n > 0)
+    ng::binary(ng::active_isa(), static_cast<ng::BinaryOp>(op), static_cast<ng::DType>(dtype), a, shape + ndim, b,
+               shape + 2 * ndim, out, shape, ndim);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_reduce(int op, int arg, int dtype, const void* x, double outer, double r, double inner,
+                                   void* out) {
+  const char* fn = arg ? "argReduce" : "reduce";
+  if (arg ? !ng::arg_reduce_op_valid(op) : !ng::reduce_op_valid(op)) return fail(std::string(fn) + ": bad op code");
+  if (!(outer >= 0 && r >= 0 && inner >= 0) || outer > 4294967296.0 || r > 4294967296.0 || inner > 4294967296.0)
+    return fail(std::string(fn) + ": bad dims");
+  const int64_t dims[3] = {static_cast<int64_t>(outer), static_cast<int64_t>(r), static_cast<int64_t>(inner)};
+  int64_t n = 0;
+  if (!ok(ng::check_size(fn, dims, 3, &n))) return 1;
+  const double n_out = static_cast<double>(dims[0] * dims[2]);
+  if (!buffer_ok(fn, "x", reinterpret_cast<uintptr_t>(x), static_cast<double>(n), dtype) ||
+      !buffer_ok(fn, "out", reinterpret_cast<uintptr_t>(out), n_out, arg ? 1 : dtype))
+    return 1;
+  const bool extreme = arg || op >= static_cast<int>(ng::ReduceOp::Max);
+  if (extreme && dims[1] == 0 && n_out > 0) return fail(std::string(fn) + ": cannot take a max/min/arg over an empty axis");
+  if (!arg && dtype == static_cast<int>(ng::DType::Int32) && op == static_cast<int>(ng::ReduceOp::Mean))
+    return fail("reduce: mean of int32 is computed in float; cast first");
+  if (n_out == 0) return 0;
+  if (arg)
+    ng::arg_reduce(ng::active_isa(), static_cast<ng::ArgReduceOp>(op), static_cast<ng::DType>(dtype), x, dims[0],
+                   dims[1], dims[2], static_cast<int32_t*>(out));
+  else
+    ng::reduce(ng::active_isa(), static_cast<ng::ReduceOp>(op), static_cast<ng::DType>(dtype), x, dims[0], dims[1],
+               dims[2], out);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_copy_strided(int dtype, const char* src, double src_len, char* dst, double dst_len,
+                                         const double* meta, int meta_len) {
+  const char* fn = "copyStrided";
+  std::vector<int64_t> m;
+  if (!buffer_ok(fn, "src", reinterpret_cast<uintptr_t>(src), src_len, dtype) ||
+      !buffer_ok(fn, "dst", reinterpret_cast<uintptr_t>(dst), dst_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
+    return 1;
+  const int ndim = m.empty() ? -1 : static_cast<int>(m[0]);
+  if (ndim < 0 || ndim > ng::kMaxDims || m.size() != 3 + 3 * static_cast<size_t>(ndim))
+    return fail("copyStrided: bad meta");
+  const int64_t* shape = m.data() + 1;
+  const int64_t src_off = shape[ndim];
+  const int64_t* ss = shape + ndim + 1;
+  const int64_t dst_off = ss[ndim];
+  const int64_t* ds = ss + ndim + 1;
+  int64_t n = 0;
+  if (!ok(ng::check_size(fn, shape, ndim, &n)) || !ok(ng::check_covers(fn, "src", src_len, src_off, shape, ss, ndim)) ||
+      !ok(ng::check_covers(fn, "dst", dst_len, dst_off, shape, ds, ndim)))
+    return 1;
+  const int es = static_cast<int>(ng::dtype_size(static_cast<ng::DType>(dtype)));
+  if (n > 0) ng::copy_strided(es, src + src_off * es, ss, dst + dst_off * es, ds, shape, ndim);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_cast(int from, const void* src, int to, void* dst, double n) {
+  if (!buffer_ok("cast", "src", reinterpret_cast<uintptr_t>(src), n, from) ||
+      !buffer_ok("cast", "dst", reinterpret_cast<uintptr_t>(dst), n, to))
+    return 1;
+  ng::cast(static_cast<ng::DType>(from), src, static_cast<ng::DType>(to), dst, static_cast<int64_t>(n));
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_fill(int dtype, void* dst, double n, double value) {
+  if (!buffer_ok("fill", "dst", reinterpret_cast<uintptr_t>(dst), n, dtype)) return 1;
+  ng::fill(static_cast<ng::DType>(dtype), dst, static_cast<int64_t>(n), value);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_arange(int dtype, void* dst, double n, double start, double step) {
+  if (!buffer_ok("arange", "dst", reinterpret_cast<uintptr_t>(dst), n, dtype)) return 1;
+  ng::arange(static_cast<ng::DType>(dtype), dst, static_cast<int64_t>(n), start, step);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_random(int normal, int dtype, void* dst, double n, double seed, double block, double p,
+                                   double q) {
+  const char* fn = normal ? "randomNormal" : "randomUniform";
+  if (dtype == static_cast<int>(ng::DType::Int32)) return fail(std::string(fn) + ": dst must be float32 or float64");
+  if (!buffer_ok(fn, "dst", reinterpret_cast<uintptr_t>(dst), n, dtype)) return 1;
+  const double lim = static_cast<double>(ng::kMaxSafeInt);
+  if (!(seed >= 0 && seed <= lim && block >= 0 && block <= lim) || static_cast<double>(static_cast<int64_t>(seed)) != seed ||
+      static_cast<double>(static_cast<int64_t>(block)) != block)
+    return fail(std::string(fn) + ": seed and block must be integers in [0, 2^53)");
+  const auto s = static_cast<uint64_t>(seed), b = static_cast<uint64_t>(block);
+  const auto len = static_cast<int64_t>(n);
+  if (dtype == static_cast<int>(ng::DType::Float32))
+    (normal ? ng::random_normal_f32 : ng::random_uniform_f32)(static_cast<float*>(dst), len, s, b, p, q);
+  else
+    (normal ? ng::random_normal_f64 : ng::random_uniform_f64)(static_cast<double*>(dst), len, s, b, p, q);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_matmul(int dtype, const void* a, double a_len, const void* b, double b_len, void* out,
+                                   double out_len, const double* meta, int meta_len, const void* bias, double bias_len) {
+  const char* fn = "matmul";
+  std::vector<int64_t> m;
+  if (dtype == static_cast<int>(ng::DType::Int32)) return fail("matmul: expected float32 or float64, got int32");
+  if (!buffer_ok(fn, "a", reinterpret_cast<uintptr_t>(a), a_len, dtype) ||
+      !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
+      !buffer_ok(fn, "out", reinterpret_cast<uintptr_t>(out), out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
+    return 1;
+  if (m.size() < 7 || m[4] > 1 || m[5] > 1 || m[6] > 4 || m.size() != 7 + 2 * static_cast<size_t>(m[0]))
+    return fail("matmul: bad meta");
+  const int64_t batch = m[0];
+  const ng::MatmulShape s{m[1], m[2], m[3], m[4] != 0, m[5] != 0};
+  const int64_t a_shape[2] = {s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k};
+  const int64_t b_shape[2] = {s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n};
+  const int64_t a_strides[2] = {a_shape[1], 1}, b_strides[2] = {b_shape[1], 1};
+  const int64_t out_shape[3] = {batch, s.m, s.n};
+  int64_t n_out = 0;
+  if (!ok(ng::check_size(fn, out_shape, 3, &n_out))) return 1;
+  if (n_out != static_cast<int64_t>(out_len)) return fail("matmul: out does not match " + ng::shape_string(out_shape, 3));
+  std::vector<int64_t> ao(batch), bo(batch);
+  for (int64_t i = 0; i < batch; ++i) {
+    ao[i] = m[7 + 2 * i];
+    bo[i] = m[8 + 2 * i];
+    if (!ok(ng::check_covers(fn, "a", a_len, ao[i], a_shape, a_strides, 2)) ||
+        !ok(ng::check_covers(fn, "b", b_len, bo[i], b_shape, b_strides, 2)))
+      return 1;
+  }
+  if (bias && (!buffer_ok(fn, "bias", reinterpret_cast<uintptr_t>(bias), bias_len, dtype) ||
+               static_cast<int64_t>(bias_len) != s.n))
+    return fail("matmul: bias must have n = " + std::to_string(s.n) + " elements");
+  if (n_out > 0)
+    ng::matmul(ng::active_isa(), static_cast<ng::DType>(dtype), s, batch, a, ao.data(), b, bo.data(), out, bias,
+               static_cast<ng::Activation>(m[6]));
+  return 0;
+}
+
+}  // extern "C"
