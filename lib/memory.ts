@@ -6,18 +6,29 @@ export interface MemoryInfo {
   bytes: number;
 }
 
+/** What the finalizer needs to settle a buffer's accounts; it holds no reference to the data. */
+interface Account {
+  readonly backend: Backend;
+  readonly bytes: number;
+  /** Live tensors on the buffer (a reshape shares its input's buffer). */
+  tensors: number;
+  /** The buffer, only where the garbage collector cannot reclaim it by itself (wasm memory). */
+  readonly freeOnCollect: Storage | null;
+}
+
 /**
- * One buffer and the tensors sharing it (a reshape shares its input's buffer). It holds
- * the buffer itself only where the garbage collector cannot reclaim it (wasm memory):
- * holding a native or js buffer here would keep it alive until the finalizer ran.
+ * One per buffer, referenced by every tensor on it and registered for finalization.
+ * V8 clears finalization targets only in full GCs, so the target must be this small
+ * object: were it the tensor, the tensor and its buffer would survive every young-
+ * generation GC and memory would climb until the next full one.
  */
 export class Holder {
-  refs = 0;
-  readonly freeOnCollect: Storage | null;
+  readonly account: Account;
 
-  constructor(readonly backend: Backend, storage: Storage, readonly bytes: number) {
-    this.freeOnCollect = backend.gcManaged ? null : storage;
+  constructor(backend: Backend, storage: Storage, bytes: number) {
+    this.account = { backend, bytes, tensors: 0, freeOnCollect: backend.gcManaged ? null : storage };
     stats(backend.name).bytes += bytes;
+    collected.register(this, this.account, this);
   }
 }
 
@@ -29,28 +40,29 @@ function stats(name: BackendName): MemoryInfo {
   return s;
 }
 
-function dropRef(holder: Holder, storage: Storage | null): void {
-  stats(holder.backend.name).tensors--;
-  if (--holder.refs > 0) return;
-  stats(holder.backend.name).bytes -= holder.bytes;
-  const s = storage ?? holder.freeOnCollect;
-  if (s) holder.backend.free(s);
+const collected = new FinalizationRegistry<Account>((account) => {
+  const s = stats(account.backend.name);
+  s.tensors -= account.tensors;
+  s.bytes -= account.bytes;
+  if (account.freeOnCollect) account.backend.free(account.freeOnCollect);
+});
+
+/** Records a new tensor on `holder`'s buffer. */
+export function trackTensor(tensor: Disposable, holder: Holder): void {
+  holder.account.tensors++;
+  stats(holder.account.backend.name).tensors++;
+  scopes.at(-1)?.push(tensor);
 }
 
-const collected = new FinalizationRegistry<Holder>((holder) => dropRef(holder, null));
-
-/** Records a new tensor on `holder`; it is released by dispose() or when collected. */
-export function trackTensor(tensor: object, holder: Holder): void {
-  holder.refs++;
-  stats(holder.backend.name).tensors++;
-  collected.register(tensor, holder, tensor);
-  scopes.at(-1)?.push(tensor as Disposable);
-}
-
-/** Releases one tensor's reference now; frees the buffer when it was the last one. */
-export function releaseTensor(tensor: object, holder: Holder, storage: Storage): void {
-  collected.unregister(tensor);
-  dropRef(holder, storage);
+/** Releases one tensor now; frees the buffer when it was the last tensor on it. */
+export function releaseTensor(holder: Holder, storage: Storage): void {
+  const { account } = holder;
+  const s = stats(account.backend.name);
+  s.tensors--;
+  if (--account.tensors > 0) return;
+  collected.unregister(holder);
+  s.bytes -= account.bytes;
+  account.backend.free(storage);
 }
 
 /** Live tensors and bytes per backend, and in total. */

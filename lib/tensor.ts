@@ -54,7 +54,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    releaseTensor(this, this.holder, this.storage);
+    releaseTensor(this.holder, this.storage);
   }
 
   /** @internal */

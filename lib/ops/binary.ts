@@ -6,22 +6,28 @@ import { castIfNeeded } from './shape-ops.js';
 import { checkTensor, empty, onBackend, releaseTemps } from './util.js';
 
 /** A number operand as a scalar tensor on `like`'s backend, of `dtype`. */
-function scalarOn(op: string, value: number, like: Tensor, dtype: DType): Tensor {
-  if (typeof value !== 'number') throw new Error(`${op}: operand must be a Tensor or a number, got ${typeof value}`);
+function scalarOn(value: number, like: Tensor, dtype: DType): Tensor {
   const t = empty(like.backend, dtype, []);
   t.backend.fill(t.storage, value);
   return t;
 }
 
+function checkOperand(op: string, v: unknown, name: string): void {
+  if (v instanceof Tensor) checkTensor(op, v, name);
+  else if (typeof v !== 'number') checkTensor(op, v, name);  // throws "... must be a Tensor, got ..."
+}
+
 function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  checkOperand(op, a, 'a');
+  checkOperand(op, b, 'b');
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
-    throw new Error(`${op}: at least one operand must be a Tensor, got ${typeof a} and ${typeof b}`);
+    throw new Error(`${op}: at least one operand must be a Tensor, got two numbers`);
   }
-  const first = a instanceof Tensor ? checkTensor(op, a, 'a') : checkTensor(op, b, 'b');
+  const first = a instanceof Tensor ? a : (b as Tensor);
   const numberDType = (v: number): DType =>
     first.dtype !== 'int32' ? first.dtype : Number.isInteger(v) ? 'int32' : 'float32';
-  const ta = a instanceof Tensor ? checkTensor(op, a, 'a') : scalarOn(op, a, first, numberDType(a));
-  const tb = b instanceof Tensor ? checkTensor(op, b, 'b') : scalarOn(op, b, first, numberDType(b));
+  const ta = a instanceof Tensor ? a : scalarOn(a, first, numberDType(a));
+  const tb = b instanceof Tensor ? b : scalarOn(b, first, numberDType(b));
   let dtype = promoteTypes(ta.dtype, tb.dtype);
   if (op === 'div' && dtype === 'int32') dtype = 'float32';  // true division, as NumPy and PyTorch do
   const shape = broadcastShapes(op, ta.shape, tb.shape);

@@ -8,7 +8,6 @@
 const TWO32 = 4294967296;
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
-// 16-bit halves of the multipliers: c * half < 2^48 is exact in a double.
 const M0_HI = M0 >>> 16;
 const M0_LO = M0 & 0xffff;
 const M1_HI = M1 >>> 16;
@@ -16,43 +15,48 @@ const M1_LO = M1 & 0xffff;
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
-// Output of the last philox() call, as uint32 values.
-let w0 = 0;
-let w1 = 0;
-let w2 = 0;
-let w3 = 0;
+// High 32 bits of the 64-bit product a * (mh * 2^16 + ml), from 16x16-bit partial
+// products; everything stays int32, which V8 keeps unboxed (uint32 above 2^31 would not).
+function mulhi(a: number, mh: number, ml: number): number {
+  const ah = a >>> 16;
+  const al = a & 0xffff;
+  const lh = Math.imul(al, mh) >>> 0;
+  const hl = Math.imul(ah, ml) >>> 0;
+  const carry = ((Math.imul(al, ml) >>> 16) + (lh & 0xffff) + (hl & 0xffff)) >>> 16;
+  return (Math.imul(ah, mh) + (lh >>> 16) + (hl >>> 16) + carry) | 0;
+}
 
+// Output of the last philox() call. Scratch typed arrays (here and below) keep results
+// unboxed: module-level `let` numbers would allocate a heap number on most stores.
+const W = new Uint32Array(4);
+
+// Words are carried as int32 (same bits as the uint32 words).
 function philox(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void {
+  c0 |= 0; c1 |= 0; c2 |= 0; c3 |= 0; k0 |= 0; k1 |= 0;
   for (let round = 0; round < 10; round++) {
-    if (round > 0) {
-      k0 = (k0 + W0) >>> 0;
-      k1 = (k1 + W1) >>> 0;
-    }
-    // High words of the 64-bit products M0*c0 and M1*c2 from two exact 48-bit products.
-    const hi0 = (c0 * M0_HI + ((c0 * M0_LO) / 65536 >>> 0)) / 65536 >>> 0;
-    const hi1 = (c2 * M1_HI + ((c2 * M1_LO) / 65536 >>> 0)) / 65536 >>> 0;
+    const hi0 = mulhi(c0, M0_HI, M0_LO);
+    const hi1 = mulhi(c2, M1_HI, M1_LO);
     const lo0 = Math.imul(M0, c0);
     const lo1 = Math.imul(M1, c2);
-    c0 = (hi1 ^ c1 ^ k0) >>> 0;
-    c1 = lo1 >>> 0;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0;
-    c3 = lo0 >>> 0;
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+    k0 = (k0 + W0) | 0;
+    k1 = (k1 + W1) | 0;
   }
-  w0 = c0;
-  w1 = c1;
-  w2 = c2;
-  w3 = c3;
+  W[0] = c0;
+  W[1] = c1;
+  W[2] = c2;
+  W[3] = c3;
 }
 
 /** Philox4x32-10 on a full 4-word counter and 2-word key (uint32 values). */
 export function philox4x32_10Words(
   c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array,
 ): void {
-  philox(c0 >>> 0, c1 >>> 0, c2 >>> 0, c3 >>> 0, k0 >>> 0, k1 >>> 0);
-  out[0] = w0;
-  out[1] = w1;
-  out[2] = w2;
-  out[3] = w3;
+  philox(c0, c1, c2, c3, k0, k1);
+  out.set(W);
 }
 
 /** Counter words (low32(counter), high32(counter), 0, 0), key (low32(seed), high32(seed)). */
@@ -123,9 +127,11 @@ export function rngLog(x: number): number {
   return k === 0 ? f - s * (f - R) : dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
 }
 
-// Results of sincosTurns.
-let sinOut = 0;
-let cosOut = 0;
+// Results of sincosTurns: [sin, cos].
+const SC = new Float64Array(2);
+function sincos(j: number): number {
+  return SC[j] as number;
+}
 
 // sin(2 pi u), cos(2 pi u) for u in [0, 1); identical to ng::rng_sincos_turns.
 function sincosTurns(u: number): void {
@@ -156,17 +162,17 @@ function sincosTurns(u: number): void {
               z * (4.710874778818172e-07 +
                 z * (-6.386603083791852e-09 + z * (6.565963114979473e-11 + z * -5.294400200734623e-13))))))));
   switch (q & 3) {
-    case 0: sinOut = s; cosOut = c; break;
-    case 1: sinOut = c; cosOut = -s; break;
-    case 2: sinOut = -s; cosOut = -c; break;
-    default: sinOut = -c; cosOut = s; break;
+    case 0: SC[0] = s; SC[1] = c; break;
+    case 1: SC[0] = c; SC[1] = -s; break;
+    case 2: SC[0] = -s; SC[1] = -c; break;
+    default: SC[0] = -c; SC[1] = s; break;
   }
 }
 
 /** [sin(2 pi u), cos(2 pi u)] for u in [0, 1), identical to ng::rng_sincos_turns. */
 export function rngSinCosTurns(u: number): [number, number] {
   sincosTurns(u);
-  return [sinOut, cosOut];
+  return [sincos(0), sincos(1)];
 }
 
 function checkU53(op: string, name: string, v: number): void {
@@ -181,18 +187,20 @@ function checkRange(op: string, n: number, begin: number, end: number): void {
   }
 }
 
-// Counter of the first block used, as two uint32 words; later blocks add 1 with carry,
-// wrapping modulo 2^64 like the C++ uint64_t.
-let ctrLo = 0;
-let ctrHi = 0;
-function setCounter(block: number, offset: number): void {
-  const lo = (block % TWO32) + (offset % TWO32);
-  ctrLo = lo >>> 0;
-  ctrHi = (Math.floor(block / TWO32) + Math.floor(offset / TWO32) + (lo >= TWO32 ? 1 : 0)) >>> 0;
+// Low and high words (int32) of the counter block + offset modulo 2^64, like the C++
+// uint64_t: block + offset may exceed 2^53, so it is never formed as one number. The
+// fill loops then step (lo, hi) with carry.
+function counterLo(block: number, offset: number): number {
+  return ((block % TWO32) + (offset % TWO32)) | 0;
 }
-function nextCounter(): void {
-  ctrLo = (ctrLo + 1) >>> 0;
-  if (ctrLo === 0) ctrHi = (ctrHi + 1) >>> 0;
+function counterHi(block: number, offset: number): number {
+  const carry = (block % TWO32) + (offset % TWO32) >= TWO32 ? 1 : 0;
+  return (Math.floor(block / TWO32) + Math.floor(offset / TWO32) + carry) | 0;
+}
+
+// Words of the last philox() call, as uint32.
+function word(j: number): number {
+  return W[j] as number;
 }
 
 function floatBelow(hi: number): number {
@@ -227,22 +235,22 @@ export function randomUniformF32(
   checkU53(op, 'block', block);
   checkRange(op, out.length, begin, end);
   if (begin >= end) return;
-  const k0 = seed >>> 0;
-  const k1 = Math.floor(seed / TWO32) >>> 0;
+  const k0 = seed | 0;
+  const k1 = Math.floor(seed / TWO32) | 0;
   const span = hi - lo;
   const clamp = lo < hi;
   const below = clamp ? floatBelow(hi) : 0;
   const b0 = Math.floor(begin / 4);
-  setCounter(block, b0);
+  let c0 = counterLo(block, b0);
+  let c1 = counterHi(block, b0);
   for (let first = b0 * 4; first < end; first += 4) {
-    philox(ctrLo, ctrHi, 0, 0, k0, k1);
-    nextCounter();
+    philox(c0, c1, 0, 0, k0, k1);
+    c0 = (c0 + 1) | 0;
+    if (c0 === 0) c1 = (c1 + 1) | 0;
     const i0 = first < begin ? begin : first;
     const i1 = first + 4 < end ? first + 4 : end;
     for (let i = i0; i < i1; i++) {
-      const j = i - first;
-      const w = j === 0 ? w0 : j === 1 ? w1 : j === 2 ? w2 : w3;
-      let v = Math.fround(lo + span * ((w >>> 8) * 5.9604644775390625e-8)); // 2^-24
+      let v = Math.fround(lo + span * ((word(i - first) >>> 8) * 5.9604644775390625e-8)); // 2^-24
       if (clamp && v >= hi) v = below;
       out[i] = v;
     }
@@ -264,23 +272,25 @@ export function randomUniformF64(
   checkU53(op, 'block', block);
   checkRange(op, out.length, begin, end);
   if (begin >= end) return;
-  const k0 = seed >>> 0;
-  const k1 = Math.floor(seed / TWO32) >>> 0;
+  const k0 = seed | 0;
+  const k1 = Math.floor(seed / TWO32) | 0;
   const span = hi - lo;
   const clamp = lo < hi;
   const below = clamp ? doubleBelow(hi) : 0;
   const b0 = Math.floor(begin / 2);
-  setCounter(block, b0);
+  let c0 = counterLo(block, b0);
+  let c1 = counterHi(block, b0);
   for (let first = b0 * 2; first < end; first += 2) {
-    philox(ctrLo, ctrHi, 0, 0, k0, k1);
-    nextCounter();
+    philox(c0, c1, 0, 0, k0, k1);
+    c0 = (c0 + 1) | 0;
+    if (c0 === 0) c1 = (c1 + 1) | 0;
     if (first >= begin) {
-      let v = lo + span * u53(w0, w1);
+      let v = lo + span * u53(word(0), word(1));
       if (clamp && v >= hi) v = below;
       out[first] = v;
     }
     if (first + 1 < end) {
-      let v = lo + span * u53(w2, w3);
+      let v = lo + span * u53(word(2), word(3));
       if (clamp && v >= hi) v = below;
       out[first + 1] = v;
     }
@@ -295,20 +305,22 @@ function normalFill(
   checkU53(op, 'block', block);
   checkRange(op, out.length, begin, end);
   if (begin >= end) return;
-  const k0 = seed >>> 0;
-  const k1 = Math.floor(seed / TWO32) >>> 0;
+  const k0 = seed | 0;
+  const k1 = Math.floor(seed / TWO32) | 0;
   const b0 = Math.floor(begin / 2);
-  setCounter(block, b0);
+  let c0 = counterLo(block, b0);
+  let c1 = counterHi(block, b0);
   for (let first = b0 * 2; first < end; first += 2) {
-    philox(ctrLo, ctrHi, 0, 0, k0, k1);
-    nextCounter();
+    philox(c0, c1, 0, 0, k0, k1);
+    c0 = (c0 + 1) | 0;
+    if (c0 === 0) c1 = (c1 + 1) | 0;
     // u1 in (0, 1]: never 0, so the log is finite.
-    const u1 = ((w0 >>> 5) * 67108864 + (w1 >>> 6) + 1) * 1.1102230246251565e-16;
+    const u1 = ((word(0) >>> 5) * 67108864 + (word(1) >>> 6) + 1) * 1.1102230246251565e-16;
     const r = Math.sqrt(-2.0 * rngLog(u1));
-    sincosTurns(u53(w2, w3));
+    sincosTurns(u53(word(2), word(3)));
     // A Float32Array store rounds to nearest float, like the C++ static_cast<float>.
-    if (first >= begin) out[first] = mean + stddev * (r * cosOut);
-    if (first + 1 < end) out[first + 1] = mean + stddev * (r * sinOut);
+    if (first >= begin) out[first] = mean + stddev * (r * sincos(1));
+    if (first + 1 < end) out[first + 1] = mean + stddev * (r * sincos(0));
   }
 }
 

@@ -26,13 +26,13 @@ namespace gemm_detail {
 namespace {
 
 constexpr int kNumIsa = 5;
-constexpr int kMaxMr = 16, kMaxNr = 32;  // bounds for the edge-tile buffer
 
 // Below this many flops (2mnk) a call runs on the calling thread only: waking the pool
 // costs more than it saves. Tasks are sized to at least kTaskFlops.
 constexpr double kSerialFlops = 4.0e6;
 constexpr double kTaskFlops = 2.0e6;
-constexpr int64_t kMaxTasks = 64;
+// op(A) is read in place (not packed) when op(B) has at most this many (padded) columns.
+constexpr int64_t kDirectAMaxCols = 64;
 // Thread-local packing buffers above this size are released after the call.
 constexpr size_t kKeepBytes = size_t(32) << 20;
 
@@ -60,10 +60,17 @@ Tables make_tables() {
 }
 
 // Immutable after the first call (thread-safe static initialization).
+#ifdef NG_GEMM_TUNING
+Tables& tables() {
+  static Tables t = make_tables();
+  return t;
+}
+#else
 const Tables& tables() {
   static const Tables t = make_tables();
   return t;
 }
+#endif
 
 Isa resolve(Isa isa) {
   const int i = static_cast<int>(isa);
@@ -207,6 +214,7 @@ template <typename T>
 struct Problem {
   const KernelDesc<T>* d;
   bool trans_a;
+  bool direct_a;  // read op(A) = A in place instead of packing it
   int64_t m, n, k;
   T alpha;
   const T* a;
@@ -217,6 +225,13 @@ struct Problem {
   int64_t ldc;
   const GemmEpilogue<T>* ep;
 };
+
+// Packing A pays off when each packed element is reused for many column panels; with
+// few panels (small n) the microkernel reads op(A) in place.
+template <typename T>
+bool use_direct_a(const KernelDesc<T>& d, int64_t n) {
+  return ceil_div(n, d.nr) * d.nr <= kDirectAMaxCols;
+}
 
 // Computes rows [i0, i1) x column panels [jp0, jp1) of C.
 template <typename T>
@@ -248,34 +263,47 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
     for (int64_t ic = i0; ic < i1; ic += mc) {
       const int64_t mcb = std::min(mc, i1 - ic);
       const T* asrc = pr.trans_a ? pr.a + p0 * pr.lda + ic : pr.a + ic * pr.lda + p0;
-      d.pack_a(pr.trans_a, mcb, kcq, asrc, pr.lda, abuf);
+      // In-place strides of op(A): element (i, p) at asrc[i * rs + p * cs].
+      const int64_t rs = pr.trans_a ? 1 : pr.lda, cs = pr.trans_a ? pr.lda : 1;
+      // Full row panels [0, direct_rows) are read in place, the rest from abuf.
+      int64_t direct_rows = 0;
+      if (pr.direct_a) {
+        direct_rows = mcb / mr * mr;
+        if (direct_rows < mcb)  // the partial last panel is packed (zero padded)
+          d.pack_a(pr.trans_a, mcb - direct_rows, kcq, asrc + direct_rows * rs, pr.lda,
+                   abuf + direct_rows * kcq);
+      } else {
+        d.pack_a(pr.trans_a, mcb, kcq, asrc, pr.lda, abuf);
+      }
 
       for (int64_t jp = jp0; jp < jp1; ++jp) {
         const T* bpanel = bq + jp * kcq * nr;
         const int64_t j = jp * nr;
         const int nrb = static_cast<int>(std::min<int64_t>(nr, pr.n - j));
+        const bool full_n = nrb == nr;
+        if (!full_n && bias) {
+          std::memcpy(edge_bias, bias + j, sizeof(T) * nrb);
+          for (int jj = nrb; jj < nr; ++jj) edge_bias[jj] = T(0);
+        }
+        args.bias = bias ? (full_n ? bias + j : edge_bias) : nullptr;
         for (int64_t ir = 0; ir < mcb; ir += mr) {
           const int mrb = static_cast<int>(std::min<int64_t>(mr, mcb - ir));
           T* ct = pr.c + (ic + ir) * pr.ldc + j;
-          const T* apanel = abuf + ir * kcq;
-          if (mrb == mr && nrb == nr) {
-            args.bias = bias ? bias + j : nullptr;
-            d.ukr(kcq, apanel, bpanel, ct, pr.ldc, args);
+          // Tiles with all NR columns are written directly (the row-count variants of the
+          // kernel cover a partial last row panel). Partial columns: the same kernel runs
+          // on a full-width copy. Either way every element sees the same operations.
+          T* cdst = full_n ? ct : edge_c;
+          const int64_t ldc = full_n ? pr.ldc : nr;
+          if (!full_n && args.beta != T(0)) {
+            for (int i = 0; i < mrb; ++i)
+              std::memcpy(edge_c + i * nr, ct + i * pr.ldc, sizeof(T) * nrb);
+          }
+          if (ir < direct_rows) {
+            d.ukr_direct(kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
           } else {
-            // Partial tile: run the very same kernel on a full-size copy, so every
-            // element sees exactly the same operations as in a full tile.
-            if (args.beta != T(0)) {
-              for (int i = 0; i < mrb; ++i)
-                std::memcpy(edge_c + i * nr, ct + i * pr.ldc, sizeof(T) * nrb);
-            }
-            if (bias) {
-              std::memcpy(edge_bias, bias + j, sizeof(T) * nrb);
-              for (int jj = nrb; jj < nr; ++jj) edge_bias[jj] = T(0);
-              args.bias = edge_bias;
-            } else {
-              args.bias = nullptr;
-            }
-            d.ukr(kcq, apanel, bpanel, edge_c, nr, args);
+            d.ukr_rows[mrb](kcq, abuf + ir * kcq, bpanel, cdst, ldc, args);
+          }
+          if (!full_n) {
             for (int i = 0; i < mrb; ++i)
               std::memcpy(ct + i * pr.ldc, edge_c + i * nr, sizeof(T) * nrb);
           }
@@ -286,37 +314,36 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
   }
 }
 
-// Splits C into tasks. The split depends only on the shape and the path (never on the
-// thread count): rows in multiples of MR (at most MC, at least 2 MR), then column
-// panels when there are too few row blocks.
+// How C is cut into tasks for parallel_for. Every element of C is computed by the same
+// sequence of floating-point operations whichever tile, task or thread computes it (the
+// k loop is never split and partial tiles use the same kernel), so the split may take
+// the thread count into account without changing any result: 1 thread gets one task
+// (pure BLIS loop order, no duplicated packing); more threads get about 4 tasks each,
+// rows first (no duplicated work), column panels only when there are too few rows.
 struct Split {
-  int64_t rows_per_task, mt;  // row tasks
+  int64_t rows_per_task, mt;    // row tasks
   int64_t panels_per_task, nt;  // column-panel tasks
 };
 
 template <typename T>
-Split make_split(const KernelDesc<T>& d, int64_t m, int64_t n, int64_t k) {
+Split make_split(const KernelDesc<T>& d, int64_t m, int64_t n, int64_t k, int threads) {
   const double flops = 2.0 * double(m) * double(n) * double(k);
   const int64_t np = ceil_div(n, d.nr);
-  Split s;
-  if (flops < kSerialFlops) {
-    s.rows_per_task = m;
-    s.mt = 1;
-    s.panels_per_task = np;
-    s.nt = 1;
-    return s;
-  }
+  Split s{m, 1, np, 1};
+  if (threads <= 1 || flops < kSerialFlops) return s;
   const int64_t want = std::max<int64_t>(
-      1, std::min<int64_t>(kMaxTasks, static_cast<int64_t>(flops / kTaskFlops)));
+      1, std::min<int64_t>(int64_t(threads) * 4, static_cast<int64_t>(flops / kTaskFlops)));
+  if (want <= 1) return s;
   int64_t rows = round_up(ceil_div(m, want), d.mr);
-  rows = std::max<int64_t>(rows, 2 * d.mr);
+  rows = std::max<int64_t>(rows, int64_t(4) * d.mr);
   rows = std::min<int64_t>(rows, d.mc);
   s.rows_per_task = rows;
   s.mt = ceil_div(m, rows);
-  s.nt = 1;
-  if (s.mt * 2 <= want) s.nt = std::min<int64_t>(np, want / s.mt);
-  s.panels_per_task = ceil_div(np, s.nt);
-  s.nt = ceil_div(np, s.panels_per_task);
+  if (s.mt < int64_t(threads) * 2) {
+    s.nt = std::min<int64_t>(np, ceil_div(std::min<int64_t>(want, int64_t(threads) * 2), s.mt));
+    s.panels_per_task = ceil_div(np, s.nt);
+    s.nt = ceil_div(np, s.panels_per_task);
+  }
   return s;
 }
 
@@ -324,8 +351,9 @@ template <typename T>
 void run_packed(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k, T alpha,
                 const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc,
                 const GemmEpilogue<T>& ep) {
-  Problem<T> pr{&d, trans_a, m, n, k, alpha, a, lda, bp, beta, c, ldc, &ep};
-  const Split s = make_split(d, m, n, k);
+  Problem<T> pr{&d,    trans_a, use_direct_a(d, n), m, n, k, alpha, a, lda, bp,
+                beta, c,       ldc,                         &ep};
+  const Split s = make_split(d, m, n, k, num_threads());
   const int64_t np = ceil_div(n, d.nr);
   auto task = [&](int64_t t) {
     const int64_t ti = t / s.nt, tj = t % s.nt;
@@ -342,11 +370,12 @@ void run_packed(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int6
   tls_pack_a.trim(kKeepBytes);
 }
 
-template <typename T>
+// Parallel pieces for packing B: only when the call itself is parallel.
 int64_t pack_pieces(int64_t m, int64_t n, int64_t k) {
   const double flops = 2.0 * double(m) * double(n) * double(k);
-  if (flops < kSerialFlops || double(k) * double(n) < 65536.0) return 1;
-  return 16;
+  const int threads = num_threads();
+  if (threads <= 1 || flops < kSerialFlops || double(k) * double(n) < 32768.0) return 1;
+  return int64_t(threads) * 2;
 }
 
 template <typename T>
@@ -360,7 +389,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa));
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
-  pack_b_all(d, trans_b, k, n, b, ldb, bp, pack_pieces<T>(m, n, k));
+  pack_b_all(d, trans_b, k, n, b, ldb, bp, pack_pieces(m, n, k));
   run_packed(d, trans_a, m, n, k, alpha, a, lda, bp, beta, c, ldc, ep);
   tls_pack_b.trim(kKeepBytes);
 }
@@ -378,6 +407,14 @@ void gemm_packed_impl(bool trans_a, int64_t m, const T* a, int64_t lda, const Pa
 }
 
 }  // namespace
+
+#ifdef NG_GEMM_TUNING  // development builds only: change the blocking of a path
+void tune_blocking(Isa isa, int kc, int mc) {
+  tables().f32[static_cast<int>(isa)].kc = kc;
+  tables().f32[static_cast<int>(isa)].mc = mc;
+}
+#endif
+
 }  // namespace gemm_detail
 
 using gemm_detail::desc;
@@ -463,7 +500,8 @@ void PackedMatrix<T>::pack(Isa isa, bool trans_b, int64_t k, int64_t n, const T*
     data_ = static_cast<T*>(gemm_detail::aligned_new(size_ * sizeof(T) + 256));
     capacity_ = size_;
   }
-  const int64_t pieces = double(k_) * double(n_) < 65536.0 ? 1 : 16;
+  const int64_t pieces =
+      num_threads() > 1 && double(k_) * double(n_) >= 65536.0 ? int64_t(num_threads()) * 2 : 1;
   gemm_detail::pack_b_all(d, trans_b, k_, n_, b, ldb, data_, pieces);
 }
 

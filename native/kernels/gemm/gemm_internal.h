@@ -19,12 +19,20 @@ struct UkrArgs {
   T leaky_alpha;
 };
 
-// Computes a full MR x NR tile: acc = sum_p a[p*MR + i] * b[p*NR + j] over p < kc
+// Computes rows [0, ROWS) of an MR x NR tile (ROWS fixed per function): acc = sum_p a[p*MR + i] * b[p*NR + j] over p < kc
 // (kc >= 1), then C[i*ldc + j] = epilogue(acc). a: packed MR x kc micro-panel,
 // b: packed kc x NR micro-panel (64-byte aligned).
 template <typename T>
 using UkrFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
                        const UkrArgs<T>& args);
+
+// Same full tile, same operations, but reading op(A) in place: element (i, p) at
+// a[i * rs + p * cs], i < MR (all MR rows must exist).
+template <typename T>
+using UkrDirectFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b, T* c,
+                             int64_t ldc, const UkrArgs<T>& args);
+
+constexpr int kMaxMr = 16, kMaxNr = 32;
 
 // Packs rows [0, rows) x depth [0, kc) of op(A) (a points at op(A)(0, 0)) into
 // ceil(rows / MR) micro-panels of MR x kc, zero-padded. trans: A is stored k x m.
@@ -39,7 +47,8 @@ using PackBFn = void (*)(bool trans, int64_t kc, int64_t cols, const T* b, int64
 template <typename T>
 struct KernelDesc {
   int mr = 0, nr = 0, mc = 0, kc = 0;
-  UkrFn<T> ukr = nullptr;
+  UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
+  UkrDirectFn<T> ukr_direct = nullptr;
   PackAFn<T> pack_a = nullptr;
   PackBFn<T> pack_b = nullptr;
 };

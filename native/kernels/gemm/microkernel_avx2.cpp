@@ -67,27 +67,6 @@ struct VecF64 {
 constexpr int kMrF32 = 6, kNvF32 = 2;  // 6 x 16
 constexpr int kMrF64 = 6, kNvF64 = 2;  // 6 x 8
 
-void ukr_f32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-             const UkrArgs<float>& args) {
-  tile_ukr<VecF32, kMrF32, kNvF32>(kc, a, b, c, ldc, args);
-}
-void pack_a_f32(bool trans, int64_t rows, int64_t kc, const float* a, int64_t lda, float* dst) {
-  pack_a_generic<float, kMrF32>(trans, rows, kc, a, lda, dst);
-}
-void pack_b_f32(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb, float* dst) {
-  pack_b_generic<float, kNvF32 * 8>(trans, kc, cols, b, ldb, dst);
-}
-void ukr_f64(int64_t kc, const double* a, const double* b, double* c, int64_t ldc,
-             const UkrArgs<double>& args) {
-  tile_ukr<VecF64, kMrF64, kNvF64>(kc, a, b, c, ldc, args);
-}
-void pack_a_f64(bool trans, int64_t rows, int64_t kc, const double* a, int64_t lda, double* dst) {
-  pack_a_generic<double, kMrF64>(trans, rows, kc, a, lda, dst);
-}
-void pack_b_f64(bool trans, int64_t kc, int64_t cols, const double* b, int64_t ldb, double* dst) {
-  pack_b_generic<double, kNvF64 * 4>(trans, kc, cols, b, ldb, dst);
-}
-
 }  // namespace
 }  // namespace gemm_detail
 }  // namespace ng
@@ -106,10 +85,8 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // Zen/Haswell-class cores: L1d 32 KiB, L2 512 KiB..1 MiB.
   // KC: one packed B micro-panel (KC x NR) = 16 KiB stays in L1 next to the A stream.
   // MC: the packed A block (MC x KC) = 144 KiB (f32) stays in L2.
-  f32->mr = kMrF32; f32->nr = kNvF32 * 8; f32->mc = 144; f32->kc = 256;
-  f32->ukr = &ukr_f32; f32->pack_a = &pack_a_f32; f32->pack_b = &pack_b_f32;
-  f64->mr = kMrF64; f64->nr = kNvF64 * 4; f64->mc = 72; f64->kc = 256;
-  f64->ukr = &ukr_f64; f64->pack_a = &pack_a_f64; f64->pack_b = &pack_b_f64;
+  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 144, 256, 1, 2, 3, 4, 5, 6);
+  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 72, 256, 1, 2, 3, 4, 5, 6);
   return true;
 }
 

@@ -6,9 +6,9 @@
 //   per k step: NV aligned loads of the packed B row, then for each of the MR rows one
 //   broadcast of the packed A element and NV fused multiply-adds.
 //
-// Each ISA file wraps these templates in plain (non-template) functions defined inside
-// its target region, and fills its KernelDesc from a function outside that region (code
-// that runs on every CPU must not be compiled for the ISA).
+// Each ISA file includes this inside its target region (so every function here is
+// compiled for that ISA) and fills its KernelDesc with NG_GEMM_FILL_DESC from a function
+// outside the region: code that runs on every CPU must not be compiled for the ISA.
 //
 // Include this header only from a microkernel_<isa>.cpp, after its target pragma and
 // after all standard headers: everything here has internal linkage (unnamed namespace),
@@ -35,24 +35,36 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
-template <class V, int MR, int NV>
-NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a,
-              const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c, int64_t ldc,
-              const UkrArgs<typename V::T>& args) {
+// ROWS (<= MR) rows of the MR x NR tile are computed and stored.
+// kDirectA = false: `a` is a packed micro-panel, element (i, p) at a[p * MR + i].
+// kDirectA = true:  `a` points into op(A) in place, element (i, p) at a[i * rs + p * cs]
+//                   (A not transposed: rs = lda, cs = 1; transposed: rs = 1, cs = lda);
+//                   used when packing A would cost more than it saves.
+// Every variant performs, for each element of C, exactly the same floating-point
+// operations in the same order (the results never depend on the variant).
+template <class V, int MR, int NV, int ROWS, bool kDirectA>
+NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
+                             int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
+                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
+  static_assert(ROWS >= 1 && ROWS <= MR, "rows");
+  if (!kDirectA) {
+    rs = 1;
+    cs = MR;
+  }
 
-  R acc[MR][NV];
+  R acc[ROWS][NV];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
 
   // Bring the C tile towards L1 while the products are being accumulated.
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < ROWS; ++i) {
     V::prefetch(c + i * ldc);
     V::prefetch(c + i * ldc + NR - 1);
   }
@@ -63,12 +75,12 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const R av = V::bcast(a + i);
+    for (int i = 0; i < ROWS; ++i) {
+      const R av = kDirectA ? V::bcast(a + i * rs) : V::bcast(a + i);
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
     }
-    a += MR;
+    a += kDirectA ? cs : MR;
     b += NR;
   }
 
@@ -77,7 +89,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   const T* bias = args.bias;
   const int act = args.act;
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < ROWS; ++i) {
     T* cr = c + i * ldc;
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) {
@@ -135,30 +147,35 @@ NG_GEMM_INLINE void pack_a_generic(bool trans, int64_t rows, int64_t kc, const T
 }
 
 template <typename T, int NR>
-NG_GEMM_INLINE void pack_b_generic(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T* dst) {
-  for (int64_t j0 = 0; j0 < cols; j0 += NR, dst += NR * kc) {
-    const int jb = cols - j0 < NR ? static_cast<int>(cols - j0) : NR;
-    if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: contiguous rows
-      const T* src = b + j0;
-      if (jb == NR) {
-        for (int64_t p = 0; p < kc; ++p, src += ldb) {
+NG_GEMM_INLINE void pack_b_generic(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb,
+                                   T* dst) {
+  const int64_t full = cols / NR;  // complete panels
+  const int tail = static_cast<int>(cols - full * NR);
+  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: rows are contiguous
+    // Row by row: the source is read sequentially, each row feeds every panel.
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = b + p * ldb;
+      T* d = dst + p * NR;
+      for (int64_t jp = 0; jp < full; ++jp) {
 #pragma GCC unroll 4
-          for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[j];
-        }
-      } else {
-        for (int64_t p = 0; p < kc; ++p, src += ldb) {
-          for (int j = 0; j < jb; ++j) dst[p * NR + j] = src[j];
-          for (int j = jb; j < NR; ++j) dst[p * NR + j] = T(0);
-        }
+        for (int j = 0; j < NR; ++j) d[jp * NR * kc + j] = src[jp * NR + j];
       }
-    } else {  // op(B)(p, j) = b[j * ldb + p]: read each source row contiguously
-      const T* src = b + j0 * ldb;
+      if (tail) {
+        T* dt = d + full * NR * kc;
+        for (int j = 0; j < tail; ++j) dt[j] = src[full * NR + j];
+        for (int j = tail; j < NR; ++j) dt[j] = T(0);
+      }
+    }
+  } else {  // op(B)(p, j) = b[j * ldb + p]: read each source row contiguously
+    for (int64_t jp = 0; jp * NR < cols; ++jp) {
+      const int jb = jp < full ? NR : tail;
+      T* d = dst + jp * NR * kc;
       for (int j = 0; j < jb; ++j) {
-        const T* row = src + j * ldb;
-        for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = row[p];
+        const T* row = b + (jp * NR + j) * ldb;
+        for (int64_t p = 0; p < kc; ++p) d[p * NR + j] = row[p];
       }
       for (int j = jb; j < NR; ++j)
-        for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+        for (int64_t p = 0; p < kc; ++p) d[p * NR + j] = T(0);
     }
   }
 }
@@ -166,3 +183,56 @@ NG_GEMM_INLINE void pack_b_generic(bool trans, int64_t kc, int64_t cols, const T
 }  // namespace
 }  // namespace gemm_detail
 }  // namespace ng
+
+namespace ng {
+namespace gemm_detail {
+namespace {
+
+// Packed-A kernel for ROWS rows (ROWS = MR: the main kernel; fewer: the last row panel).
+template <class V, int MR, int NV, int ROWS>
+void ukr_rows_fn(int64_t kc, const typename V::T* a, const typename V::T* b, typename V::T* c,
+                 int64_t ldc, const UkrArgs<typename V::T>& args) {
+  tile_ukr<V, MR, NV, ROWS, false>(kc, a, 0, 0, b, c, ldc, args);
+}
+
+template <class V, int MR, int NV>
+void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
+                   const typename V::T* b, typename V::T* c, int64_t ldc,
+                   const UkrArgs<typename V::T>& args) {
+  tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
+}
+
+template <typename T, int MR>
+void pack_a_fn(bool trans, int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst) {
+  pack_a_generic<T, MR>(trans, rows, kc, a, lda, dst);
+}
+
+template <typename T, int NR>
+void pack_b_fn(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T* dst) {
+  pack_b_generic<T, NR>(trans, kc, cols, b, ldb, dst);
+}
+
+// Addresses of the row-count variants 1..MR (constant-initialized: no code runs).
+template <class V, int MR, int NV, int... Rows>
+struct RowKernels {
+  static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows>...};
+};
+
+}  // namespace
+}  // namespace gemm_detail
+}  // namespace ng
+
+// Fills a KernelDesc from baseline code (only reads addresses). ROWS...: 1, 2, ..., MR.
+#define NG_GEMM_FILL_DESC(D, V, MR, NV, MC, KC, ...)                                       \
+  do {                                                                                     \
+    using RowsT = RowKernels<V, MR, NV, __VA_ARGS__>;                                      \
+    static_assert(sizeof(RowsT::fns) / sizeof(RowsT::fns[0]) == (MR), "1..MR");            \
+    (D)->mr = (MR);                                                                        \
+    (D)->nr = (NV) * V::kWidth;                                                            \
+    (D)->mc = (MC);                                                                        \
+    (D)->kc = (KC);                                                                        \
+    for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];             \
+    (D)->ukr_direct = &ukr_direct_fn<V, MR, NV>;                                           \
+    (D)->pack_a = &pack_a_fn<V::T, MR>;                                                    \
+    (D)->pack_b = &pack_b_fn<V::T, (NV) * V::kWidth>;                                      \
+  } while (0)

@@ -40,34 +40,11 @@ struct VecScalar {
 constexpr int kMrF32 = 4, kNrF32 = 8;
 constexpr int kMrF64 = 4, kNrF64 = 4;
 
-void ukr_f32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-             const UkrArgs<float>& args) {
-  tile_ukr<VecScalar<float>, kMrF32, kNrF32>(kc, a, b, c, ldc, args);
-}
-void pack_a_f32(bool trans, int64_t rows, int64_t kc, const float* a, int64_t lda, float* dst) {
-  pack_a_generic<float, kMrF32>(trans, rows, kc, a, lda, dst);
-}
-void pack_b_f32(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb, float* dst) {
-  pack_b_generic<float, kNrF32>(trans, kc, cols, b, ldb, dst);
-}
-void ukr_f64(int64_t kc, const double* a, const double* b, double* c, int64_t ldc,
-             const UkrArgs<double>& args) {
-  tile_ukr<VecScalar<double>, kMrF64, kNrF64>(kc, a, b, c, ldc, args);
-}
-void pack_a_f64(bool trans, int64_t rows, int64_t kc, const double* a, int64_t lda, double* dst) {
-  pack_a_generic<double, kMrF64>(trans, rows, kc, a, lda, dst);
-}
-void pack_b_f64(bool trans, int64_t kc, int64_t cols, const double* b, int64_t ldb, double* dst) {
-  pack_b_generic<double, kNrF64>(trans, kc, cols, b, ldb, dst);
-}
-
 }  // namespace
 
 bool get_kernels_scalar(KernelDesc<float>* f32, KernelDesc<double>* f64) {
-  f32->mr = kMrF32; f32->nr = kNrF32; f32->mc = 128; f32->kc = 256;
-  f32->ukr = &ukr_f32; f32->pack_a = &pack_a_f32; f32->pack_b = &pack_b_f32;
-  f64->mr = kMrF64; f64->nr = kNrF64; f64->mc = 128; f64->kc = 256;
-  f64->ukr = &ukr_f64; f64->pack_a = &pack_a_f64; f64->pack_b = &pack_b_f64;
+  NG_GEMM_FILL_DESC(f32, VecScalar<float>, kMrF32, kNrF32, 128, 256, 1, 2, 3, 4);
+  NG_GEMM_FILL_DESC(f64, VecScalar<double>, kMrF64, kNrF64, 128, 256, 1, 2, 3, 4);
   return true;
 }
 

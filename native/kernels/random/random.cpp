@@ -85,7 +85,9 @@ void uniform_range(T* out, int64_t begin, int64_t end, uint64_t seed, uint64_t b
     const int64_t i0 = std::max(begin, first), i1 = std::min(end, first + kPerBlock);
     for (int64_t i = i0; i < i1; ++i) {
       const int j = int(i - first);
-      const double u = kPerBlock == 4 ? u24(w[j]) : u53(w[2 * j], w[2 * j + 1]);
+      double u;
+      if constexpr (kPerBlock == 4) u = u24(w[j]);
+      else u = u53(w[2 * j], w[2 * j + 1]);
       T v = static_cast<T>(lo + span * u);
       if (clamp && double(v) >= hi) v = below;
       out[i] = v;
