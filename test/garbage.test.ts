@@ -55,6 +55,20 @@ describe('garbage input', () => {
     expect(() => a.copyStrided(f32, f32, new Float64Array([1, 2, 3, 1, 0, 1]))).toThrow(/copyStrided: 'src' .* too short/);
   });
 
+  it('allocates 64-byte aligned native buffers, and detaches them on release', () => {
+    const addon = loadAddon();
+    for (let n = 0; n < 300; n += 7) {
+      for (const dtype of [0, 1, 2]) {
+        const a = addon.alloc(dtype, n);
+        expect(a.length).toBe(n);
+        if (n > 0) expect(addon.alignment(a)).toBeGreaterThanOrEqual(64);
+        addon.release(a);
+        expect(a.length).toBe(0);
+        expect(() => addon.fill(a, 1)).not.toThrow();  // a detached view is empty, not dangling
+      }
+    }
+  });
+
   it('never crashes the wasm module', () => {
     const wasm = loadWasm() as unknown as Record<string, unknown>;
     const calls = callAll(wasm, ['_initialize', 'ng_free', 'stackRestore', 'stackAlloc']);

@@ -15,6 +15,7 @@ export interface Addon {
   setNumThreads(n: number): void;
   alloc(dtype: number, size: number): TypedArray;
   release(a: TypedArray): void;
+  alignment(a: TypedArray): number;
   binary(op: number, a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array): void;
   reduce(op: number, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void;
   argReduce(op: number, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void;

@@ -44,11 +44,21 @@ Napi::Value release(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// alignment(view) -> the largest power of two, up to 4096, dividing the data address.
+Napi::Value alignment(const Napi::CallbackInfo& info) {
+  const ArrayArg a = array_arg(info, 0, "alignment", "view");
+  const auto addr = reinterpret_cast<uintptr_t>(a.data);
+  uint32_t align = 1;
+  while (align < 4096 && addr % (align * 2) == 0) align *= 2;
+  return Napi::Number::New(info.Env(), align);
+}
+
 }  // namespace
 
 void register_memory(Napi::Env env, Napi::Object exports) {
   exports.Set("alloc", Napi::Function::New(env, alloc, "alloc"));
   exports.Set("release", Napi::Function::New(env, release, "release"));
+  exports.Set("alignment", Napi::Function::New(env, alignment, "alignment"));
 }
 
 }  // namespace ng::napi

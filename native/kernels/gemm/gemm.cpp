@@ -178,6 +178,15 @@ void scale_only(int64_t m, int64_t n, T beta, T* c, int64_t ldc, const GemmEpilo
   }
 }
 
+// Depth of the k-blocks for a given k: the path's KC, balanced so that no block is much
+// shorter than the others (k = 784, KC = 256 -> 4 x 196, not 3 x 256 + 16). A function of
+// (k, path) only: packing and computing agree, and no thread count enters.
+template <typename T>
+int64_t k_block(const KernelDesc<T>& d, int64_t k) {
+  const int64_t nq = ceil_div(k, d.kc);
+  return std::min<int64_t>(d.kc, round_up(ceil_div(k, nq), 4));
+}
+
 // Packed B layout: k-blocks of KC one after the other; block q (depth kcq) holds the np
 // column micro-panels of kcq x NR each, so block q starts at q * KC * np * NR and its
 // panel jp at + jp * kcq * NR. Total k * np * NR elements.
@@ -190,7 +199,7 @@ size_t packed_b_size(const KernelDesc<T>& d, int64_t k, int64_t n) {
 template <typename T>
 void pack_b_all(const KernelDesc<T>& d, bool trans_b, int64_t k, int64_t n, const T* b,
                 int64_t ldb, T* dst, int64_t pieces) {
-  const int64_t nr = d.nr, kc = d.kc;
+  const int64_t nr = d.nr, kc = k_block(d, k);
   const int64_t np = ceil_div(n, nr), nq = ceil_div(k, kc);
   const int64_t groups = std::max<int64_t>(1, std::min<int64_t>(np, ceil_div(pieces, nq)));
   auto task = [&](int64_t t) {
@@ -238,7 +247,7 @@ template <typename T>
 void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, int64_t jp1) {
   const KernelDesc<T>& d = *pr.d;
   const int mr = d.mr, nr = d.nr;
-  const int64_t kc = d.kc, mc = d.mc;
+  const int64_t kc = k_block(d, pr.k), mc = d.mc;
   const int64_t np = ceil_div(pr.n, nr);
   const Activation act = pr.ep->act;
   const bool post_act = !act_in_kernel(act);

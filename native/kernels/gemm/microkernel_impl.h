@@ -71,6 +71,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
+    V::prefetch(b + 16 * NR);  // the B micro-panel 16 steps ahead (L1 misses on first use)
     R bv[NV];
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);

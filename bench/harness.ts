@@ -1,0 +1,60 @@
+// Timing helpers shared by the benchmarks: calibrated repetitions and medians, because
+// these machines are shared and noisy. Benchmarks print ratios from one run.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Median milliseconds per call of fn: each sample repeats fn for at least minSampleMs. */
+export function medianMs(fn: () => void, { samples = 5, minSampleMs = 40, maxTotalMs = 4000 } = {}): number {
+  fn();  // warm-up (and JIT)
+  let reps = 1;
+  let t0 = performance.now();
+  fn();
+  let one = performance.now() - t0;
+  if (one < minSampleMs) {
+    reps = Math.max(1, Math.ceil(minSampleMs / Math.max(one, 1e-3)));
+  }
+  samples = Math.max(1, Math.min(samples, Math.floor(maxTotalMs / Math.max(one * reps, 1e-3))));
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    t0 = performance.now();
+    for (let r = 0; r < reps; r++) fn();
+    one = (performance.now() - t0) / reps;
+    times.push(one);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Formats a table with right-aligned columns. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => String(c ?? '').padStart(widths[i]!)).join('  ')).join('\n');
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return '—';
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** Builds (once) and returns the OpenBLAS reference driver, or undefined without libopenblas-dev. */
+export function openblasDriver(root: string): string | undefined {
+  const out = join(root, 'build', 'bench', 'openblas-sgemm');
+  if (existsSync(out)) return out;
+  try {
+    mkdirSync(join(root, 'build', 'bench'), { recursive: true });
+    execFileSync('cc', ['-O3', join(root, 'bench/openblas/sgemm.c'), '-lopenblas', '-o', out], { stdio: 'pipe' });
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+export function runDriver(driver: string, args: (string | number)[]): number {
+  try {
+    return Number(execFileSync(driver, args.map(String), { encoding: 'utf8' }).trim());
+  } catch {
+    return NaN;
+  }
+}
