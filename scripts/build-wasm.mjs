@@ -12,7 +12,7 @@ mkdirSync(dirname(out), { recursive: true });
 
 const exported = [
   'ng_malloc', 'ng_free', 'ng_last_error', 'ng_last_error_length', 'ng_binary', 'ng_reduce',
-  'ng_copy_strided', 'ng_cast', 'ng_fill', 'ng_arange', 'ng_random', 'ng_matmul',
+  'ng_copy_strided', 'ng_cast', 'ng_fill', 'ng_arange', 'ng_random', 'ng_matmul', 'ng_gemm',
 ].map((name) => `_${name}`);
 
 const args = [

@@ -207,4 +207,25 @@ EMSCRIPTEN_KEEPALIVE int ng_matmul(int dtype, const void* a, double a_len, const
   return 0;
 }
 
+EMSCRIPTEN_KEEPALIVE int ng_gemm(int dtype, const void* a, double a_len, const void* b, double b_len, void* c,
+                                 double c_len, const double* meta, int meta_len, double alpha, double beta,
+                                 const void* bias, double bias_len) {
+  const char* fn = "gemm";
+  std::vector<int64_t> m;
+  if (dtype == static_cast<int>(ng::DType::Int32)) return fail("gemm: expected float32 or float64, got int32");
+  if (!buffer_ok(fn, "a", reinterpret_cast<uintptr_t>(a), a_len, dtype) ||
+      !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
+      !buffer_ok(fn, "c", reinterpret_cast<uintptr_t>(c), c_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
+    return 1;
+  if (m.size() != 12 || m[3] > 1 || m[4] > 1 || m[11] > 4) return fail("gemm: bad meta");
+  const ng::GemmArgs g = ng::gemm_args(m.data());
+  if (!ok(ng::check_gemm(fn, g, static_cast<int64_t>(a_len), static_cast<int64_t>(b_len), static_cast<int64_t>(c_len))))
+    return 1;
+  if (bias && (!buffer_ok(fn, "bias", reinterpret_cast<uintptr_t>(bias), bias_len, dtype) ||
+               static_cast<int64_t>(bias_len) != g.n))
+    return fail("gemm: bias must have n = " + std::to_string(g.n) + " elements");
+  ng::gemm(ng::active_isa(), static_cast<ng::DType>(dtype), g, alpha, a, b, beta, c, bias);
+  return 0;
+}
+
 }  // extern "C"

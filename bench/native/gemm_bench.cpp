@@ -255,10 +255,12 @@ int main(int argc, char** argv) {
     const double ob1 = med[i], ob_all = med[i + 1];
     std::printf("%9.1f %9.1f | %10.2fx %10.2fx", ob1, ob_all, ours1 / ob1, ours_all / ob_all);
 #endif
-    std::printf(" %8.0f%%\n", peak > 0 ? 100.0 * ours1 / peak : 0.0);
+    if (peak > 0) std::printf(" %8.0f%%\n", 100.0 * ours1 / peak);
+    else std::printf(" %9s\n", "n/a");
     std::fflush(stdout);
   }
-  std::printf("\n(%%peak: best path at 1 thread vs the measured %s FMA peak of one core)\n",
-              ng::isa_name(peak_isa));
+  if (peak > 0)
+    std::printf("\n(%%peak: best path at 1 thread vs the measured %s FMA peak of one core)\n",
+                ng::isa_name(peak_isa));
   return 0;
 }

@@ -31,6 +31,26 @@ export interface MatmulSpec {
   bOffsets: readonly number[];
 }
 
+/** A general product with BLAS semantics: C = act(alpha·op(A)·op(B) + beta·C + bias). */
+export interface GemmSpec {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Leading dimensions (row strides) in elements, at least the row length of each matrix. */
+  lda: number;
+  ldb: number;
+  ldc: number;
+  aOffset: number;
+  bOffset: number;
+  cOffset: number;
+  alpha: number;
+  /** With beta = 0, C is only written: whatever it held (NaN included) is ignored. */
+  beta: number;
+  activation: Activation;
+}
+
 /**
  * One method per kernel. Shapes, strides and offsets are in elements. The caller (lib/ops)
  * has validated every argument; backends check again where memory safety depends on it.
@@ -74,6 +94,8 @@ export interface Backend {
   argReduce(op: ArgReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
   /** out [batch, m, n] = act(op(A) · op(B) + bias). */
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void;
+  /** C (in place) = act(alpha·op(A)·op(B) + beta·C + bias), the GEMM kernel itself. */
+  gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void;
 }
 
 /** Flattens the integer arguments of a strided kernel call into one Float64Array. */
@@ -97,4 +119,9 @@ export function matmulMeta(spec: MatmulSpec): Float64Array {
     meta[8 + 2 * i] = spec.bOffsets[i]!;
   }
   return meta;
+}
+
+export function gemmMeta(s: GemmSpec): Float64Array {
+  return Float64Array.of(s.m, s.n, s.k, s.transA ? 1 : 0, s.transB ? 1 : 0, s.lda, s.ldb, s.ldc,
+    s.aOffset, s.bOffset, s.cOffset, ACTIVATIONS[s.activation]);
 }

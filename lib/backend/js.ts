@@ -3,7 +3,7 @@ import {
   randomNormalF32, randomNormalF64, randomUniformF32, randomUniformF64,
 } from '../random/philox.js';
 import type {
-  ArgReduceOp, Backend, BinaryOp, MatmulSpec, ReduceOp, Storage,
+  ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 
@@ -178,25 +178,37 @@ export class JsBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void {
+    const { m, n, k, transA, transB } = spec;
+    for (let t = 0; t < spec.batch; t++) {
+      this.gemm(a, b, out, {
+        m, n, k, transA, transB, lda: transA ? m : k, ldb: transB ? k : n, ldc: n,
+        aOffset: spec.aOffsets[t]!, bOffset: spec.bOffsets[t]!, cOffset: t * m * n,
+        alpha: 1, beta: 0, activation: spec.activation,
+      }, bias);
+    }
+  }
+
+  gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void {
     const A = arr(a);
     const B = arr(b);
-    const C = arr(out);
-    const { m, n, k, transA, transB } = spec;
+    const C = arr(c);
+    const { m, n, k, transA, transB, lda, ldb, ldc, aOffset, bOffset, cOffset, alpha, beta } = spec;
     const act = ACT[spec.activation]!;
     const bv = bias ? arr(bias) : undefined;
     const row = new Float64Array(n);
-    for (let t = 0; t < spec.batch; t++) {
-      const ao = spec.aOffsets[t]!;
-      const bo = spec.bOffsets[t]!;
-      for (let i = 0; i < m; i++) {
-        row.fill(0);
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      if (alpha !== 0) {
         for (let p = 0; p < k; p++) {
-          const av = A[ao + (transA ? p * m + i : i * k + p)]!;
-          if (transB) for (let j = 0; j < n; j++) row[j]! += av * B[bo + j * k + p]!;
-          else for (let j = 0, bp = bo + p * n; j < n; j++) row[j]! += av * B[bp + j]!;
+          const av = A[aOffset + (transA ? p * lda + i : i * lda + p)]!;
+          if (transB) for (let j = 0; j < n; j++) row[j]! += av * B[bOffset + j * ldb + p]!;
+          else for (let j = 0, bp = bOffset + p * ldb; j < n; j++) row[j]! += av * B[bp + j]!;
         }
-        const c0 = (t * m + i) * n;
-        for (let j = 0; j < n; j++) C[c0 + j] = act(bv ? row[j]! + bv[j]! : row[j]!);
+      }
+      const c0 = cOffset + i * ldc;
+      for (let j = 0; j < n; j++) {
+        const prior = beta === 0 ? 0 : beta * C[c0 + j]!;
+        C[c0 + j] = act(alpha * row[j]! + prior + (bv ? bv[j]! : 0));
       }
     }
   }

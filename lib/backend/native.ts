@@ -4,7 +4,7 @@ import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray } from '../dtype.j
 import { packageRoot } from '../package-root.js';
 import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
-  REDUCE_OPS, type ReduceOp, type Storage, matmulMeta, packMeta,
+  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 
@@ -26,6 +26,7 @@ export interface Addon {
   randomUniform(dst: TypedArray, seed: number, block: number, lo: number, hi: number): void;
   randomNormal(dst: TypedArray, seed: number, block: number, mean: number, std: number): void;
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array, bias?: TypedArray): void;
+  gemm(a: TypedArray, b: TypedArray, c: TypedArray, meta: Float64Array, alpha: number, beta: number, bias?: TypedArray): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -134,5 +135,9 @@ export class NativeBackend implements Backend {
 
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void {
     this.addon.matmul(arr(a), arr(b), arr(out), matmulMeta(spec), bias ? arr(bias) : undefined);
+  }
+
+  gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void {
+    this.addon.gemm(arr(a), arr(b), arr(c), gemmMeta(spec), spec.alpha, spec.beta, bias ? arr(bias) : undefined);
   }
 }

@@ -5,7 +5,7 @@ import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray, typedArrayFor } f
 import { packageRoot } from '../package-root.js';
 import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
-  REDUCE_OPS, type ReduceOp, type Storage, matmulMeta, packMeta,
+  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
 
 interface Exports {
@@ -25,6 +25,8 @@ interface Exports {
   ng_random(normal: number, dtype: number, dst: number, n: number, seed: number, block: number, p: number, q: number): number;
   ng_matmul(dtype: number, a: number, aLen: number, b: number, bLen: number, out: number, outLen: number,
     meta: number, metaLen: number, bias: number, biasLen: number): number;
+  ng_gemm(dtype: number, a: number, aLen: number, b: number, bLen: number, c: number, cLen: number,
+    meta: number, metaLen: number, alpha: number, beta: number, bias: number, biasLen: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -194,5 +196,11 @@ export class WasmBackend implements Backend {
     const n = this.writeMeta(matmulMeta(spec));
     this.check(this.wasm.ng_matmul(DTYPE_CODE[a.dtype], ptr(a), a.size, ptr(b), b.size, ptr(out), out.size,
       this.meta, n, bias ? ptr(bias) : 0, bias ? bias.size : 0));
+  }
+
+  gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void {
+    const n = this.writeMeta(gemmMeta(spec));
+    this.check(this.wasm.ng_gemm(DTYPE_CODE[a.dtype], ptr(a), a.size, ptr(b), b.size, ptr(c), c.size, this.meta, n,
+      spec.alpha, spec.beta, bias ? ptr(bias) : 0, bias ? bias.size : 0));
   }
 }

@@ -50,10 +50,39 @@ Napi::Value matmul_fn(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// gemm(a, b, c, meta = [m, n, k, transA, transB, lda, ldb, ldc, aOff, bOff, cOff, act], alpha, beta, bias?)
+// C = act(alpha·op(A)·op(B) + beta·C + bias) with leading dimensions (BLAS semantics).
+Napi::Value gemm_fn(const Napi::CallbackInfo& info) {
+  const char* fn = "gemm";
+  Napi::Env env = info.Env();
+  const ArrayArg a = array_arg(info, 0, fn, "a"), b = array_arg(info, 1, fn, "b"), c = array_arg(info, 2, fn, "c");
+  const auto meta = int_list_arg(info, 3, fn, "meta", 0, kMaxSafeInt);
+  if (meta.size() != 12 || meta[3] > 1 || meta[4] > 1 || meta[11] > 4)
+    throw_error(env, "gemm: meta must be [m, n, k, transA, transB, lda, ldb, ldc, aOff, bOff, cOff, act]");
+  const double alpha = number_arg(info, 4, fn, "alpha"), beta = number_arg(info, 5, fn, "beta");
+  if (a.dtype != DType::Float32 && a.dtype != DType::Float64)
+    throw_error(env, std::string("gemm: expected float32 or float64, got ") + dtype_name(a.dtype));
+  check_dtype(env, fn, "b", b, a.dtype);
+  check_dtype(env, fn, "c", c, a.dtype);
+  const GemmArgs g = gemm_args(meta.data());
+  const std::string err = check_gemm(fn, g, a.length, b.length, c.length);
+  if (!err.empty()) throw_error(env, err);
+  const void* bias = nullptr;
+  if (info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull()) {
+    const ArrayArg bias_arg = array_arg(info, 6, fn, "bias");
+    check_dtype(env, fn, "bias", bias_arg, a.dtype);
+    if (bias_arg.length != g.n) throw_error(env, "gemm: bias must have n = " + std::to_string(g.n) + " elements");
+    bias = bias_arg.data;
+  }
+  gemm(active_isa(), a.dtype, g, alpha, a.data, b.data, beta, c.data, bias);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_linalg(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, matmul_fn, "matmul"));
+  exports.Set("gemm", Napi::Function::New(env, gemm_fn, "gemm"));
 }
 
 }  // namespace ng::napi

@@ -305,6 +305,12 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
     const Case c = random_case(rng, 67);
     test_case<T>(isa, c, rng, st, (t % 16) == 0);
   }
+  // Medium shapes (several row blocks / column panels / k-blocks, packed and in-place A).
+  for (int t = 0; t < n_random / 20; ++t) {
+    Case c = random_case(rng, 300);
+    if (t % 3 == 0) c.n = rng.uniform_int(1, 80);  // the in-place A path (small n)
+    test_case<T>(isa, c, rng, st, (t % 4) == 0);
+  }
   // Degenerate shapes and special scalars on every transpose combination.
   for (int tr = 0; tr < 4; ++tr) {
     for (int64_t dims : {0, 1, 2, 3}) {
@@ -327,7 +333,7 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
   // transpose combination, checked against the reference and across thread counts.
   struct Big { int64_t m, n, k; };
   const Big bigs[] = {{300, 517, 1029}, {157, 99, 700}, {1, 300, 513}, {450, 7, 260},
-                      {96, 256, 256}};
+                      {96, 256, 256},   {128, 10, 784}, {130, 64, 800}, {5, 1000, 40}};
   int idx = 0;
   for (const Big& bg : bigs) {
     for (int tr = 0; tr < 4; ++tr, ++idx) {

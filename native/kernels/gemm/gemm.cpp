@@ -60,17 +60,10 @@ Tables make_tables() {
 }
 
 // Immutable after the first call (thread-safe static initialization).
-#ifdef NG_GEMM_TUNING
-Tables& tables() {
-  static Tables t = make_tables();
-  return t;
-}
-#else
 const Tables& tables() {
   static const Tables t = make_tables();
   return t;
 }
-#endif
 
 Isa resolve(Isa isa) {
   const int i = static_cast<int>(isa);
@@ -416,13 +409,6 @@ void gemm_packed_impl(bool trans_a, int64_t m, const T* a, int64_t lda, const Pa
 }
 
 }  // namespace
-
-#ifdef NG_GEMM_TUNING  // development builds only: change the blocking of a path
-void tune_blocking(Isa isa, int kc, int mc) {
-  tables().f32[static_cast<int>(isa)].kc = kc;
-  tables().f32[static_cast<int>(isa)].mc = mc;
-}
-#endif
 
 }  // namespace gemm_detail
 

@@ -1,5 +1,7 @@
 #include "matmul.h"
 
+#include "../../runtime/checks.h"
+
 namespace ng {
 namespace {
 
@@ -26,6 +28,44 @@ void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const voi
   else if (dtype == DType::Float64)
     matmul_typed<double>(dgemm, isa, s, batch, static_cast<const double*>(a), a_offsets, static_cast<const double*>(b),
                          b_offsets, static_cast<double*>(c), static_cast<const double*>(bias), act);
+}
+
+GemmArgs gemm_args(const int64_t* m) {
+  return GemmArgs{m[0], m[1], m[2], m[3] != 0, m[4] != 0, m[5], m[6], m[7], m[8], m[9], m[10],
+                  static_cast<Activation>(m[11])};
+}
+
+std::string check_gemm(const char* fn, const GemmArgs& g, int64_t a_len, int64_t b_len, int64_t c_len) {
+  const int64_t a_shape[2] = {g.trans_a ? g.k : g.m, g.trans_a ? g.m : g.k};
+  const int64_t b_shape[2] = {g.trans_b ? g.n : g.k, g.trans_b ? g.k : g.n};
+  const int64_t c_shape[2] = {g.m, g.n};
+  if (g.lda < a_shape[1] || g.ldb < b_shape[1] || g.ldc < c_shape[1])
+    return std::string(fn) + ": leading dimensions lda=" + std::to_string(g.lda) + " ldb=" + std::to_string(g.ldb) +
+           " ldc=" + std::to_string(g.ldc) + " are shorter than the rows of A " + shape_string(a_shape, 2) + ", B " +
+           shape_string(b_shape, 2) + " or C " + shape_string(c_shape, 2);
+  const int64_t as[2] = {g.lda, 1}, bs[2] = {g.ldb, 1}, cs[2] = {g.ldc, 1};
+  std::string err = check_covers(fn, "a", a_len, g.a_offset, a_shape, as, 2);
+  if (err.empty()) err = check_covers(fn, "b", b_len, g.b_offset, b_shape, bs, 2);
+  if (err.empty()) err = check_covers(fn, "c", c_len, g.c_offset, c_shape, cs, 2);
+  return err;
+}
+
+void gemm(Isa isa, DType dtype, const GemmArgs& g, double alpha, const void* a, const void* b, double beta, void* c,
+          const void* bias) {
+  if (dtype == DType::Float32) {
+    GemmEpilogue<float> ep;
+    ep.bias = static_cast<const float*>(bias);
+    ep.act = g.act;
+    sgemm(isa, g.trans_a, g.trans_b, g.m, g.n, g.k, static_cast<float>(alpha), static_cast<const float*>(a) + g.a_offset,
+          g.lda, static_cast<const float*>(b) + g.b_offset, g.ldb, static_cast<float>(beta),
+          static_cast<float*>(c) + g.c_offset, g.ldc, ep);
+  } else if (dtype == DType::Float64) {
+    GemmEpilogue<double> ep;
+    ep.bias = static_cast<const double*>(bias);
+    ep.act = g.act;
+    dgemm(isa, g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, static_cast<const double*>(a) + g.a_offset, g.lda,
+          static_cast<const double*>(b) + g.b_offset, g.ldb, beta, static_cast<double*>(c) + g.c_offset, g.ldc, ep);
+  }
 }
 
 }  // namespace ng

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "../../runtime/isa.h"
 #include "../dtype.h"
@@ -20,5 +21,24 @@ struct MatmulShape {
 // trans_b), both dense. bias (length n, or null) and act are fused into the product.
 void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const void* a, const int64_t* a_offsets,
             const void* b, const int64_t* b_offsets, void* c, const void* bias, Activation act);
+
+// One general product with BLAS semantics: C = act(alpha·op(A)·op(B) + beta·C + bias),
+// leading dimensions in elements, offsets of each matrix in its buffer.
+struct GemmArgs {
+  int64_t m, n, k;
+  bool trans_a, trans_b;
+  int64_t lda, ldb, ldc;
+  int64_t a_offset, b_offset, c_offset;
+  Activation act;
+};
+
+// Reads GemmArgs from the 12 integers [m, n, k, transA, transB, lda, ldb, ldc, aOff, bOff, cOff, act].
+GemmArgs gemm_args(const int64_t* meta);
+
+// Empty when buffers of these lengths hold every element the product reads and writes.
+std::string check_gemm(const char* fn, const GemmArgs& g, int64_t a_len, int64_t b_len, int64_t c_len);
+
+void gemm(Isa isa, DType dtype, const GemmArgs& g, double alpha, const void* a, const void* b, double beta, void* c,
+          const void* bias);
 
 }  // namespace ng
