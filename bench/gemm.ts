@@ -24,7 +24,7 @@ const MLP: Shape[] = [
 ];
 const CONV: Shape[] = [{ label: 'conv im2col', m: 50176, k: 288, n: 64 }];
 const quick = process.argv.includes('--quick');
-const SHAPES = quick ? [SQUARE[2]!, SQUARE[4]!, MLP[0]!] : [...SQUARE, ...MLP, ...CONV];
+const SHAPES = quick ? [SQUARE[1]!, SQUARE[2]!, SQUARE[4]!, MLP[0]!] : [...SQUARE, ...MLP, ...CONV];
 const JS_MAX_FLOPS = 3e9;  // the js baseline runs at < 1 GFLOP/s: skip shapes that would take minutes
 
 const root = packageRoot();

@@ -1,7 +1,10 @@
 // GEMM benchmark: nodegrad sgemm (every path this CPU runs, 1 thread and all threads)
 // side by side with OpenBLAS cblas_sgemm and the measured FP32 FMA peak of one core.
-// GFLOP/s = 2mnk / time, median of several repetitions; configurations are interleaved
-// within each repetition so that machine noise hits them alike.
+// GFLOP/s = 2mnk / time, median of several repetitions. Per shape, our configurations
+// run first (interleaved repetitions), then OpenBLAS's, then a pause: OpenBLAS's idle
+// worker threads spin for a while after its calls and would steal a core from ours.
+// Run with OPENBLAS_THREAD_TIMEOUT=4 to make them go to sleep at once (recommended:
+// without it, the multi-threaded columns of ours can read up to 2x too low).
 //
 // Build (from the repository root; drop -DHAVE_OPENBLAS ... -lopenblas without OpenBLAS):
 //   g++ -std=c++17 -O3 -ffp-contract=off -fno-math-errno -pthread -DHAVE_OPENBLAS
@@ -237,13 +240,24 @@ int main(int argc, char** argv) {
       const double t = seconds_since(t0);
       iters[i] = std::max<int64_t>(1, static_cast<int64_t>(0.02 / std::max(t, 1e-9)));
     }
-    for (int r = 0; r < reps; ++r) {
-      for (size_t i = 0; i < cfgs.size(); ++i) {
-        const auto t0 = Clock::now();
-        for (int64_t it = 0; it < iters[i]; ++it) cfgs[i].fn();
-        cfgs[i].gflops.push_back(flops * double(iters[i]) / seconds_since(t0) * 1e-9);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Our configurations first (interleaved 1T / all threads), then OpenBLAS's; then a
+    // pause. OpenBLAS's idle worker threads keep spinning (sched_yield) for a while after
+    // its calls and take a core from whatever runs next in this process, so ours must not
+    // run right after them.
+    const size_t n_ours = isas.size() * 2;
+    for (int phase = 0; phase < 2; ++phase) {
+      const size_t lo = phase == 0 ? 0 : n_ours, hi = phase == 0 ? n_ours : cfgs.size();
+      for (int r = 0; r < reps; ++r) {
+        for (size_t i = lo; i < hi; ++i) {
+          cfgs[i].fn();  // untimed: warms caches, TLB and clocks after the previous config
+          const auto t0 = Clock::now();
+          for (int64_t it = 0; it < iters[i]; ++it) cfgs[i].fn();
+          cfgs[i].gflops.push_back(flops * double(iters[i]) / seconds_since(t0) * 1e-9);
+        }
       }
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     std::printf("%-15s %5lld %5lld %5lld %c%c | ", s.name, (long long)s.m, (long long)s.k,
                 (long long)s.n, s.ta ? 'T' : 'N', s.tb ? 'T' : 'N');
     std::vector<double> med;

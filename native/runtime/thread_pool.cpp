@@ -32,12 +32,26 @@ int default_threads() {
 std::atomic<int> g_threads{default_threads()};
 
 #ifndef NG_NO_THREADS
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
+// Waking a thread blocked on a condition variable costs tens of microseconds, as much as a
+// whole small GEMM. So workers spin on the job counter for a while after each job (and the
+// caller spins for completion) before they block.
+constexpr int kSpinIterations = 20000;  // tens to a few hundred microseconds, by CPU
+
 class Pool {
  public:
   ~Pool() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
@@ -54,14 +68,18 @@ class Pool {
       n_tasks_ = n_tasks;
       next_.store(0, std::memory_order_relaxed);
       participants_ = threads - 1;
-      pending_ = threads - 1;
-      ++generation_;
+      pending_.store(threads - 1);
+      generation_.fetch_add(1);
     }
-    wake_.notify_all();
+    if (sleepers_.load() > 0) wake_.notify_all();
     drain(fn, n_tasks);
-    std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [&] { return pending_ == 0; });
-    job_ = nullptr;
+    for (int i = 0; i < kSpinIterations && pending_.load() != 0; ++i) cpu_relax();
+    if (pending_.load() != 0) {
+      std::unique_lock<std::mutex> lock(mu_);
+      caller_waiting_.store(true);
+      done_.wait(lock, [&] { return pending_.load() == 0; });
+      caller_waiting_.store(false);
+    }
     return true;
   }
 
@@ -73,27 +91,34 @@ class Pool {
   void ensure_workers(int n) {
     while (static_cast<int>(workers_.size()) < n) {
       const int id = static_cast<int>(workers_.size());
-      workers_.emplace_back([this, id] { loop(id); });
+      const uint64_t start = generation_.load();  // before the job it is created for is published
+      workers_.emplace_back([this, id, start] { loop(id, start); });
     }
   }
 
-  void loop(int id) {
-    uint64_t seen = 0;
+  void loop(int id, uint64_t seen) {
     for (;;) {
+      for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
       TaskFn* job;
       int64_t n_tasks;
       {
+        // The job's fields are read under the lock, so they always belong to one generation.
         std::unique_lock<std::mutex> lock(mu_);
-        wake_.wait(lock, [&] { return stop_ || (generation_ != seen && id < participants_); });
+        if (generation_.load() == seen) {
+          sleepers_.fetch_add(1);
+          wake_.wait(lock, [&] { return generation_.load() != seen; });
+          sleepers_.fetch_sub(1);
+        }
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load();
+        if (id >= participants_) continue;
         job = job_;
         n_tasks = n_tasks_;
       }
       drain(*job, n_tasks);
-      {
+      if (pending_.fetch_sub(1) == 1 && caller_waiting_.load()) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (--pending_ == 0) done_.notify_one();
+        done_.notify_one();
       }
     }
   }
@@ -104,11 +129,13 @@ class Pool {
   std::vector<std::thread> workers_;
   TaskFn* job_ = nullptr;
   int64_t n_tasks_ = 0;
-  std::atomic<int64_t> next_{0};
   int participants_ = 0;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
   bool stop_ = false;
+  std::atomic<int64_t> next_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> caller_waiting_{false};
 };
 
 Pool& pool() {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The C++ kernel tests (native/tests/), built plain and under AddressSanitizer +
+# UndefinedBehaviorSanitizer. --quick keeps them to CI size.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/build/cpp-tests"
+mkdir -p "$out"
+cd "$root"
+sources=(native/kernels/gemm/*.cpp native/runtime/cpu.cpp native/runtime/thread_pool.cpp)
+flags=(-std=c++17 -ffp-contract=off -fno-math-errno -pthread)
+
+g++ "${flags[@]}" -O2 native/tests/gemm_test.cpp "${sources[@]}" -o "$out/gemm_test"
+"$out/gemm_test" --quick
+
+g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  native/tests/gemm_test.cpp "${sources[@]}" -o "$out/gemm_test_asan"
+"$out/gemm_test_asan" --quick
