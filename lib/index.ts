@@ -16,12 +16,22 @@ export { keep, memory, tidy } from './memory.js';
 export {
   arange, eye, full, ones, onesLike, rand, randn, scalar, tensor, zeros, zerosLike,
 } from './ops/creation.js';
-export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
+export { add, div, equal, greater, less, maximum, minimum, mul, pow, sub } from './ops/binary.js';
+export {
+  abs, clip, elu, exp, leakyRelu, log, logSoftmax, neg, relu, sigmoid, sign, softmax, softplus, sqrt, square, tanh,
+} from './ops/unary.js';
+export { gather, indexSelect, where } from './ops/indexing.js';
+export { sigmoidCrossEntropy, softmaxCrossEntropy } from './ops/losses.js';
+export type { LossOptions, Reduction } from './ops/losses.js';
+export { enableGrad, isGradEnabled, noGrad } from './autograd/mode.js';
+export { gradcheck } from './autograd/gradcheck.js';
+export type { GradcheckOptions, GradcheckReport, Verdict } from './autograd/gradcheck.js';
+export type { BackwardOptions } from './autograd/engine.js';
 export { argmax, argmin, max, mean, min, sum } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
 export type { MatmulOptions } from './ops/matmul.js';
 export {
-  astype, clone, concat, expandDims, reshape, slice, squeeze, stack, transpose,
+  astype, broadcastTo, clone, concat, expandDims, pad, reshape, slice, squeeze, stack, transpose,
 } from './ops/shape-ops.js';
 
 import type { Tensor } from './tensor.js';

@@ -1,7 +1,12 @@
+import { type BackwardOptions, runBackward } from './autograd/engine.js';
+import type { GradNode } from './autograd/node.js';
 import type { Backend, Storage } from './backend/backend.js';
-import { DTYPE_BYTES, type DType, type TypedArray } from './dtype.js';
+import { DTYPE_BYTES, type DType, type TypedArray, typedArrayFor } from './dtype.js';
 import { Holder, releaseTensor, trackTensor } from './memory.js';
 import * as binary from './ops/binary.js';
+import * as indexing from './ops/indexing.js';
+import * as losses from './ops/losses.js';
+import * as unary from './ops/unary.js';
 import * as linalg from './ops/matmul.js';
 import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape-ops.js';
@@ -24,6 +29,13 @@ export class Tensor {
   storage: Storage;
   private readonly holder: Holder;
   private disposed = false;
+  private leafRequiresGrad = false;
+  /** d(loss)/d(this), filled by backward() on leaves (and on tensors that called retainGrad()). */
+  grad: Tensor | null = null;
+  /** @internal The op that produced this tensor, when it was recorded for backward(). */
+  gradFn: GradNode | null = null;
+  /** @internal */
+  retainsGrad = false;
 
   /** @internal Use ng.tensor(), ng.zeros() and the other creation functions. */
   constructor(backend: Backend, storage: Storage, shape: Shape, holder?: Holder) {
@@ -40,6 +52,75 @@ export class Tensor {
   withShape(shape: Shape): Tensor {
     this.assertLive('reshape');
     return new Tensor(this.backend, this.storage, shape, this.holder);
+  }
+
+  /**
+   * Whether gradients flow to this tensor. Set it on leaves (tensors you create); results
+   * of ops on such tensors require grad themselves. Only float tensors can.
+   */
+  get requiresGrad(): boolean {
+    return this.leafRequiresGrad || this.gradFn !== null;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (this.gradFn) throw new Error('requiresGrad: can only be set on a leaf tensor, not on the result of an op (use detach())');
+    if (value && this.dtype === 'int32') throw new Error('requiresGrad: only float32 and float64 tensors can require gradients, got int32');
+    this.leafRequiresGrad = value;
+  }
+
+  /** True for tensors not produced by a recorded op. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Makes backward() fill .grad of this non-leaf tensor too. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that requires grad and
+   * adds it to their .grad. `grad` (same shape) is needed unless this has one element.
+   */
+  backward(grad?: Tensor, options?: BackwardOptions): void {
+    this.assertLive('backward');
+    runBackward(this, grad, options);
+  }
+
+  /** Drops .grad. */
+  zeroGrad(): void {
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** The same values as a leaf that does not require grad (shares memory). */
+  detach(): Tensor {
+    this.assertLive('detach');
+    return new Tensor(this.backend, this.storage, this.shape, this.holder);
+  }
+
+  /**
+   * @internal Writes `values` into this tensor's own memory, in place (gradient checking,
+   * optimizer updates). Every tensor sharing the buffer (reshapes) sees the change.
+   */
+  overwrite(values: ArrayLike<number>): void {
+    this.assertLive('overwrite');
+    if (values.length !== this.size) {
+      throw new Error(`overwrite: ${values.length} values for a tensor of ${this.size} elements`);
+    }
+    const data = typedArrayFor(this.dtype, this.size);
+    for (let i = 0; i < data.length; i++) data[i] = values[i]!;
+    const src = this.backend.upload(this.dtype, data);
+    this.backend.copyStrided(src, this.storage, [this.size], 0, [1], 0, [1]);
+    this.backend.free(src);
+  }
+
+  /** @internal A tensor of ones like this one (the seed of backward()). */
+  onesLike(): Tensor {
+    const t = new Tensor(this.backend, this.backend.alloc(this.dtype, this.size), this.shape);
+    this.backend.fill(t.storage, 1);
+    return t;
   }
 
   get rank(): number {
@@ -112,6 +193,36 @@ export class Tensor {
   div(b: TensorLike): Tensor { return binary.div(this, b); }
   maximum(b: TensorLike): Tensor { return binary.maximum(this, b); }
   minimum(b: TensorLike): Tensor { return binary.minimum(this, b); }
+  pow(b: TensorLike): Tensor { return binary.pow(this, b); }
+  equal(b: TensorLike): Tensor { return binary.equal(this, b); }
+  greater(b: TensorLike): Tensor { return binary.greater(this, b); }
+  less(b: TensorLike): Tensor { return binary.less(this, b); }
+
+  neg(): Tensor { return unary.neg(this); }
+  exp(): Tensor { return unary.exp(this); }
+  log(): Tensor { return unary.log(this); }
+  sqrt(): Tensor { return unary.sqrt(this); }
+  abs(): Tensor { return unary.abs(this); }
+  square(): Tensor { return unary.square(this); }
+  sign(): Tensor { return unary.sign(this); }
+  clip(lo: number, hi: number): Tensor { return unary.clip(this, lo, hi); }
+  sigmoid(): Tensor { return unary.sigmoid(this); }
+  tanh(): Tensor { return unary.tanh(this); }
+  relu(): Tensor { return unary.relu(this); }
+  leakyRelu(alpha = 0.01): Tensor { return unary.leakyRelu(this, alpha); }
+  elu(alpha = 1): Tensor { return unary.elu(this, alpha); }
+  softplus(): Tensor { return unary.softplus(this); }
+  softmax(axis = -1): Tensor { return unary.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return unary.logSoftmax(this, axis); }
+  gather(indices: Tensor, axis = 0): Tensor { return indexing.gather(this, indices, axis); }
+  indexSelect(axis: number, indices: Tensor): Tensor { return indexing.indexSelect(this, axis, indices); }
+  pad(paddings: readonly (readonly [number, number])[], value = 0): Tensor { return shapeOps.pad(this, paddings, value); }
+  softmaxCrossEntropy(labels: Tensor, options?: losses.LossOptions): Tensor {
+    return losses.softmaxCrossEntropy(this, labels, options);
+  }
+  sigmoidCrossEntropy(targets: Tensor, options?: losses.LossOptions): Tensor {
+    return losses.sigmoidCrossEntropy(this, targets, options);
+  }
 
   sum(axis?: number | number[], keepDims = false): Tensor { return reduce.sum(this, axis, keepDims); }
   mean(axis?: number | number[], keepDims = false): Tensor { return reduce.mean(this, axis, keepDims); }
@@ -120,7 +231,7 @@ export class Tensor {
   argmax(axis?: number, keepDims = false): Tensor { return reduce.argmax(this, axis, keepDims); }
   argmin(axis?: number, keepDims = false): Tensor { return reduce.argmin(this, axis, keepDims); }
 
-  matmul(b: Tensor): Tensor { return linalg.matmul(this, b); }
+  matmul(b: Tensor, options?: linalg.MatmulOptions): Tensor { return linalg.matmul(this, b, options); }
 
   reshape(shape: readonly number[]): Tensor { return shapeOps.reshape(this, shape); }
   flatten(): Tensor { return shapeOps.reshape(this, [-1]); }
@@ -134,6 +245,7 @@ export class Tensor {
   astype(dtype: DType): Tensor { return shapeOps.astype(this, dtype); }
   /** A copy with its own memory. */
   clone(): Tensor { return shapeOps.clone(this); }
+  broadcastTo(shape: readonly number[]): Tensor { return shapeOps.broadcastTo(this, shape); }
 }
 
 export type NestedArray = (number | NestedArray)[];

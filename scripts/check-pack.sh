@@ -5,7 +5,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# The prebuild is made for the tarball only: left in the work tree, node-gyp-build would
+# load it whenever build/ is being rebuilt, stale or not.
+trap 'rm -rf "$work" "$root/prebuilds"' EXIT
 
 cd "$root"
 npm run prebuild >/dev/null 2>&1

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,24 @@ bool meta_ok(const char* fn, const double* meta, int count, std::vector<int64_t>
 
 bool ok(const std::string& err) { return err.empty() || (fail(err), false); }
 
+// Non-negative integer dims (each < 2^32) into d, and their product into *size.
+bool dims_ok(const char* fn, std::initializer_list<double> in, int64_t* d, int64_t* size) {
+  int k = 0;
+  for (const double v : in) {
+    if (!(v >= 0 && v <= 4294967296.0) || static_cast<double>(static_cast<int64_t>(v)) != v)
+      return fail(std::string(fn) + ": dims must be non-negative integers"), false;
+    d[k++] = static_cast<int64_t>(v);
+  }
+  return ok(ng::check_size(fn, d, k, size));
+}
+
+bool float_ok(const char* fn, int dtype) {
+  if (dtype == static_cast<int>(ng::DType::Float32) || dtype == static_cast<int>(ng::DType::Float64)) return true;
+  return fail(std::string(fn) + ": expected float32 or float64"), false;
+}
+
+#define NG_BUF(fn, name, p, len, dtype) buffer_ok(fn, name, reinterpret_cast<uintptr_t>(p), len, dtype)
+
 }  // namespace
 
 extern "C" {
@@ -69,6 +88,8 @@ EMSCRIPTEN_KEEPALIVE int ng_binary(int op, int dtype, const void* a, double a_le
   if (ndim < 0 || ndim > ng::kMaxDims || m.size() != 1 + 3 * static_cast<size_t>(ndim)) return fail("binary: bad meta");
   if (dtype == static_cast<int>(ng::DType::Int32) && op == static_cast<int>(ng::BinaryOp::Div))
     return fail("binary: integer division is not a kernel; divide in float");
+  if (dtype == static_cast<int>(ng::DType::Int32) && op == static_cast<int>(ng::BinaryOp::Pow))
+    return fail("binary: pow takes float32 or float64, got int32");
   const int64_t* shape = m.data() + 1;
   int64_t n = 0;
   if (!ok(ng::check_size(fn, shape, ndim, &n)) || !ok(ng::check_covers(fn, "a", a_len, 0, shape, shape + ndim, ndim)) ||
@@ -225,6 +246,115 @@ EMSCRIPTEN_KEEPALIVE int ng_gemm(int dtype, const void* a, double a_len, const v
                static_cast<int64_t>(bias_len) != g.n))
     return fail("gemm: bias must have n = " + std::to_string(g.n) + " elements");
   ng::gemm(ng::active_isa(), static_cast<ng::DType>(dtype), g, alpha, a, b, beta, c, bias);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_unary(int op, int dtype, const void* x, void* out, double n, double p0, double p1) {
+  const char* fn = "unary";
+  if (!ng::unary_op_valid(op)) return fail("unary: bad op code");
+  if (!NG_BUF(fn, "x", x, n, dtype) || !NG_BUF(fn, "out", out, n, dtype)) return 1;
+  if (dtype == static_cast<int>(ng::DType::Int32) && !ng::unary_op_takes_int(static_cast<ng::UnaryOp>(op)))
+    return fail("unary: op " + std::to_string(op) + " takes float32 or float64, got int32");
+  ng::unary(ng::active_isa(), static_cast<ng::UnaryOp>(op), static_cast<ng::DType>(dtype), x, out,
+            static_cast<int64_t>(n), p0, p1);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_unary_grad(int op, int dtype, const void* x, const void* y, const void* dy, void* dx,
+                                       double n, double p0, double p1) {
+  const char* fn = "unaryGrad";
+  if (!ng::unary_op_valid(op)) return fail("unaryGrad: bad op code");
+  if (!float_ok(fn, dtype) || !NG_BUF(fn, "x", x, n, dtype) || !NG_BUF(fn, "y", y, n, dtype) ||
+      !NG_BUF(fn, "dy", dy, n, dtype) || !NG_BUF(fn, "dx", dx, n, dtype))
+    return 1;
+  ng::unary_grad(ng::active_isa(), static_cast<ng::UnaryOp>(op), static_cast<ng::DType>(dtype), x, y, dy, dx,
+                 static_cast<int64_t>(n), p0, p1);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_where(int cond_dtype, const void* cond, double cond_len, int dtype, const void* a,
+                                  double a_len, const void* b, double b_len, void* out, double out_len,
+                                  const double* meta, int meta_len) {
+  const char* fn = "where";
+  std::vector<int64_t> m;
+  if (!NG_BUF(fn, "cond", cond, cond_len, cond_dtype) || !NG_BUF(fn, "a", a, a_len, dtype) ||
+      !NG_BUF(fn, "b", b, b_len, dtype) || !NG_BUF(fn, "out", out, out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
+    return 1;
+  const int ndim = m.empty() ? -1 : static_cast<int>(m[0]);
+  if (ndim < 0 || ndim > ng::kMaxDims || m.size() != 1 + 4 * static_cast<size_t>(ndim)) return fail("where: bad meta");
+  const int64_t* shape = m.data() + 1;
+  const int64_t *cs = shape + ndim, *as = cs + ndim, *bs = as + ndim;
+  int64_t n = 0;
+  if (!ok(ng::check_size(fn, shape, ndim, &n)) || !ok(ng::check_covers(fn, "cond", cond_len, 0, shape, cs, ndim)) ||
+      !ok(ng::check_covers(fn, "a", a_len, 0, shape, as, ndim)) || !ok(ng::check_covers(fn, "b", b_len, 0, shape, bs, ndim)))
+    return 1;
+  if (n != static_cast<int64_t>(out_len)) return fail("where: out does not match shape " + ng::shape_string(shape, ndim));
+  if (n > 0)
+    ng::where(static_cast<ng::DType>(cond_dtype), cond, cs, static_cast<ng::DType>(dtype), a, as, b, bs, out, shape,
+              ndim);
+  return 0;
+}
+
+// softmax: (x, out, -) ; softmaxGrad: (y, dy, dx)
+EMSCRIPTEN_KEEPALIVE int ng_softmax(int grad, int dtype, const void* p, void* q, void* r3, double outer, double r,
+                                    double inner, int log) {
+  const char* fn = grad ? "softmaxGrad" : "softmax";
+  int64_t d[3], n = 0;
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, r, inner}, d, &n)) return 1;
+  const double len = static_cast<double>(n);
+  if (!NG_BUF(fn, grad ? "y" : "x", p, len, dtype) || !NG_BUF(fn, grad ? "dy" : "out", q, len, dtype) ||
+      (grad && !NG_BUF(fn, "dx", r3, len, dtype)))
+    return 1;
+  if (n == 0) return 0;
+  if (grad)
+    ng::softmax_grad(ng::active_isa(), static_cast<ng::DType>(dtype), p, q, r3, d[0], d[1], d[2], log != 0);
+  else
+    ng::softmax(ng::active_isa(), static_cast<ng::DType>(dtype), p, q, d[0], d[1], d[2], log != 0);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_softmax_xent(int dtype, const void* logits, int label_dtype, const void* labels,
+                                         void* loss, void* grad, double n, double c) {
+  const char* fn = "softmaxCrossEntropy";
+  int64_t d[2], size = 0;
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {n, c}, d, &size)) return 1;
+  const bool sparse = label_dtype == static_cast<int>(ng::DType::Int32);
+  if (!sparse && label_dtype != dtype) return fail("softmaxCrossEntropy: labels must be int32 or the logits' dtype");
+  const double len = static_cast<double>(size);
+  if (!NG_BUF(fn, "logits", logits, len, dtype) || !NG_BUF(fn, "labels", labels, sparse ? n : len, label_dtype) ||
+      !NG_BUF(fn, "loss", loss, n, dtype) || (grad && !NG_BUF(fn, "grad", grad, len, dtype)))
+    return 1;
+  if (sparse && !ok(ng::check_indices(fn, "label", static_cast<const int32_t*>(labels), d[0], d[1]))) return 1;
+  if (d[0] > 0)
+    ng::softmax_cross_entropy(ng::active_isa(), static_cast<ng::DType>(dtype), logits,
+                              static_cast<ng::DType>(label_dtype), labels, loss, grad, d[0], d[1]);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ng_sigmoid_xent(int dtype, const void* logits, const void* targets, void* loss, void* grad,
+                                         double n) {
+  const char* fn = "sigmoidCrossEntropy";
+  if (!float_ok(fn, dtype) || !NG_BUF(fn, "logits", logits, n, dtype) || !NG_BUF(fn, "targets", targets, n, dtype) ||
+      !NG_BUF(fn, "loss", loss, n, dtype) || (grad && !NG_BUF(fn, "grad", grad, n, dtype)))
+    return 1;
+  ng::sigmoid_cross_entropy(ng::active_isa(), static_cast<ng::DType>(dtype), logits, targets, loss, grad,
+                            static_cast<int64_t>(n));
+  return 0;
+}
+
+// gather: src = x [outer, axisLen, inner], dst = out [outer, n_idx, inner]; scatterAdd: the reverse.
+EMSCRIPTEN_KEEPALIVE int ng_gather(int scatter, int dtype, const void* src, const int32_t* idx, double n_idx,
+                                   void* dst, double outer, double axis_len, double inner) {
+  const char* fn = scatter ? "scatterAdd" : "gather";
+  int64_t d[3], full = 0, pd[3], picked = 0;
+  if (!dims_ok(fn, {outer, axis_len, inner}, d, &full) || !dims_ok(fn, {outer, n_idx, inner}, pd, &picked) ||
+      !NG_BUF(fn, "indices", idx, n_idx, static_cast<int>(ng::DType::Int32)) ||
+      !NG_BUF(fn, scatter ? "dy" : "x", src, static_cast<double>(scatter ? picked : full), dtype) ||
+      !NG_BUF(fn, scatter ? "dx" : "out", dst, static_cast<double>(scatter ? full : picked), dtype))
+    return 1;
+  if (!ok(ng::check_indices(fn, "index", idx, pd[1], d[1]))) return 1;
+  if (scatter) ng::scatter_add(static_cast<ng::DType>(dtype), src, idx, pd[1], dst, d[0], d[1], d[2]);
+  else ng::gather(static_cast<ng::DType>(dtype), src, idx, pd[1], dst, d[0], d[1], d[2]);
   return 0;
 }
 

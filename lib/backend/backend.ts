@@ -3,8 +3,24 @@ import type { DType, TypedArray } from '../dtype.js';
 export type BackendName = 'native' | 'wasm' | 'js';
 
 /** Kernel codes shared with the C++ side (native/kernels/elementwise/elementwise.h). */
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
+export const BINARY_OPS = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5,
+  /** a^b (float only). */
+  pow: 6,
+  /** Comparisons give 1 or 0 in the operands' dtype; NaN compares false. */
+  equal: 7, greater: 8, less: 9,
+} as const;
 export type BinaryOp = keyof typeof BINARY_OPS;
+/**
+ * Elementwise functions of one tensor, with their parameters p0/p1: leakyRelu and elu take
+ * alpha in p0; clip takes lo in p0 and hi in p1. Float only, except neg, abs, square, sign
+ * and clip, which also take int32.
+ */
+export const UNARY_OPS = {
+  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, square: 5, sigmoid: 6, tanh: 7, relu: 8,
+  leakyRelu: 9, elu: 10, softplus: 11, clip: 12, sign: 13,
+} as const;
+export type UnaryOp = keyof typeof UNARY_OPS;
 export const REDUCE_OPS = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 export type ReduceOp = keyof typeof REDUCE_OPS;
 export const ARG_REDUCE_OPS = { argmax: 0, argmin: 1 } as const;
@@ -96,6 +112,36 @@ export interface Backend {
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void;
   /** C (in place) = act(alpha·op(A)·op(B) + beta·C + bias), the GEMM kernel itself. */
   gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void;
+
+  /** out = f(x), elementwise, same size and dtype. */
+  unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void;
+  /** dx = dy · f'(x), elementwise; y = f(x) is passed too, for ops whose derivative is cheaper from it. */
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, p0: number, p1: number): void;
+  /** out = cond ? a : b with broadcasting through strides (cond is any dtype, nonzero = true). */
+  where(cond: Storage, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): void;
+  /** (log-)softmax of x viewed as [outer, r, inner] along r, numerically stable. */
+  softmax(x: Storage, out: Storage, outer: number, r: number, inner: number, log: boolean): void;
+  /**
+   * Backward of (log-)softmax from its output y: softmax dx = y·(dy − Σ dy·y);
+   * logSoftmax dx = dy − exp(y)·Σ dy.
+   */
+  softmaxGrad(y: Storage, dy: Storage, dx: Storage, outer: number, r: number, inner: number, log: boolean): void;
+  /**
+   * Fused, stable softmax cross-entropy over rows of logits [n, c]: loss[i] = −Σ_j t_ij·log softmax(x_i)_j.
+   * labels are one-hot/probabilities (float, [n, c]) or class indices (int32, [n]; out-of-range throws).
+   * When grad is given it receives softmax(x) − t (not scaled by any reduction).
+   */
+  softmaxCrossEntropy(logits: Storage, labels: Storage, loss: Storage, grad: Storage | null, n: number, c: number): void;
+  /**
+   * Fused, stable sigmoid binary cross-entropy, elementwise over n values:
+   * loss = max(x, 0) − x·t + log(1 + exp(−|x|)); grad (optional) = sigmoid(x) − t.
+   */
+  sigmoidCrossEntropy(logits: Storage, targets: Storage, loss: Storage, grad: Storage | null, n: number): void;
+  /** out[o, i, j] = x[o, indices[i], j] for x as [outer, axisLen, inner]; an index outside [0, axisLen) throws. */
+  gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void;
+  /** The adjoint of gather: dx = 0, then dx[o, indices[i], j] += dy[o, i, j]. */
+  scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void;
 }
 
 /** Flattens the integer arguments of a strided kernel call into one Float64Array. */

@@ -3,7 +3,7 @@ import {
   randomNormalF32, randomNormalF64, randomUniformF32, randomUniformF64,
 } from '../random/philox.js';
 import type {
-  ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage,
+  ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 
@@ -16,7 +16,18 @@ const FLOAT_OPS: Record<BinaryOp, Binary> = {
   div: (x, y) => x / y,
   maximum: (x, y) => (x !== x || y !== y ? (y !== y ? y : x) : x > y ? x : y),
   minimum: (x, y) => (x !== x || y !== y ? (y !== y ? y : x) : x < y ? x : y),
+  pow: powC,
+  equal: (x, y) => (x === y ? 1 : 0),
+  greater: (x, y) => (x > y ? 1 : 0),
+  less: (x, y) => (x < y ? 1 : 0),
 };
+
+/** C's pow: unlike Math.pow, pow(1, y) = 1 and pow(−1, ±inf) = 1 (y NaN included for the first). */
+function powC(x: number, y: number): number {
+  if (x === 1 || y === 0) return 1;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  return Math.pow(x, y);
+}
 
 const INT_OPS: Record<BinaryOp, Binary> = {
   ...FLOAT_OPS,
@@ -43,6 +54,61 @@ const ACT: Record<string, (v: number) => number> = {
 
 function arr(s: Storage): TypedArray {
   return (s as ArrayStorage).data;
+}
+
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+type Unary = (x: number, p0: number, p1: number) => number;
+
+const UNARY: Record<UnaryOp, Unary> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  square: (x) => x * x,
+  sigmoid,
+  tanh: Math.tanh,
+  relu: (x) => (0 > x ? 0 : x),
+  leakyRelu: (x, a) => (x > 0 ? x : a * x),
+  elu: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
+  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  clip: (x, lo, hi) => (x < lo ? lo : x > hi ? hi : x),
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+};
+
+/** The int32 variants (wrapping like the C++ kernels); the other ops are float only. */
+const INT_UNARY: Partial<Record<UnaryOp, Unary>> = {
+  neg: (x) => -x | 0,
+  abs: (x) => Math.abs(x) | 0,
+  square: (x) => Math.imul(x, x),
+  sign: (x) => Math.sign(x),
+  clip: (x, lo, hi) => (x < toInt32(lo) ? toInt32(lo) : x > toInt32(hi) ? toInt32(hi) : x),
+};
+
+/** dx from (x, y = f(x), dy). */
+const UNARY_GRAD: Record<UnaryOp, (x: number, y: number, g: number, p0: number, p1: number) => number> = {
+  neg: (_x, _y, g) => -g,
+  exp: (_x, y, g) => g * y,
+  log: (x, _y, g) => g / x,
+  sqrt: (_x, y, g) => g / (y + y),
+  abs: (x, _y, g) => (x > 0 ? g : x < 0 ? -g : 0),
+  square: (x, _y, g) => (x + x) * g,
+  sigmoid: (_x, y, g) => g * (y * (1 - y)),
+  tanh: (_x, y, g) => g * (1 - y * y),
+  relu: (x, _y, g) => (x > 0 ? g : 0),
+  leakyRelu: (x, _y, g, a) => (x > 0 ? g : a * g),
+  elu: (x, y, g, a) => (x > 0 ? g : g * (y + a)),
+  softplus: (x, _y, g) => g * sigmoid(x),
+  clip: (x, _y, g, lo, hi) => (x >= lo && x <= hi ? g : 0),
+  sign: () => 0,
+};
+
+function checkIndices(fn: string, what: string, idx: TypedArray, limit: number): void {
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i]!;
+    if (!(v >= 0 && v < limit)) throw new Error(`${fn}: ${what} ${v} (at position ${i}) is out of range [0, ${limit})`);
+  }
 }
 
 /** Plain TypeScript loops: the baseline every benchmark compares with, and the test oracle. */
@@ -123,6 +189,7 @@ export class JsBackend implements Backend {
   binary(op: BinaryOp, a: Storage, b: Storage, out: Storage, shape: readonly number[],
     aStrides: readonly number[], bStrides: readonly number[]): void {
     if (a.dtype === 'int32' && op === 'div') throw new Error('binary: integer division is not a kernel; divide in float');
+    if (a.dtype === 'int32' && op === 'pow') throw new Error('binary: pow takes float32 or float64, got int32');
     const f = (a.dtype === 'int32' ? INT_OPS : FLOAT_OPS)[op];
     const x = arr(a);
     const y = arr(b);
@@ -209,6 +276,154 @@ export class JsBackend implements Backend {
       for (let j = 0; j < n; j++) {
         const prior = beta === 0 ? 0 : beta * C[c0 + j]!;
         C[c0 + j] = act(alpha * row[j]! + prior + (bv ? bv[j]! : 0));
+      }
+    }
+  }
+
+  unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {
+    const f = x.dtype === 'int32' ? INT_UNARY[op] : UNARY[op];
+    if (!f) throw new Error(`unary: ${op} takes float32 or float64, got int32`);
+    const src = arr(x);
+    const dst = arr(out);
+    for (let i = 0; i < src.length; i++) dst[i] = f(src[i]!, p0, p1);
+  }
+
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, p0: number, p1: number): void {
+    if (x.dtype === 'int32') throw new Error(`unaryGrad: ${op} takes float32 or float64, got int32`);
+    const f = UNARY_GRAD[op];
+    const xs = arr(x);
+    const ys = arr(y);
+    const gs = arr(dy);
+    const out = arr(dx);
+    for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]!, ys[i]!, gs[i]!, p0, p1);
+  }
+
+  where(cond: Storage, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): void {
+    const c = arr(cond);
+    const x = arr(a);
+    const y = arr(b);
+    const o = arr(out);
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let k = 0; k < o.length; k++) {
+      let co = 0;
+      let ao = 0;
+      let bo = 0;
+      for (let d = 0; d < shape.length; d++) {
+        co += idx[d]! * condStrides[d]!;
+        ao += idx[d]! * aStrides[d]!;
+        bo += idx[d]! * bStrides[d]!;
+      }
+      o[k] = c[co] !== 0 ? x[ao]! : y[bo]!;
+      for (let d = shape.length - 1; d >= 0 && ++idx[d]! >= shape[d]!; d--) idx[d] = 0;
+    }
+  }
+
+  softmax(x: Storage, out: Storage, outer: number, r: number, inner: number, log: boolean): void {
+    const src = arr(x);
+    const dst = arr(out);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (k: number) => (o * r + k) * inner + j;
+        let m = -Infinity;
+        for (let k = 0; k < r; k++) {
+          const v = src[at(k)]!;
+          if (v > m || v !== v) m = v;
+        }
+        let s = 0;
+        for (let k = 0; k < r; k++) s += Math.exp(src[at(k)]! - m);
+        for (let k = 0; k < r; k++) {
+          const v = src[at(k)]! - m;
+          dst[at(k)] = log ? v - Math.log(s) : Math.exp(v) / s;
+        }
+      }
+    }
+  }
+
+  softmaxGrad(y: Storage, dy: Storage, dx: Storage, outer: number, r: number, inner: number, log: boolean): void {
+    const ys = arr(y);
+    const gs = arr(dy);
+    const out = arr(dx);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (k: number) => (o * r + k) * inner + j;
+        let s = 0;
+        for (let k = 0; k < r; k++) s += log ? gs[at(k)]! : gs[at(k)]! * ys[at(k)]!;
+        for (let k = 0; k < r; k++) {
+          const i = at(k);
+          out[i] = log ? gs[i]! - Math.exp(ys[i]!) * s : ys[i]! * (gs[i]! - s);
+        }
+      }
+    }
+  }
+
+  softmaxCrossEntropy(logits: Storage, labels: Storage, loss: Storage, grad: Storage | null, n: number, c: number): void {
+    const x = arr(logits);
+    const t = arr(labels);
+    const l = arr(loss);
+    const g = grad ? arr(grad) : undefined;
+    const sparse = labels.dtype === 'int32';
+    if (sparse) checkIndices('softmaxCrossEntropy', 'label', t, c);
+    for (let i = 0; i < n; i++) {
+      const row = i * c;
+      let m = -Infinity;
+      for (let j = 0; j < c; j++) if (x[row + j]! > m || x[row + j] !== x[row + j]) m = x[row + j]!;
+      let s = 0;
+      for (let j = 0; j < c; j++) s += Math.exp(x[row + j]! - m);
+      const lse = m + Math.log(s);
+      const target = (j: number) => (sparse ? (t[i] === j ? 1 : 0) : t[row + j]!);
+      if (sparse) {
+        l[i] = lse - x[row + t[i]!]!;
+      } else {
+        let acc = 0;
+        for (let j = 0; j < c; j++) acc += t[row + j]! * (lse - x[row + j]!);
+        l[i] = acc;
+      }
+      if (g) for (let j = 0; j < c; j++) g[row + j] = Math.exp(x[row + j]! - m) / s - target(j);
+    }
+  }
+
+  sigmoidCrossEntropy(logits: Storage, targets: Storage, loss: Storage, grad: Storage | null, n: number): void {
+    const x = arr(logits);
+    const t = arr(targets);
+    const l = arr(loss);
+    const g = grad ? arr(grad) : undefined;
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      // max(x, 0) − x·t, written so that x = ±inf gives inf rather than inf − inf
+      l[i] = (v > 0 ? v * (1 - t[i]!) : -v * t[i]!) + Math.log1p(Math.exp(-Math.abs(v)));
+      if (g) g[i] = sigmoid(v) - t[i]!;
+    }
+  }
+
+  gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void {
+    const src = arr(x);
+    const idx = arr(indices);
+    const dst = arr(out);
+    checkIndices('gather', 'index', idx, axisLen);
+    const n = idx.length;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < inner; j++) dst[(o * n + i) * inner + j] = src[(o * axisLen + idx[i]!) * inner + j]!;
+      }
+    }
+  }
+
+  scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
+    const src = arr(dy);
+    const idx = arr(indices);
+    const dst = arr(dx);
+    checkIndices('scatterAdd', 'index', idx, axisLen);
+    dst.fill(0);
+    const n = idx.length;
+    const int = dx.dtype === 'int32';
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < inner; j++) {
+          const d = (o * axisLen + idx[i]!) * inner + j;
+          const v = dst[d]! + src[(o * n + i) * inner + j]!;
+          dst[d] = int ? v | 0 : v;
+        }
       }
     }
   }

@@ -4,7 +4,7 @@ import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray } from '../dtype.j
 import { packageRoot } from '../package-root.js';
 import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
-  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, gemmMeta, matmulMeta, packMeta,
+  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 
@@ -27,6 +27,16 @@ export interface Addon {
   randomNormal(dst: TypedArray, seed: number, block: number, mean: number, std: number): void;
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array, bias?: TypedArray): void;
   gemm(a: TypedArray, b: TypedArray, c: TypedArray, meta: Float64Array, alpha: number, beta: number, bias?: TypedArray): void;
+  unary(op: number, x: TypedArray, out: TypedArray, p0: number, p1: number): void;
+  unaryGrad(op: number, x: TypedArray, y: TypedArray, dy: TypedArray, dx: TypedArray, p0: number, p1: number): void;
+  where(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array): void;
+  softmax(x: TypedArray, out: TypedArray, outer: number, r: number, inner: number, log: number): void;
+  softmaxGrad(y: TypedArray, dy: TypedArray, dx: TypedArray, outer: number, r: number, inner: number, log: number): void;
+  softmaxCrossEntropy(logits: TypedArray, labels: TypedArray, loss: TypedArray, grad: TypedArray | undefined,
+    n: number, c: number): void;
+  sigmoidCrossEntropy(logits: TypedArray, targets: TypedArray, loss: TypedArray, grad: TypedArray | undefined, n: number): void;
+  gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, axisLen: number, inner: number): void;
+  scatterAdd(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, axisLen: number, inner: number): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -139,5 +149,42 @@ export class NativeBackend implements Backend {
 
   gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void {
     this.addon.gemm(arr(a), arr(b), arr(c), gemmMeta(spec), spec.alpha, spec.beta, bias ? arr(bias) : undefined);
+  }
+
+  unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {
+    this.addon.unary(UNARY_OPS[op], arr(x), arr(out), p0, p1);
+  }
+
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, p0: number, p1: number): void {
+    this.addon.unaryGrad(UNARY_OPS[op], arr(x), arr(y), arr(dy), arr(dx), p0, p1);
+  }
+
+  where(cond: Storage, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): void {
+    this.addon.where(arr(cond), arr(a), arr(b), arr(out), packMeta(shape.length, shape, condStrides, aStrides, bStrides));
+  }
+
+  softmax(x: Storage, out: Storage, outer: number, r: number, inner: number, log: boolean): void {
+    this.addon.softmax(arr(x), arr(out), outer, r, inner, log ? 1 : 0);
+  }
+
+  softmaxGrad(y: Storage, dy: Storage, dx: Storage, outer: number, r: number, inner: number, log: boolean): void {
+    this.addon.softmaxGrad(arr(y), arr(dy), arr(dx), outer, r, inner, log ? 1 : 0);
+  }
+
+  softmaxCrossEntropy(logits: Storage, labels: Storage, loss: Storage, grad: Storage | null, n: number, c: number): void {
+    this.addon.softmaxCrossEntropy(arr(logits), arr(labels), arr(loss), grad ? arr(grad) : undefined, n, c);
+  }
+
+  sigmoidCrossEntropy(logits: Storage, targets: Storage, loss: Storage, grad: Storage | null, n: number): void {
+    this.addon.sigmoidCrossEntropy(arr(logits), arr(targets), arr(loss), grad ? arr(grad) : undefined, n);
+  }
+
+  gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void {
+    this.addon.gather(arr(x), arr(indices), arr(out), outer, axisLen, inner);
+  }
+
+  scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
+    this.addon.scatterAdd(arr(dy), arr(indices), arr(dx), outer, axisLen, inner);
   }
 }

@@ -5,7 +5,7 @@ import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray, typedArrayFor } f
 import { packageRoot } from '../package-root.js';
 import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
-  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, gemmMeta, matmulMeta, packMeta,
+  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
 
 interface Exports {
@@ -27,6 +27,18 @@ interface Exports {
     meta: number, metaLen: number, bias: number, biasLen: number): number;
   ng_gemm(dtype: number, a: number, aLen: number, b: number, bLen: number, c: number, cLen: number,
     meta: number, metaLen: number, alpha: number, beta: number, bias: number, biasLen: number): number;
+  ng_unary(op: number, dtype: number, x: number, out: number, n: number, p0: number, p1: number): number;
+  ng_unary_grad(op: number, dtype: number, x: number, y: number, dy: number, dx: number, n: number,
+    p0: number, p1: number): number;
+  ng_where(condDtype: number, cond: number, condLen: number, dtype: number, a: number, aLen: number, b: number,
+    bLen: number, out: number, outLen: number, meta: number, metaLen: number): number;
+  ng_softmax(grad: number, dtype: number, p: number, q: number, r3: number, outer: number, r: number, inner: number,
+    log: number): number;
+  ng_softmax_xent(dtype: number, logits: number, labelDtype: number, labels: number, loss: number, grad: number,
+    n: number, c: number): number;
+  ng_sigmoid_xent(dtype: number, logits: number, targets: number, loss: number, grad: number, n: number): number;
+  ng_gather(scatter: number, dtype: number, src: number, idx: number, nIdx: number, dst: number, outer: number,
+    axisLen: number, inner: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -202,5 +214,90 @@ export class WasmBackend implements Backend {
     const n = this.writeMeta(gemmMeta(spec));
     this.check(this.wasm.ng_gemm(DTYPE_CODE[a.dtype], ptr(a), a.size, ptr(b), b.size, ptr(c), c.size, this.meta, n,
       spec.alpha, spec.beta, bias ? ptr(bias) : 0, bias ? bias.size : 0));
+  }
+
+  /** Sizes the kernels derive from their dims must match the storages, which wasm cannot see. */
+  private sized(fn: string, name: string, s: Storage, n: number): number {
+    if (s.size !== n) throw new Error(`${fn}: '${name}' has ${s.size} elements, expected ${n}`);
+    return ptr(s);
+  }
+
+  unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {
+    if (x.dtype !== out.dtype) throw new Error(`unary: out must be ${x.dtype}, got ${out.dtype}`);
+    this.check(this.wasm.ng_unary(UNARY_OPS[op], DTYPE_CODE[x.dtype], ptr(x), this.sized('unary', 'out', out, x.size),
+      x.size, p0, p1));
+  }
+
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, p0: number, p1: number): void {
+    const n = x.size;
+    for (const [name, s] of [['y', y], ['dy', dy], ['dx', dx]] as const) {
+      if (s.dtype !== x.dtype) throw new Error(`unaryGrad: '${name}' must be ${x.dtype}, got ${s.dtype}`);
+      this.sized('unaryGrad', name, s, n);
+    }
+    this.check(this.wasm.ng_unary_grad(UNARY_OPS[op], DTYPE_CODE[x.dtype], ptr(x), ptr(y), ptr(dy), ptr(dx), n, p0, p1));
+  }
+
+  where(cond: Storage, a: Storage, b: Storage, out: Storage, shape: readonly number[],
+    condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): void {
+    if (b.dtype !== a.dtype || out.dtype !== a.dtype) throw new Error(`where: a, b and out must share a dtype`);
+    const n = this.writeMeta(packMeta(shape.length, shape, condStrides, aStrides, bStrides));
+    this.check(this.wasm.ng_where(DTYPE_CODE[cond.dtype], ptr(cond), cond.size, DTYPE_CODE[a.dtype], ptr(a), a.size,
+      ptr(b), b.size, ptr(out), out.size, this.meta, n));
+  }
+
+  softmax(x: Storage, out: Storage, outer: number, r: number, inner: number, log: boolean): void {
+    const n = outer * r * inner;
+    this.checkSame('softmax', x, [['x', x], ['out', out]], n);
+    this.check(this.wasm.ng_softmax(0, DTYPE_CODE[x.dtype], ptr(x), ptr(out), 0, outer, r, inner, log ? 1 : 0));
+  }
+
+  softmaxGrad(y: Storage, dy: Storage, dx: Storage, outer: number, r: number, inner: number, log: boolean): void {
+    const n = outer * r * inner;
+    this.checkSame('softmaxGrad', y, [['y', y], ['dy', dy], ['dx', dx]], n);
+    this.check(this.wasm.ng_softmax(1, DTYPE_CODE[y.dtype], ptr(y), ptr(dy), ptr(dx), outer, r, inner, log ? 1 : 0));
+  }
+
+  softmaxCrossEntropy(logits: Storage, labels: Storage, loss: Storage, grad: Storage | null, n: number, c: number): void {
+    const fn = 'softmaxCrossEntropy';
+    this.checkSame(fn, logits, grad ? [['logits', logits], ['grad', grad]] : [['logits', logits]], n * c);
+    this.checkSame(fn, logits, [['loss', loss]], n);
+    this.sized(fn, 'labels', labels, labels.dtype === 'int32' ? n : n * c);
+    this.check(this.wasm.ng_softmax_xent(DTYPE_CODE[logits.dtype], ptr(logits), DTYPE_CODE[labels.dtype], ptr(labels),
+      ptr(loss), grad ? ptr(grad) : 0, n, c));
+  }
+
+  sigmoidCrossEntropy(logits: Storage, targets: Storage, loss: Storage, grad: Storage | null, n: number): void {
+    const all: [string, Storage][] = [['logits', logits], ['targets', targets], ['loss', loss]];
+    if (grad) all.push(['grad', grad]);
+    this.checkSame('sigmoidCrossEntropy', logits, all, n);
+    this.check(this.wasm.ng_sigmoid_xent(DTYPE_CODE[logits.dtype], ptr(logits), ptr(targets), ptr(loss),
+      grad ? ptr(grad) : 0, n));
+  }
+
+  gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void {
+    this.gatherOrScatter(0, 'gather', x, indices, out, outer, axisLen, inner);
+  }
+
+  scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
+    this.gatherOrScatter(1, 'scatterAdd', dy, indices, dx, outer, axisLen, inner);
+  }
+
+  private gatherOrScatter(scatter: 0 | 1, fn: string, src: Storage, indices: Storage, dst: Storage,
+    outer: number, axisLen: number, inner: number): void {
+    if (indices.dtype !== 'int32') throw new Error(`${fn}: indices must be int32, got ${indices.dtype}`);
+    if (dst.dtype !== src.dtype) throw new Error(`${fn}: dtypes differ (${src.dtype} and ${dst.dtype})`);
+    const full = outer * axisLen * inner;
+    const picked = outer * indices.size * inner;
+    this.sized(fn, scatter ? 'dy' : 'x', src, scatter ? picked : full);
+    this.sized(fn, scatter ? 'dx' : 'out', dst, scatter ? full : picked);
+    this.check(this.wasm.ng_gather(scatter, DTYPE_CODE[src.dtype], ptr(src), ptr(indices), indices.size, ptr(dst),
+      outer, axisLen, inner));
+  }
+
+  private checkSame(fn: string, first: Storage, all: readonly (readonly [string, Storage])[], n: number): void {
+    for (const [name, s] of all) {
+      if (s.dtype !== first.dtype) throw new Error(`${fn}: '${name}' must be ${first.dtype}, got ${s.dtype}`);
+      this.sized(fn, name, s, n);
+    }
   }
 }

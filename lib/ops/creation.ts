@@ -12,6 +12,13 @@ export type NestedNumbers = number | readonly NestedNumbers[];
 
 export interface CreationOptions {
   dtype?: DType;
+  /** Make the new tensor a leaf that records gradients (float dtypes only). */
+  requiresGrad?: boolean;
+}
+
+function withGrad(t: Tensor, requiresGrad: boolean | undefined): Tensor {
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
 }
 
 /** Shape of a nested array, rejecting ragged arrays and non-numbers. */
@@ -77,7 +84,7 @@ export function tensor(values: NestedNumbers | TypedArray, shape?: readonly numb
     }
   }
   const backend = currentBackend();
-  return new Tensor(backend, backend.upload(dt, flat), finalShape);
+  return withGrad(new Tensor(backend, backend.upload(dt, flat), finalShape), opts.requiresGrad);
 }
 
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
@@ -135,6 +142,7 @@ export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor 
 
 export interface RandomOptions {
   dtype?: 'float32' | 'float64';
+  requiresGrad?: boolean;
 }
 
 function randomTensor(op: string, shape: readonly number[], dtype: DType | undefined,
@@ -155,8 +163,8 @@ export function rand(shape: readonly number[], options: RandomOptions & { lo?: n
     throw new Error(`rand: expected finite lo <= hi, got lo=${lo} hi=${hi}`);
   }
   const dt = options.dtype ?? 'float32';
-  return randomTensor('rand', shape, dt, (t, seed, block) => t.backend.randomUniform(t.storage, seed, block, lo, hi),
-    dt === 'float64' ? randomBlocksUniformF64 : randomBlocksUniformF32);
+  return withGrad(randomTensor('rand', shape, dt, (t, seed, block) => t.backend.randomUniform(t.storage, seed, block, lo, hi),
+    dt === 'float64' ? randomBlocksUniformF64 : randomBlocksUniformF32), options.requiresGrad);
 }
 
 /** Normal samples (default mean 0, std 1) from the seeded generator. */
@@ -166,6 +174,6 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
   if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) {
     throw new Error(`randn: expected finite mean and std >= 0, got mean=${mean} std=${std}`);
   }
-  return randomTensor('randn', shape, options.dtype, (t, seed, block) => t.backend.randomNormal(t.storage, seed, block, mean, std),
-    randomBlocksNormal);
+  return withGrad(randomTensor('randn', shape, options.dtype, (t, seed, block) => t.backend.randomNormal(t.storage, seed, block, mean, std),
+    randomBlocksNormal), options.requiresGrad);
 }

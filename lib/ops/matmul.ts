@@ -1,8 +1,12 @@
+import { record } from '../autograd/record.js';
 import type { Activation } from '../backend/backend.js';
 import { promoteTypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, shapeString, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { castIfNeeded } from './shape-ops.js';
+import { greater, mul, sub } from './binary.js';
+import { sumToShape } from './reduce.js';
+import { castIfNeeded, reshape } from './shape-ops.js';
+import { where } from './indexing.js';
 import { checkTensor, empty, onBackend, releaseTemps } from './util.js';
 
 export interface MatmulOptions {
@@ -29,18 +33,28 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (a.dtype === 'int32' || b.dtype === 'int32') {
     throw new Error(`matmul: expected float32 or float64 operands, got ${a.dtype} and ${b.dtype}`);
   }
+  if (a.rank > 1 && b.rank > 1) return matmulND(a, b, options);
+  // Vectors: a row (a) or a column (b) matrix, squeezed from the result.
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  const out = matmulND(a2, b2, options);
+  const shape = out.shape.filter((_, i) => !(a.rank === 1 && i === out.rank - 2) && !(b.rank === 1 && i === out.rank - 1));
+  return reshape(out, shape);
+}
+
+function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
+  const op = 'matmul';
   const transA = options.transposeA ?? false;
   const transB = options.transposeB ?? false;
-  const as = a.rank === 1 ? [1, a.shape[0]!] : a.shape.slice();
-  const bs = b.rank === 1 ? [b.shape[0]!, 1] : b.shape.slice();
-  const [ar, ac] = as.slice(-2) as [number, number];
-  const [br, bc] = bs.slice(-2) as [number, number];
+  const activation = options.activation ?? 'none';
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
   const [m, k] = transA ? [ac, ar] : [ar, ac];
   const [kb, n] = transB ? [bc, br] : [br, bc];
   if (k !== kb) {
     throw new Error(`matmul: inner dimensions differ: ${shapeString(a.shape)}${transA ? 'ᵀ' : ''} × ${shapeString(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
   }
-  const batchShape = broadcastShapes(op, as.slice(0, -2), bs.slice(0, -2));
+  const batchShape = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = sizeOf(batchShape);
   const dtype = promoteTypes(a.dtype, b.dtype);
   const backend = a.backend;
@@ -54,8 +68,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   }
 
   // Each output batch reads the A and B matrices its broadcast batch index points at.
-  const aStride = broadcastStrides(as.slice(0, -2), batchShape);
-  const bStride = broadcastStrides(bs.slice(0, -2), batchShape);
+  const aStride = broadcastStrides(a.shape.slice(0, -2), batchShape);
+  const bStride = broadcastStrides(b.shape.slice(0, -2), batchShape);
   const outBatchStrides = stridesOf(batchShape);
   const aOffsets = new Array<number>(batch);
   const bOffsets = new Array<number>(batch);
@@ -72,16 +86,42 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     bOffsets[i] = ib * k * n;
   }
 
-  const fullShape = [...batchShape, m, n];
-  const out = empty(backend, dtype, fullShape);
+  const out = empty(backend, dtype, [...batchShape, m, n]);
   if (out.size > 0) {
     backend.matmul(xa.storage, xb.storage, out.storage,
-      { batch, m, n, k, transA, transB, activation: options.activation ?? 'none', aOffsets, bOffsets }, bias?.storage);
+      { batch, m, n, k, transA, transB, activation, aOffsets, bOffsets }, bias?.storage);
   }
   releaseTemps([xa, xb, ...(bias ? [bias] : [])], [a, b, ...(options.bias ? [options.bias] : [])]);
-  if (a.rank > 1 && b.rank > 1) return out;
-  const squeezed = fullShape.filter((_, i) => !(a.rank === 1 && i === fullShape.length - 2) && !(b.rank === 1 && i === fullShape.length - 1));
-  const result = out.reshape(squeezed);
-  out.dispose();
-  return result;
+
+  const inputs = options.bias ? [a, b, options.bias] : [a, b];
+  return record(out, op, inputs, (g, needs) => {
+    const gz = activationGrad(activation, g, out);
+    // z = op(A)·op(B): d op(A) = gz·op(B)ᵀ and d op(B) = op(A)ᵀ·gz, transposed back when stored transposed.
+    const da = needs[0]
+      ? (transA ? matmul(b, gz, { transposeA: transB, transposeB: true }) : matmul(gz, b, { transposeB: !transB }))
+      : null;
+    const db = needs[1]
+      ? (transB ? matmul(gz, a, { transposeA: true, transposeB: transA }) : matmul(a, gz, { transposeA: !transA }))
+      : null;
+    const grads = [
+      da && castIfNeeded(sumToShape(da, a.shape), a.dtype),
+      db && castIfNeeded(sumToShape(db, b.shape), b.dtype),
+    ];
+    if (options.bias) {
+      const gb = needs[2] ? reshape(sumToShape(gz, [1, n]), options.bias.shape) : null;
+      grads.push(gb && castIfNeeded(gb, options.bias.dtype));
+    }
+    return grads;
+  });
+}
+
+/** The gradient before a fused activation, from the activation's output y. */
+function activationGrad(activation: Activation, g: Tensor, y: Tensor): Tensor {
+  switch (activation) {
+    case 'none': return g;
+    case 'relu': return mul(g, greater(y, 0));
+    case 'leakyRelu': return mul(g, where(greater(y, 0), 1, 0.01));
+    case 'sigmoid': return mul(g, mul(y, sub(1, y)));
+    case 'tanh': return mul(g, sub(1, mul(y, y)));
+  }
 }

@@ -1,7 +1,9 @@
+import { record } from '../autograd/record.js';
 import type { ArgReduceOp, ReduceOp } from '../backend/backend.js';
-import { normalizeAxes, shapeString, sizeOf } from '../shape.js';
+import { type Shape, normalizeAxes, shapeString, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { castIfNeeded, transpose } from './shape-ops.js';
+import { equal } from './binary.js';
+import { broadcastTo, castIfNeeded, reshape, transpose } from './shape-ops.js';
 import { checkTensor, empty } from './util.js';
 
 /**
@@ -40,7 +42,25 @@ function reduceOp(op: ReduceOp, x: Tensor, axis: number | readonly number[] | un
   x.backend.reduce(op, src.storage, out.storage, outer, r, inner);
   if (src !== input) src.dispose();
   if (input !== x) input.dispose();
-  return out;
+  if (x.dtype === 'int32') return out;
+  return record(out, op, [x], (g) => {
+    const kept = outShape(x, axes, true);
+    const gk = reshape(g, kept);
+    if (op === 'sum') return [broadcastTo(gk, x.shape)];
+    if (op === 'mean') return [broadcastTo(gk.div(r), x.shape)];
+    // max/min: the gradient goes to the elements equal to the extreme, shared among ties.
+    const mask = equal(x, reshape(out, kept));
+    const ties = reduceOp('sum', mask, axes, true);
+    return [mask.mul(gk.div(ties))];
+  });
+}
+
+/** Sums g over the axes along which a tensor of `shape` was broadcast to g's shape. */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes = g.shape.map((_, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
+  return reshape(reduceOp('sum', g, axes, true), shape);
 }
 
 function argReduceOp(op: ArgReduceOp, x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {

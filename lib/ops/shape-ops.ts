@@ -1,8 +1,11 @@
-import { type DType, checkDType } from '../dtype.js';
+import { record } from '../autograd/record.js';
+import { type DType, checkDType, isFloat } from '../dtype.js';
 import {
-  type Shape, checkShape, normalizeAxes, normalizeAxis, shapeString, shapesEqual, sizeOf, stridesOf,
+  type Shape, broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapeString, shapesEqual,
+  sizeOf, stridesOf,
 } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { sumToShape } from './reduce.js';
 import { backendOf, checkTensor, checkTensorList, empty, onBackend, releaseTemps } from './util.js';
 
 /** Same elements, new shape; one dim may be -1 (inferred). Shares the buffer: no copy. */
@@ -23,7 +26,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(target) !== x.size) {
     throw new Error(`reshape: cannot reshape ${shapeString(x.shape)} (size ${x.size}) into ${shapeString(shape)}`);
   }
-  return x.withShape(target);
+  return record(x.withShape(target), 'reshape', [x], (g) => [reshape(g, x.shape)]);
 }
 
 /** Inserts a dim of size 1 at `axis`. */
@@ -60,7 +63,11 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (out.size > 0) {
     x.backend.copyStrided(x.storage, out.storage, shape, 0, axes.map((a) => strides[a]!), 0, stridesOf(shape));
   }
-  return out;
+  return record(out, 'transpose', [x], (g) => {
+    const inverse = new Array<number>(axes.length);
+    axes.forEach((a, i) => (inverse[a] = i));
+    return [transpose(g, inverse)];
+  });
 }
 
 function asList(op: string, v: number | readonly number[], rank: number, name: string): number[] {
@@ -90,12 +97,36 @@ export function slice(x: Tensor, begin: number | readonly number[], size?: numbe
     }
   }
   const strides = stridesOf(x.shape);
+  const offset = start.reduce((acc, v, i) => acc + v * strides[i]!, 0);
   const out = empty(x.backend, x.dtype, extent);
-  if (out.size > 0) {
-    const offset = start.reduce((acc, v, i) => acc + v * strides[i]!, 0);
-    x.backend.copyStrided(x.storage, out.storage, extent, offset, strides, 0, stridesOf(extent));
-  }
+  if (out.size > 0) x.backend.copyStrided(x.storage, out.storage, extent, offset, strides, 0, stridesOf(extent));
+  return record(out, 'slice', [x], (g) => [embed(g, x.shape, offset, 0)]);
+}
+
+/** A tensor of `shape` filled with `value`, with g copied in at element offset `offset`. */
+function embed(g: Tensor, shape: Shape, offset: number, value: number): Tensor {
+  const out = empty(g.backend, g.dtype, shape);
+  g.backend.fill(out.storage, value);
+  if (g.size > 0) g.backend.copyStrided(g.storage, out.storage, g.shape, 0, stridesOf(g.shape), offset, stridesOf(shape));
   return out;
+}
+
+/**
+ * Pads each dim with `paddings[d] = [before, after]` elements of `value` (default 0).
+ * Missing trailing entries mean no padding.
+ */
+export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+  checkTensor('pad', x);
+  if (!Array.isArray(paddings) || paddings.length > x.rank ||
+    !paddings.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
+    throw new Error(`pad: paddings must be up to ${x.rank} pairs of non-negative integers [before, after], got ${JSON.stringify(paddings)}`);
+  }
+  const before = x.shape.map((_, i) => paddings[i]?.[0] ?? 0);
+  const shape = checkShape('pad', x.shape.map((d, i) => d + before[i]! + (paddings[i]?.[1] ?? 0)));
+  const strides = stridesOf(shape);
+  const offset = before.reduce((acc, v, i) => acc + v * strides[i]!, 0);
+  const out = embed(x, shape, offset, value);
+  return record(out, 'pad', [x], (g) => [slice(g, before, x.shape)]);
 }
 
 /** Joins tensors along an existing axis. All other dims must match. */
@@ -124,7 +155,14 @@ export function concat(inputs: readonly Tensor[], axis = 0): Tensor {
     offset += t.shape[a]!;
     releaseTemps([src], tensors);
   }
-  return out;
+  return record(out, 'concat', tensors, (g) => {
+    let at = 0;
+    return tensors.map((t) => {
+      const begin = g.shape.map((_, i) => (i === a ? at : 0));
+      at += t.shape[a]!;
+      return slice(g, begin, t.shape);
+    });
+  });
 }
 
 /** Joins same-shaped tensors along a new axis. */
@@ -155,7 +193,8 @@ export function castIfNeeded(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = empty(x.backend, dtype, x.shape);
   x.backend.cast(x.storage, out.storage);
-  return out;
+  if (!isFloat(dtype)) return out;
+  return record(out, 'astype', [x], (g) => [castIfNeeded(g, x.dtype)]);
 }
 
 /** A copy with its own buffer. */
@@ -163,7 +202,21 @@ export function clone(x: Tensor): Tensor {
   checkTensor('clone', x);
   const out = empty(x.backend, x.dtype, x.shape);
   if (out.size > 0) x.backend.copyStrided(x.storage, out.storage, [x.size], 0, [1], 0, [1]);
-  return out;
+  return record(out, 'clone', [x], (g) => [g]);
+}
+
+/** x repeated along dims of size 1 (and new leading dims) to `shape`, as NumPy broadcasting does. Copies. */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('broadcastTo', x);
+  const target = checkShape('broadcastTo', shape);
+  if (!shapesEqual(broadcastShapes('broadcastTo', x.shape, target), target)) {
+    throw new Error(`broadcastTo: cannot broadcast ${shapeString(x.shape)} to ${shapeString(target)}`);
+  }
+  const out = empty(x.backend, x.dtype, target);
+  if (out.size > 0) {
+    x.backend.copyStrided(x.storage, out.storage, target, 0, broadcastStrides(x.shape, target), 0, stridesOf(target));
+  }
+  return record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
 export type { Shape };

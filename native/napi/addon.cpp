@@ -12,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   ng::napi::register_elementwise(env, exports);
   ng::napi::register_random(env, exports);
   ng::napi::register_linalg(env, exports);
+  ng::napi::register_math(env, exports);
   return exports;
 }
 

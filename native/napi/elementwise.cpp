@@ -22,7 +22,7 @@ int checked_ndim(Napi::Env env, const char* fn, const std::vector<int64_t>& meta
 Napi::Value binary_fn(const Napi::CallbackInfo& info) {
   const char* fn = "binary";
   Napi::Env env = info.Env();
-  const int op = static_cast<int>(int_arg(info, 0, fn, "op", 0, 5));
+  const int op = static_cast<int>(int_arg(info, 0, fn, "op", 0, 9));
   const ArrayArg a = array_arg(info, 1, fn, "a"), b = array_arg(info, 2, fn, "b"), out = array_arg(info, 3, fn, "out");
   const auto meta = int_list_arg(info, 4, fn, "meta", 0, kMaxSafeInt);
   const int ndim = checked_ndim(env, fn, meta, 3, 0);
@@ -33,6 +33,8 @@ Napi::Value binary_fn(const Napi::CallbackInfo& info) {
   check_dtype(env, fn, "out", out, a.dtype);
   if (a.dtype == DType::Int32 && static_cast<BinaryOp>(op) == BinaryOp::Div)
     throw_error(env, "binary: integer division is not a kernel; divide in float");
+  if (a.dtype == DType::Int32 && static_cast<BinaryOp>(op) == BinaryOp::Pow)
+    throw_error(env, "binary: pow takes float32 or float64, got int32");
   const int64_t n = checked_size(env, fn, shape, ndim);
   if (out.length != n)
     throw_error(env, "binary: out (" + describe(out) + ") does not match shape " + shape_string(shape, ndim));

@@ -38,4 +38,13 @@ std::string check_covers(const char* fn, const char* name, int64_t length, int64
   return {};
 }
 
+std::string check_indices(const char* fn, const char* what, const int32_t* idx, int64_t n, int64_t limit) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (idx[i] < 0 || idx[i] >= limit)
+      return std::string(fn) + ": " + what + " " + std::to_string(idx[i]) + " (at position " + std::to_string(i) +
+             ") is out of range [0, " + std::to_string(limit) + ")";
+  }
+  return {};
+}
+
 }  // namespace ng

@@ -18,4 +18,7 @@ std::string check_size(const char* fn, const int64_t* shape, int ndim, int64_t* 
 std::string check_covers(const char* fn, const char* name, int64_t length, int64_t offset, const int64_t* shape,
                          const int64_t* strides, int ndim);
 
+// Every idx[i] (i < n) lies in [0, limit); otherwise names the first one out of range.
+std::string check_indices(const char* fn, const char* what, const int32_t* idx, int64_t n, int64_t limit);
+
 }  // namespace ng

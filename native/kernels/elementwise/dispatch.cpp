@@ -36,6 +36,34 @@ void arg_reduce(Isa isa, ArgReduceOp op, DType dtype, const void* x, int64_t out
   NG_ROUTE(arg_reduce, op, dtype, x, outer, r, inner, out)
 }
 
+void unary(Isa isa, UnaryOp op, DType dtype, const void* x, void* out, int64_t n, double p0, double p1) {
+  NG_ROUTE(unary, op, dtype, x, out, n, p0, p1)
+}
+
+void unary_grad(Isa isa, UnaryOp op, DType dtype, const void* x, const void* y, const void* dy, void* dx, int64_t n,
+                double p0, double p1) {
+  NG_ROUTE(unary_grad, op, dtype, x, y, dy, dx, n, p0, p1)
+}
+
+void softmax(Isa isa, DType dtype, const void* x, void* out, int64_t outer, int64_t r, int64_t inner, bool log) {
+  NG_ROUTE(softmax, dtype, x, out, outer, r, inner, log)
+}
+
+void softmax_grad(Isa isa, DType dtype, const void* y, const void* dy, void* dx, int64_t outer, int64_t r,
+                  int64_t inner, bool log) {
+  NG_ROUTE(softmax_grad, dtype, y, dy, dx, outer, r, inner, log)
+}
+
+void softmax_cross_entropy(Isa isa, DType dtype, const void* logits, DType label_dtype, const void* labels,
+                           void* loss, void* grad, int64_t n, int64_t c) {
+  NG_ROUTE(softmax_cross_entropy, dtype, logits, label_dtype, labels, loss, grad, n, c)
+}
+
+void sigmoid_cross_entropy(Isa isa, DType dtype, const void* logits, const void* targets, void* loss, void* grad,
+                           int64_t n) {
+  NG_ROUTE(sigmoid_cross_entropy, dtype, logits, targets, loss, grad, n)
+}
+
 void copy_strided(int elem_size, const void* src, const int64_t* ss, void* dst, const int64_t* ds,
                   const int64_t* shape, int ndim) {
   const char* s = static_cast<const char*>(src);

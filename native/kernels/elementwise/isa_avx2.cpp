@@ -1,7 +1,13 @@
 // The elementwise kernels compiled for the avx2 path.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
+#include "../../runtime/thread_pool.h"
 #include "elementwise.h"
 #include "isa_paths.h"
 #if defined(__x86_64__) || defined(_M_X64)
@@ -12,8 +18,12 @@
 #pragma GCC target("avx2,fma")
 #endif
 
+#define NG_VEC_AVX2 1
 namespace ng::isa_avx2 {
 #include "elementwise_impl.inc"
+#include "simd.inc"
+#include "vmath.inc"
+#include "activation_impl.inc"
 }  // namespace ng::isa_avx2
 
 #if defined(__clang__)

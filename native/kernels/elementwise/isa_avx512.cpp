@@ -1,7 +1,13 @@
 // The elementwise kernels compiled for the avx512 path.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
+#include "../../runtime/thread_pool.h"
 #include "elementwise.h"
 #include "isa_paths.h"
 #if defined(__x86_64__) || defined(_M_X64)
@@ -10,15 +16,23 @@
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")
+// GCC 12's own AVX-512 intrinsics (max, sqrt, shifts) trip this warning (GCC PR 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#define NG_VEC_AVX512 1
 namespace ng::isa_avx512 {
 #include "elementwise_impl.inc"
+#include "simd.inc"
+#include "vmath.inc"
+#include "activation_impl.inc"
 }  // namespace ng::isa_avx512
 
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
+#pragma GCC diagnostic pop
 #pragma GCC pop_options
 #endif
 #endif  // x86-64

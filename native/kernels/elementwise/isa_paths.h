@@ -10,6 +10,16 @@
   void reduce(ReduceOp op, DType dtype, const void* x, int64_t outer, int64_t r, int64_t inner, void* out);   \
   void arg_reduce(ArgReduceOp op, DType dtype, const void* x, int64_t outer, int64_t r, int64_t inner,        \
                   int32_t* out);                                                                               \
+  void unary(UnaryOp op, DType dtype, const void* x, void* out, int64_t n, double p0, double p1);              \
+  void unary_grad(UnaryOp op, DType dtype, const void* x, const void* y, const void* dy, void* dx, int64_t n,  \
+                  double p0, double p1);                                                                       \
+  void softmax(DType dtype, const void* x, void* out, int64_t outer, int64_t r, int64_t inner, bool log);     \
+  void softmax_grad(DType dtype, const void* y, const void* dy, void* dx, int64_t outer, int64_t r,           \
+                    int64_t inner, bool log);                                                                  \
+  void softmax_cross_entropy(DType dtype, const void* logits, DType label_dtype, const void* labels,          \
+                             void* loss, void* grad, int64_t n, int64_t c);                                    \
+  void sigmoid_cross_entropy(DType dtype, const void* logits, const void* targets, void* loss, void* grad,    \
+                             int64_t n);                                                                       \
   }
 
 namespace ng {

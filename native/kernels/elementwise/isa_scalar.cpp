@@ -1,11 +1,20 @@
-// The elementwise kernels compiled for the scalar path.
+// The elementwise kernels compiled for the scalar path. The wasm build compiles this file
+// with -msimd128, which makes it the "simd128" path (simd.inc then uses 4/2-lane vectors).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
+#include "../../runtime/thread_pool.h"
 #include "elementwise.h"
 #include "isa_paths.h"
 
 namespace ng::isa_scalar {
 #include "elementwise_impl.inc"
+#include "simd.inc"
+#include "vmath.inc"
+#include "activation_impl.inc"
 }  // namespace ng::isa_scalar
-
