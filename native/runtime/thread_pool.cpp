@@ -47,16 +47,6 @@ constexpr int kSpinIterations = 20000;  // tens to a few hundred microseconds, b
 
 class Pool {
  public:
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-      generation_.fetch_add(1);
-    }
-    wake_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-
   // Returns false when another caller holds the pool; the caller then runs serially.
   bool run(int64_t n_tasks, int threads, TaskFn fn) {
     std::unique_lock<std::mutex> region(region_mu_, std::try_to_lock);
@@ -68,16 +58,22 @@ class Pool {
       n_tasks_ = n_tasks;
       next_.store(0, std::memory_order_relaxed);
       participants_ = threads - 1;
-      pending_.store(threads - 1);
+      closed_ = false;
       generation_.fetch_add(1);
     }
     if (sleepers_.load() > 0) wake_.notify_all();
     drain(fn, n_tasks);
-    for (int i = 0; i < kSpinIterations && pending_.load() != 0; ++i) cpu_relax();
-    if (pending_.load() != 0) {
+    // Every task is taken. Workers that have not joined yet (not scheduled, or still
+    // waking) must not join any more; wait only for those still running a task.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    for (int i = 0; i < kSpinIterations && active_.load() != 0; ++i) cpu_relax();
+    if (active_.load() != 0) {
       std::unique_lock<std::mutex> lock(mu_);
       caller_waiting_.store(true);
-      done_.wait(lock, [&] { return pending_.load() == 0; });
+      done_.wait(lock, [&] { return active_.load() == 0; });
       caller_waiting_.store(false);
     }
     return true;
@@ -92,7 +88,8 @@ class Pool {
     while (static_cast<int>(workers_.size()) < n) {
       const int id = static_cast<int>(workers_.size());
       const uint64_t start = generation_.load();  // before the job it is created for is published
-      workers_.emplace_back([this, id, start] { loop(id, start); });
+      std::thread(&Pool::loop, this, id, start).detach();
+      workers_.push_back(id);
     }
   }
 
@@ -109,14 +106,14 @@ class Pool {
           wake_.wait(lock, [&] { return generation_.load() != seen; });
           sleepers_.fetch_sub(1);
         }
-        if (stop_) return;
         seen = generation_.load();
-        if (id >= participants_) continue;
+        if (closed_ || id >= participants_) continue;
+        active_.fetch_add(1);
         job = job_;
         n_tasks = n_tasks_;
       }
       drain(*job, n_tasks);
-      if (pending_.fetch_sub(1) == 1 && caller_waiting_.load()) {
+      if (active_.fetch_sub(1) == 1 && caller_waiting_.load()) {
         std::lock_guard<std::mutex> lock(mu_);
         done_.notify_one();
       }
@@ -126,14 +123,14 @@ class Pool {
   std::mutex region_mu_;
   std::mutex mu_;
   std::condition_variable wake_, done_;
-  std::vector<std::thread> workers_;
+  std::vector<int> workers_;
   TaskFn* job_ = nullptr;
   int64_t n_tasks_ = 0;
   int participants_ = 0;
-  bool stop_ = false;
+  bool closed_ = true;
   std::atomic<int64_t> next_{0};
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> active_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_waiting_{false};
 };
