@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadAddon } from '../lib/backend/native.js';
 import { loadWasm } from '../lib/backend/wasm.js';
+import { backendNamed } from '../lib/backend/registry.js';
 
 const f32 = new Float32Array(4);
 const GARBAGE: unknown[] = [
@@ -53,6 +54,18 @@ describe('garbage input', () => {
     const a = addon as unknown as { binary: (...x: unknown[]) => void; copyStrided: (...x: unknown[]) => void };
     expect(() => a.binary(0, f32, f32, new Float32Array(8), new Float64Array([1, 8, 1, 1]))).toThrow(/binary: 'a' .* too short/);
     expect(() => a.copyStrided(f32, f32, new Float64Array([1, 2, 3, 1, 0, 1]))).toThrow(/copyStrided: 'src' .* too short/);
+  });
+
+  it.each(['native', 'wasm'] as const)('%s matmul refuses batch offsets outside its buffers', (name) => {
+    const b = backendNamed(name);
+    const a = b.upload('float32', new Float32Array(12));
+    const out = b.alloc('float32', 8);
+    const spec = { batch: 2, m: 2, n: 2, k: 3, transA: false, transB: false, activation: 'none' as const };
+    expect(() => b.matmul(a, a, out, { ...spec, aOffsets: [0, 6], bOffsets: [0, 7] }))
+      .toThrow(/matmul: 'b' \(length 12\) is too short for shape \[3,2\] with strides \[2,1\] at offset 7/);
+    expect(() => b.matmul(a, a, out, { ...spec, batch: 3, aOffsets: [0, 0, 0], bOffsets: [0, 0, 0] }))
+      .toThrow(/matmul: out .* does not match \[3,2,2\]/);
+    b.matmul(a, a, out, { ...spec, aOffsets: [0, 6], bOffsets: [0, 6] });
   });
 
   it('allocates 64-byte aligned native buffers, and detaches them on release', () => {

@@ -200,31 +200,17 @@ EMSCRIPTEN_KEEPALIVE int ng_matmul(int dtype, const void* a, double a_len, const
       !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
       !buffer_ok(fn, "out", reinterpret_cast<uintptr_t>(out), out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
     return 1;
-  if (m.size() < 7 || m[4] > 1 || m[5] > 1 || m[6] > 4 || m.size() != 7 + 2 * static_cast<size_t>(m[0]))
-    return fail("matmul: bad meta");
-  const int64_t batch = m[0];
-  const ng::MatmulShape s{m[1], m[2], m[3], m[4] != 0, m[5] != 0};
-  const int64_t a_shape[2] = {s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k};
-  const int64_t b_shape[2] = {s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n};
-  const int64_t a_strides[2] = {a_shape[1], 1}, b_strides[2] = {b_shape[1], 1};
-  const int64_t out_shape[3] = {batch, s.m, s.n};
-  int64_t n_out = 0;
-  if (!ok(ng::check_size(fn, out_shape, 3, &n_out))) return 1;
-  if (n_out != static_cast<int64_t>(out_len)) return fail("matmul: out does not match " + ng::shape_string(out_shape, 3));
-  std::vector<int64_t> ao(batch), bo(batch);
-  for (int64_t i = 0; i < batch; ++i) {
-    ao[i] = m[7 + 2 * i];
-    bo[i] = m[8 + 2 * i];
-    if (!ok(ng::check_covers(fn, "a", a_len, ao[i], a_shape, a_strides, 2)) ||
-        !ok(ng::check_covers(fn, "b", b_len, bo[i], b_shape, b_strides, 2)))
-      return 1;
-  }
+  ng::MatmulArgs args;
+  if (!ok(ng::parse_matmul(fn, m, static_cast<int64_t>(a_len), static_cast<int64_t>(b_len),
+                           static_cast<int64_t>(out_len), &args)))
+    return 1;
+  const ng::MatmulShape& s = args.shape;
   if (bias && (!buffer_ok(fn, "bias", reinterpret_cast<uintptr_t>(bias), bias_len, dtype) ||
                static_cast<int64_t>(bias_len) != s.n))
     return fail("matmul: bias must have n = " + std::to_string(s.n) + " elements");
-  if (n_out > 0)
-    ng::matmul(ng::active_isa(), static_cast<ng::DType>(dtype), s, batch, a, ao.data(), b, bo.data(), out, bias,
-               static_cast<ng::Activation>(m[6]));
+  if (out_len > 0)
+    ng::matmul(ng::active_isa(), static_cast<ng::DType>(dtype), s, args.batch, a, args.a_offsets.data(), b,
+               args.b_offsets.data(), out, bias, args.act);
   return 0;
 }
 

@@ -14,9 +14,9 @@ function scalarOn(value: number, like: Tensor, dtype: DType): Tensor {
   return t;
 }
 
+/** A number, or a live Tensor (otherwise checkTensor throws naming the op and operand). */
 function checkOperand(op: string, v: unknown, name: string): void {
-  if (v instanceof Tensor) checkTensor(op, v, name);
-  else if (typeof v !== 'number') checkTensor(op, v, name);  // throws "... must be a Tensor, got ..."
+  if (typeof v !== 'number') checkTensor(op, v, name);
 }
 
 function forwardBinary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {

@@ -15,10 +15,7 @@ function constant(value: number, like: Tensor, dtype: DType): Tensor {
 /** Elementwise cond ? a : b with broadcasting; cond is nonzero for true; a and b may be numbers. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   checkTensor('where', cond, 'cond');
-  for (const [v, name] of [[a, 'a'], [b, 'b']] as const) {
-    if (!(v instanceof Tensor) && typeof v !== 'number') checkTensor('where', v, name);
-    if (v instanceof Tensor) checkTensor('where', v, name);
-  }
+  for (const [v, name] of [[a, 'a'], [b, 'b']] as const) if (typeof v !== 'number') checkTensor('where', v, name);
   const dtype = a instanceof Tensor && b instanceof Tensor ? promoteTypes(a.dtype, b.dtype)
     : a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'float32';
   const backend = cond.backend;

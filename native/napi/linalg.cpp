@@ -13,29 +13,14 @@ Napi::Value matmul_fn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const ArrayArg a = array_arg(info, 0, fn, "a"), b = array_arg(info, 1, fn, "b"), out = array_arg(info, 2, fn, "out");
   const auto meta = int_list_arg(info, 3, fn, "meta", 0, kMaxSafeInt);
-  if (meta.size() < 7) throw_error(env, "matmul: meta needs [batch, m, n, k, transA, transB, act, offsets...]");
-  const int64_t batch = meta[0];
-  const MatmulShape s{meta[1], meta[2], meta[3], meta[4] != 0, meta[5] != 0};
-  if (meta[4] > 1 || meta[5] > 1 || meta[6] > 4) throw_error(env, "matmul: bad transpose or activation flag");
-  if (meta.size() != 7 + 2 * static_cast<size_t>(batch))
-    throw_error(env, "matmul: meta has " + std::to_string(meta.size()) + " entries for a batch of " + std::to_string(batch));
   if (a.dtype != DType::Float32 && a.dtype != DType::Float64)
     throw_error(env, std::string("matmul: expected float32 or float64, got ") + dtype_name(a.dtype));
   check_dtype(env, fn, "b", b, a.dtype);
   check_dtype(env, fn, "out", out, a.dtype);
-  const int64_t a_shape[2] = {s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k};
-  const int64_t b_shape[2] = {s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n};
-  const int64_t a_strides[2] = {a_shape[1], 1}, b_strides[2] = {b_shape[1], 1};
-  const int64_t out_shape[3] = {batch, s.m, s.n};
-  if (out.length != checked_size(env, fn, out_shape, 3))
-    throw_error(env, "matmul: out (" + describe(out) + ") does not match " + shape_string(out_shape, 3));
-  std::vector<int64_t> ao(batch), bo(batch);
-  for (int64_t i = 0; i < batch; ++i) {
-    ao[i] = meta[7 + 2 * i];
-    bo[i] = meta[8 + 2 * i];
-    check_covers(env, fn, "a", a, ao[i], a_shape, a_strides, 2);
-    check_covers(env, fn, "b", b, bo[i], b_shape, b_strides, 2);
-  }
+  MatmulArgs m;
+  const std::string err = parse_matmul(fn, meta, a.length, b.length, out.length, &m);
+  if (!err.empty()) throw_error(env, err);
+  const MatmulShape& s = m.shape;
   const void* bias = nullptr;
   if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
     const ArrayArg bias_arg = array_arg(info, 4, fn, "bias");
@@ -45,8 +30,8 @@ Napi::Value matmul_fn(const Napi::CallbackInfo& info) {
     bias = bias_arg.data;
   }
   if (out.length > 0)
-    matmul(active_isa(), a.dtype, s, batch, a.data, ao.data(), b.data, bo.data(), out.data, bias,
-           static_cast<Activation>(meta[6]));
+    matmul(active_isa(), a.dtype, s, m.batch, a.data, m.a_offsets.data(), b.data, m.b_offsets.data(), out.data, bias,
+           m.act);
   return env.Undefined();
 }
 

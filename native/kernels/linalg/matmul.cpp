@@ -30,6 +30,33 @@ void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const voi
                          b_offsets, static_cast<double*>(c), static_cast<const double*>(bias), act);
 }
 
+std::string parse_matmul(const char* fn, const std::vector<int64_t>& meta, int64_t a_len, int64_t b_len,
+                         int64_t out_len, MatmulArgs* args) {
+  if (meta.size() < 7 || meta[0] > static_cast<int64_t>(meta.size()) || meta[4] > 1 || meta[5] > 1 || meta[6] > 4 ||
+      meta.size() != 7 + 2 * static_cast<size_t>(meta[0]))
+    return std::string(fn) + ": meta must be [batch, m, n, k, transA, transB, act] and two offsets per batch";
+  const MatmulShape s{meta[1], meta[2], meta[3], meta[4] != 0, meta[5] != 0};
+  const int64_t batch = meta[0];
+  const int64_t a_shape[2] = {s.trans_a ? s.k : s.m, s.trans_a ? s.m : s.k};
+  const int64_t b_shape[2] = {s.trans_b ? s.n : s.k, s.trans_b ? s.k : s.n};
+  const int64_t a_strides[2] = {a_shape[1], 1}, b_strides[2] = {b_shape[1], 1};
+  const int64_t out_shape[3] = {batch, s.m, s.n};
+  int64_t n_out = 0;
+  std::string err = check_size(fn, out_shape, 3, &n_out);
+  if (!err.empty()) return err;
+  if (n_out != out_len)
+    return std::string(fn) + ": out (length " + std::to_string(out_len) + ") does not match " + shape_string(out_shape, 3);
+  *args = MatmulArgs{s, batch, static_cast<Activation>(meta[6]), std::vector<int64_t>(batch), std::vector<int64_t>(batch)};
+  for (int64_t i = 0; i < batch; ++i) {
+    args->a_offsets[i] = meta[7 + 2 * i];
+    args->b_offsets[i] = meta[8 + 2 * i];
+    err = check_covers(fn, "a", a_len, args->a_offsets[i], a_shape, a_strides, 2);
+    if (err.empty()) err = check_covers(fn, "b", b_len, args->b_offsets[i], b_shape, b_strides, 2);
+    if (!err.empty()) return err;
+  }
+  return {};
+}
+
 GemmArgs gemm_args(const int64_t* m) {
   return GemmArgs{m[0], m[1], m[2], m[3] != 0, m[4] != 0, m[5], m[6], m[7], m[8], m[9], m[10],
                   static_cast<Activation>(m[11])};

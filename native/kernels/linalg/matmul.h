@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../../runtime/isa.h"
 #include "../dtype.h"
@@ -21,6 +22,20 @@ struct MatmulShape {
 // trans_b), both dense. bias (length n, or null) and act are fused into the product.
 void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const void* a, const int64_t* a_offsets,
             const void* b, const int64_t* b_offsets, void* c, const void* bias, Activation act);
+
+// A checked batched-matmul call, read from the integers
+// [batch, m, n, k, transA, transB, act, aOff0, bOff0, aOff1, bOff1, ...].
+struct MatmulArgs {
+  MatmulShape shape;
+  int64_t batch;
+  Activation act;
+  std::vector<int64_t> a_offsets, b_offsets;
+};
+
+// Empty when `meta` is well formed and buffers of these lengths hold every A and B matrix
+// it points at and the whole [batch, m, n] output; the error message otherwise.
+std::string parse_matmul(const char* fn, const std::vector<int64_t>& meta, int64_t a_len, int64_t b_len,
+                         int64_t out_len, MatmulArgs* args);
 
 // One general product with BLAS semantics: C = act(alpha·op(A)·op(B) + beta·C + bias),
 // leading dimensions in elements, offsets of each matrix in its buffer.
