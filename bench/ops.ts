@@ -1,9 +1,11 @@
 // npm run bench:ops — elementwise / reduction throughput on 1e6-element float32 arrays for
 // native (all threads and 1 thread), wasm and the pure-JS baseline side by side, against a
 // plain copy (the memory-bandwidth reference), plus the call overhead of one small native
-// op. Backend methods are called directly, so the TypeScript op layer is not measured.
+// op, both through the Backend method alone and through the public op (allocation, autograd
+// bookkeeping and dispose included).
 import type { Backend, Storage } from '../lib/backend/backend.js';
-import { backendNamed } from '../lib/backend/registry.js';
+import { availableBackends, backendNamed, setBackend } from '../lib/backend/registry.js';
+import * as ng from '../lib/index.js';
 import { medianMs, table } from './harness.js';
 
 const N = 1_000_000;
@@ -103,18 +105,28 @@ const rows = CASES.map((k, i) => {
 console.log(`\nplain copy (TypedArray.set, 4 MB): ${copyMs.toFixed(3)} ms = ${copyGBs.toFixed(1)} GB/s (read + write)\n`);
 console.log(table(header, rows));
 
-// Call overhead: one op on a 16-element tensor, through the Backend method.
+// Call overhead: one op on a 16-element tensor, through the Backend method and through the public op.
+const reps = 100_000;
+const perCallUs = (fn: () => void) => (medianMs(() => { for (let i = 0; i < reps; i++) fn(); }) / reps) * 1000;
 try {
   const be = backendNamed('native');
   const x = be.upload('float32', random(16, 5));
   const y = be.upload('float32', random(16, 6));
   const out = be.alloc('float32', 16);
-  const reps = 100_000;
-  const per = (fn: () => void) => (medianMs(() => { for (let i = 0; i < reps; i++) fn(); }) / reps) * 1000;
-  const unaryUs = per(() => be.unary('relu', x, out, 0, 0));
-  const binaryUs = per(() => be.binary('add', x, y, out, [16], [1], [1]));
-  console.log(`\nnative call overhead, 16 elements: unary relu ${unaryUs.toFixed(2)} µs, binary add ${binaryUs.toFixed(2)} µs`);
+  const unaryUs = perCallUs(() => be.unary('relu', x, out, 0, 0));
+  const binaryUs = perCallUs(() => be.binary('add', x, y, out, [16], [1], [1]));
+  console.log(`\nnative kernel call (Backend method), 16 elements: relu ${unaryUs.toFixed(2)} µs, add ${binaryUs.toFixed(2)} µs`);
 } catch {
   // native unavailable: reported above
 }
-console.log('\ntargets: native elementwise within 1.5× of copy bandwidth (copy/native BW <= 1.5); exp/tanh/sigmoid >= 10× js; native call overhead < 2 µs');
+const opRows = availableBackends().map((name) => {
+  setBackend(name);
+  const x = ng.tensor(random(16, 5));
+  const y = ng.tensor(random(16, 6));
+  const add = perCallUs(() => x.add(y).dispose());
+  const relu = perCallUs(() => x.relu().dispose());
+  return [name, add.toFixed(2), relu.toFixed(2)];
+});
+console.log('\npublic op on a 16-element tensor, µs per call (op + dispose):');
+console.log(table(['backend', 'x.add(y)', 'x.relu()'], opRows));
+console.log('\ntargets: native elementwise within 1.5× of copy bandwidth (copy/native BW <= 1.5); exp/tanh/sigmoid >= 10× js; native op call overhead < 2 µs');

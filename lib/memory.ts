@@ -32,12 +32,12 @@ export class Holder {
   }
 }
 
-const usage = new Map<BackendName, MemoryInfo>();
+const usage: Record<BackendName, MemoryInfo> = {
+  native: { tensors: 0, bytes: 0 }, wasm: { tensors: 0, bytes: 0 }, js: { tensors: 0, bytes: 0 },
+};
 
 function stats(name: BackendName): MemoryInfo {
-  let s = usage.get(name);
-  if (!s) usage.set(name, (s = { tensors: 0, bytes: 0 }));
-  return s;
+  return usage[name];
 }
 
 const collected = new FinalizationRegistry<Account>((account) => {
@@ -70,7 +70,7 @@ export function memory(): { numTensors: number; numBytes: number; backends: Reco
   const backends: Record<string, MemoryInfo> = {};
   let numTensors = 0;
   let numBytes = 0;
-  for (const [name, s] of usage) {
+  for (const [name, s] of Object.entries(usage)) {
     backends[name] = { ...s };
     numTensors += s.tensors;
     numBytes += s.bytes;

@@ -41,7 +41,7 @@ export class Tensor {
   constructor(backend: Backend, storage: Storage, shape: Shape, holder?: Holder) {
     this.backend = backend;
     this.storage = storage;
-    this.shape = Object.freeze(shape.slice());
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = storage.dtype;
     this.size = sizeOf(shape);
     this.holder = holder ?? new Holder(backend, storage, storage.size * DTYPE_BYTES[storage.dtype]);

@@ -144,21 +144,51 @@ export interface Backend {
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void;
 }
 
-/** Flattens the integer arguments of a strided kernel call into one Float64Array. */
+/** Flattens the integer arguments of a strided kernel call into one new Float64Array. */
 export function packMeta(...parts: (number | readonly number[])[]): Float64Array {
+  return fillMeta(new Float64Array(metaLength(parts)), parts);
+}
+
+const scratchMeta = new Map<number, Float64Array>();
+
+/**
+ * packMeta into a reused array of the right length, for the native addon: a fresh small
+ * Float64Array lives on the V8 heap and is copied out to a new off-heap buffer the first
+ * time native code reads it, which costs more than a small kernel. The result is valid
+ * only until the next callMeta of the same length, so pass it straight to one call.
+ */
+export function callMeta(...parts: (number | readonly number[])[]): Float64Array {
+  return fillMeta(scratchArray(metaLength(parts)), parts);
+}
+
+/** A reused off-heap Float64Array of length n (a new one past 256), as callMeta. */
+export function scratchArray(n: number): Float64Array {
+  if (n > 256) return new Float64Array(n);
+  let meta = scratchMeta.get(n);
+  if (!meta) scratchMeta.set(n, (meta = new Float64Array(new ArrayBuffer(8 * n))));
+  return meta;
+}
+
+function metaLength(parts: readonly (number | readonly number[])[]): number {
   let n = 0;
-  for (const p of parts) n += typeof p === 'number' ? 1 : p.length;
-  const meta = new Float64Array(n);
+  for (let j = 0; j < parts.length; j++) {
+    const p = parts[j]!;
+    n += typeof p === 'number' ? 1 : p.length;
+  }
+  return n;
+}
+
+function fillMeta(meta: Float64Array, parts: readonly (number | readonly number[])[]): Float64Array {
   let i = 0;
-  for (const p of parts) {
+  for (let j = 0; j < parts.length; j++) {
+    const p = parts[j]!;
     if (typeof p === 'number') meta[i++] = p;
-    else for (const v of p) meta[i++] = v;
+    else for (let k = 0; k < p.length; k++) meta[i++] = p[k]!;
   }
   return meta;
 }
 
-export function matmulMeta(spec: MatmulSpec): Float64Array {
-  const meta = new Float64Array(7 + 2 * spec.batch);
+export function matmulMeta(spec: MatmulSpec, meta: Float64Array = new Float64Array(7 + 2 * spec.batch)): Float64Array {
   meta.set([spec.batch, spec.m, spec.n, spec.k, spec.transA ? 1 : 0, spec.transB ? 1 : 0, ACTIVATIONS[spec.activation]]);
   for (let i = 0; i < spec.batch; i++) {
     meta[7 + 2 * i] = spec.aOffsets[i]!;
@@ -167,7 +197,8 @@ export function matmulMeta(spec: MatmulSpec): Float64Array {
   return meta;
 }
 
-export function gemmMeta(s: GemmSpec): Float64Array {
-  return Float64Array.of(s.m, s.n, s.k, s.transA ? 1 : 0, s.transB ? 1 : 0, s.lda, s.ldb, s.ldc,
-    s.aOffset, s.bOffset, s.cOffset, ACTIVATIONS[s.activation]);
+export function gemmMeta(s: GemmSpec, meta: Float64Array = new Float64Array(12)): Float64Array {
+  meta.set([s.m, s.n, s.k, s.transA ? 1 : 0, s.transB ? 1 : 0, s.lda, s.ldb, s.ldc,
+    s.aOffset, s.bOffset, s.cOffset, ACTIVATIONS[s.activation]]);
+  return meta;
 }

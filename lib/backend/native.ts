@@ -4,9 +4,10 @@ import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray } from '../dtype.j
 import { packageRoot } from '../package-root.js';
 import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
-  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
+  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, callMeta, gemmMeta, matmulMeta, scratchArray,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
+import { BufferPool } from './buffer-pool.js';
 
 /** The addon's exports (native/napi/). */
 export interface Addon {
@@ -56,6 +57,7 @@ export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   readonly gcManaged = true;
   readonly supportedIsas: readonly string[];
+  private readonly pool = new BufferPool();
 
   constructor(private readonly addon: Addon = loadAddon()) {
     const info = addon.info();
@@ -83,21 +85,24 @@ export class NativeBackend implements Backend {
   }
 
   alloc(dtype: DType, size: number): Storage {
-    return new ArrayStorage(dtype, this.addon.alloc(DTYPE_CODE[dtype], size));
+    return new ArrayStorage(dtype, this.pool.take(dtype, size) ?? this.addon.alloc(DTYPE_CODE[dtype], size));
   }
 
   upload(dtype: DType, data: TypedArray): Storage {
-    const s = this.addon.alloc(DTYPE_CODE[dtype], data.length);
-    s.set(data);
-    return new ArrayStorage(dtype, s);
+    const s = this.alloc(dtype, data.length);
+    arr(s).set(data);
+    return s;
   }
 
   read(s: Storage): TypedArray {
+    (s as ArrayStorage).exposed = true;
     return arr(s);
   }
 
+  /** Small buffers no user view can see go back to the pool; the rest are detached, which frees them now. */
   free(s: Storage): void {
-    this.addon.release(arr(s));
+    const storage = s as ArrayStorage;
+    if (storage.exposed || !this.pool.give(s.dtype, storage.data)) this.addon.release(storage.data);
   }
 
   bytes(s: Storage): number {
@@ -127,12 +132,12 @@ export class NativeBackend implements Backend {
   copyStrided(src: Storage, dst: Storage, shape: readonly number[], srcOffset: number,
     srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[]): void {
     this.addon.copyStrided(arr(src), arr(dst),
-      packMeta(shape.length, shape, srcOffset, srcStrides, dstOffset, dstStrides));
+      callMeta(shape.length, shape, srcOffset, srcStrides, dstOffset, dstStrides));
   }
 
   binary(op: BinaryOp, a: Storage, b: Storage, out: Storage, shape: readonly number[],
     aStrides: readonly number[], bStrides: readonly number[]): void {
-    this.addon.binary(BINARY_OPS[op], arr(a), arr(b), arr(out), packMeta(shape.length, shape, aStrides, bStrides));
+    this.addon.binary(BINARY_OPS[op], arr(a), arr(b), arr(out), callMeta(shape.length, shape, aStrides, bStrides));
   }
 
   reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
@@ -144,11 +149,11 @@ export class NativeBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void {
-    this.addon.matmul(arr(a), arr(b), arr(out), matmulMeta(spec), bias ? arr(bias) : undefined);
+    this.addon.matmul(arr(a), arr(b), arr(out), matmulMeta(spec, scratchArray(7 + 2 * spec.batch)), bias ? arr(bias) : undefined);
   }
 
   gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void {
-    this.addon.gemm(arr(a), arr(b), arr(c), gemmMeta(spec), spec.alpha, spec.beta, bias ? arr(bias) : undefined);
+    this.addon.gemm(arr(a), arr(b), arr(c), gemmMeta(spec, scratchArray(12)), spec.alpha, spec.beta, bias ? arr(bias) : undefined);
   }
 
   unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {
@@ -161,7 +166,7 @@ export class NativeBackend implements Backend {
 
   where(cond: Storage, a: Storage, b: Storage, out: Storage, shape: readonly number[],
     condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): void {
-    this.addon.where(arr(cond), arr(a), arr(b), arr(out), packMeta(shape.length, shape, condStrides, aStrides, bStrides));
+    this.addon.where(arr(cond), arr(a), arr(b), arr(out), callMeta(shape.length, shape, condStrides, aStrides, bStrides));
   }
 
   softmax(x: Storage, out: Storage, outer: number, r: number, inner: number, log: boolean): void {

@@ -1,7 +1,8 @@
+import { isGradEnabled } from '../autograd/mode.js';
 import { record } from '../autograd/record.js';
 import type { BinaryOp } from '../backend/backend.js';
 import { type DType, promoteTypes } from '../dtype.js';
-import { broadcastShapes, broadcastStrides, coalesce } from '../shape.js';
+import { broadcastShapes, broadcastStrides, coalesce, shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 import { castIfNeeded } from './shape-ops.js';
@@ -19,7 +20,22 @@ function checkOperand(op: string, v: unknown, name: string): void {
   if (typeof v !== 'number') checkTensor(op, v, name);
 }
 
+const CONTIGUOUS = [1];
+
+function requiresGrad(x: TensorLike): boolean {
+  return x instanceof Tensor && x.requiresGrad;
+}
+
 function forwardBinary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  // The common case of a training step, kept free of broadcasting and casting work.
+  if (a instanceof Tensor && b instanceof Tensor && a.backend === b.backend && a.dtype === b.dtype
+    && !(op === 'div' && a.dtype === 'int32') && shapesEqual(a.shape, b.shape)) {
+    a.assertLive(op);
+    b.assertLive(op);
+    const out = empty(a.backend, a.dtype, a.shape);
+    if (out.size > 0) a.backend.binary(op, a.storage, b.storage, out.storage, [out.size], CONTIGUOUS, CONTIGUOUS);
+    return out;
+  }
   checkOperand(op, a, 'a');
   checkOperand(op, b, 'b');
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
@@ -74,7 +90,7 @@ function ng1(w: Tensor): Tensor {
 function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const out = forwardBinary(op, a, b);
   const grads = GRADS[op];
-  if (!grads) return out;
+  if (!grads || !isGradEnabled() || !(requiresGrad(a) || requiresGrad(b))) return out;
   const inputs = [a, b].filter((x): x is Tensor => x instanceof Tensor);
   return record(out, op, inputs, (g) => {
     const ta = a instanceof Tensor ? a : scalarOn(a, g, g.dtype);

@@ -1,3 +1,4 @@
+import { isGradEnabled } from '../autograd/mode.js';
 import { record } from '../autograd/record.js';
 import type { UnaryOp } from '../backend/backend.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
@@ -13,7 +14,7 @@ function unaryOp(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {
   if (x.dtype === 'int32' && !INT_OK.has(op)) throw new Error(`${op}: expected a float32 or float64 tensor, got int32`);
   const out = empty(x.backend, x.dtype, x.shape);
   if (out.size > 0) x.backend.unary(op, x.storage, out.storage, p0, p1);
-  if (NO_GRAD.has(op) || x.dtype === 'int32') return out;
+  if (NO_GRAD.has(op) || x.dtype === 'int32' || !x.requiresGrad || !isGradEnabled()) return out;
   return record(out, op, [x], (g) => {
     const dx = empty(g.backend, g.dtype, g.shape);
     if (dx.size > 0) g.backend.unaryGrad(op, x.storage, out.storage, g.storage, dx.storage, p0, p1);

@@ -20,23 +20,21 @@ std::string describe(const ArrayArg& a) {
 
 ArrayArg array_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
   Napi::Value v = arg(info, i, fn, name);
-  if (!v.IsTypedArray())
+  // One napi_get_typedarray_info call does it all: it fails for anything but a typed array,
+  // and every extra query costs as much as the kernel on a small tensor.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok)
     throw_error(info.Env(), std::string(fn) + ": '" + name + "' must be a Float32Array, Int32Array or Float64Array");
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
   ArrayArg a{};
-  switch (ta.TypedArrayType()) {
+  switch (type) {
     case napi_float32_array: a.dtype = DType::Float32; break;
     case napi_int32_array: a.dtype = DType::Int32; break;
     case napi_float64_array: a.dtype = DType::Float64; break;
     default:
       throw_error(info.Env(), std::string(fn) + ": '" + name + "' must be a Float32Array, Int32Array or Float64Array");
   }
-  napi_typedarray_type type;
-  size_t length = 0, byte_offset = 0;
-  napi_value buffer;
-  void* data = nullptr;
-  if (napi_get_typedarray_info(info.Env(), ta, &type, &length, &data, &buffer, &byte_offset) != napi_ok)
-    throw_error(info.Env(), std::string(fn) + ": cannot read '" + name + "'");
   if (data == nullptr && length > 0)  // a detached (released) buffer
     throw_error(info.Env(), std::string(fn) + ": '" + name + "' was released (use after dispose)");
   a.data = data;

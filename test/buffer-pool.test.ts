@@ -1,0 +1,64 @@
+// The native backend recycles small disposed buffers; recycling must never let a view the
+// user holds see another tensor's data.
+import { afterAll, describe, expect, it } from 'vitest';
+
+import * as ng from '../lib/index.js';
+import { BufferPool } from '../lib/backend/buffer-pool.js';
+import { backendNamed } from '../lib/backend/registry.js';
+
+afterAll(() => ng.setBackend('js'));
+
+describe('buffer pool', () => {
+  it('returns zero-filled buffers of the same dtype and size only', () => {
+    const pool = new BufferPool();
+    const a = new Float32Array(8).fill(3);
+    expect(pool.give('float32', a)).toBe(true);
+    expect(pool.take('float64', 8)).toBeNull();
+    expect(pool.take('float32', 7)).toBeNull();
+    const b = pool.take('float32', 8);
+    expect(b).toBe(a);
+    expect(Array.from(b!)).toEqual(new Array(8).fill(0));
+    expect(pool.take('float32', 8)).toBeNull();
+  });
+
+  it('refuses large buffers and stops growing at its byte cap', () => {
+    const pool = new BufferPool();
+    expect(pool.give('float32', new Float32Array(1 << 20))).toBe(false);
+    let given = 0;
+    for (let size = 1; size <= 4096; size++) {
+      for (let i = 0; i < 64; i++) if (pool.give('float32', new Float32Array(size))) given += size * 4;
+    }
+    expect(pool.bytes).toBe(given);
+    expect(pool.bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+  });
+
+  it('native: a disposed tensor whose data was never read is reused', () => {
+    ng.setBackend('native');
+    const be = backendNamed('native');
+    const s = be.alloc('float32', 16);
+    be.free(s);
+    const t = be.alloc('float32', 16);
+    expect((t as unknown as { data: Float32Array }).data).toBe((s as unknown as { data: Float32Array }).data);
+  });
+
+  it('native: a view handed out by dataSync() is never recycled into another tensor', () => {
+    ng.setBackend('native');
+    const x = ng.tensor([1, 2, 3, 4]);
+    const view = x.dataSync();
+    x.dispose();
+    expect(view.length).toBe(0);  // detached at dispose, as before pooling
+    const others = Array.from({ length: 100 }, () => ng.full([4], 9));
+    expect(view.length).toBe(0);
+    ng.dispose(others);
+  });
+
+  it('native: results stay right while buffers are recycled through a training-like loop', () => {
+    ng.setBackend('native');
+    const x = ng.tensor([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (let i = 0; i < 1000; i++) {
+      const y = ng.tidy(() => x.mul(2).add(1).sub(x));
+      expect(Array.from(y.dataSync())).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+      y.dispose();
+    }
+  });
+});
