@@ -46,3 +46,5 @@ export function dispose(value: Tensor | readonly Tensor[] | Record<string, Tenso
   const list = Array.isArray(value) ? value : typeof (value as Tensor).dispose === 'function' ? [value] : Object.values(value);
   for (const t of list as Tensor[]) t.dispose();
 }
+
+export * as linalg from './linalg/index.js';
