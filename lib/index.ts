@@ -50,3 +50,4 @@ export function dispose(value: Tensor | readonly Tensor[] | Record<string, Tenso
 export * as linalg from './linalg/index.js';
 export * as metrics from './metrics/index.js';
 export * as io from './io/index.js';
+export * as data from './data/index.js';
