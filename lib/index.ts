@@ -47,7 +47,8 @@ export function dispose(value: Tensor | readonly Tensor[] | Record<string, Tenso
   for (const t of list as Tensor[]) t.dispose();
 }
 
-export * as linalg from './linalg/index.js';
-export * as metrics from './metrics/index.js';
-export * as io from './io/index.js';
 export * as data from './data/index.js';
+export * as metrics from './metrics/index.js';
+export * as callbacks from './train/index.js';
+export * as io from './io/index.js';
+export * as linalg from './linalg/index.js';
