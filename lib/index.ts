@@ -46,3 +46,9 @@ export function dispose(value: Tensor | readonly Tensor[] | Record<string, Tenso
   const list = Array.isArray(value) ? value : typeof (value as Tensor).dispose === 'function' ? [value] : Object.values(value);
   for (const t of list as Tensor[]) t.dispose();
 }
+
+export * as data from './data/index.js';
+export * as metrics from './metrics/index.js';
+export * as callbacks from './train/index.js';
+export * as io from './io/index.js';
+export * as linalg from './linalg/index.js';
