@@ -47,6 +47,8 @@ function sgd(h: Extract<OptimStepSpec, { rule: 'sgd' }>, P: Arr, G: Arr, s: Arr[
 function rmsprop(h: Extract<OptimStepSpec, { rule: 'rmsprop' }>, P: Arr, G: Arr, s: Arr[]): void {
   const { lr, weightDecay: wd, alpha, eps, momentum: mu, centered, epsInside } = h;
   const oma = 1 - alpha;
+  const epsIn = epsInside ? eps : 0;
+  const epsOut = epsInside ? 0 : eps;
   const decay = wd !== 0;
   const S = s[0]!;
   let k = 1;
@@ -64,7 +66,7 @@ function rmsprop(h: Extract<OptimStepSpec, { rule: 'rmsprop' }>, P: Arr, G: Arr,
       A[i] = a;
       v = sv - a * a;
     }
-    const den = epsInside ? Math.sqrt(v + eps) : Math.sqrt(v) + eps;
+    const den = Math.sqrt(v + epsIn) + epsOut;
     if (B) {
       const b = mu * B[i]! + g / den;
       B[i] = b;
