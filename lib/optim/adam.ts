@@ -49,8 +49,8 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
  *     m̂ = m / (1 − β1^t),   v̂ = v / (1 − β2^t)   (amsgrad: v̄ ← max(v̄, v), v̂ = v̄ / (1 − β2^t))
  *     p ← p − η·m̂ / (√v̂ + ε)
  *
- * ε is added after the bias correction (PyTorch, the course); TensorFlow adds an ε̂ before
- * it. State: 'expAvg' (m), 'expAvgSq' (v), 'maxExpAvgSq' (v̄) with amsgrad.
+ * ε is added after the bias correction (PyTorch, the course); TensorFlow adds its ε̂ to √v
+ * before the correction. State: 'expAvg' (m), 'expAvgSq' (v), 'maxExpAvgSq' (v̄) with amsgrad.
  */
 export class Adam extends AdamFamily {
   protected readonly decoupled = false;
