@@ -34,6 +34,9 @@ export {
   astype, broadcastTo, clone, concat, expandDims, pad, reshape, slice, squeeze, stack, transpose,
 } from './ops/shape-ops.js';
 
+export * as optim from './optim/index.js';
+export { randomMiniBatches, shuffleTogether } from './data/minibatch.js';
+
 import type { Tensor } from './tensor.js';
 
 /** Permutes the dims of x into the given order. */

@@ -12,6 +12,7 @@
 
 #include "../native/kernels/elementwise/elementwise.h"
 #include "../native/kernels/linalg/matmul.h"
+#include "../native/kernels/optim/optim.h"
 #include "../native/kernels/random/philox.h"
 #include "../native/runtime/checks.h"
 
@@ -341,6 +342,45 @@ EMSCRIPTEN_KEEPALIVE int ng_gather(int scatter, int dtype, const void* src, cons
   if (!ok(ng::check_indices(fn, "index", idx, pd[1], d[1]))) return 1;
   if (scatter) ng::scatter_add(static_cast<ng::DType>(dtype), src, idx, pd[1], dst, d[0], d[1], d[2]);
   else ng::gather(static_cast<ng::DType>(dtype), src, idx, pd[1], dst, d[0], d[1], d[2]);
+  return 0;
+}
+
+// optimizerStep: meta holds the 10 hyperparameters; table holds one row per parameter,
+// [param, grad, state_0 .. state_{k-1}, length] (pointers and the length as doubles).
+EMSCRIPTEN_KEEPALIVE int ng_optim_step(int dtype, const double* meta, int meta_len, const double* table, int count) {
+  const char* fn = "optimizerStep";
+  ng::OptimHyper h;
+  if (!float_ok(fn, dtype) || !NG_BUF(fn, "meta", meta, meta_len, 2) || !ok(ng::parse_optim_meta(meta, meta_len, &h)))
+    return 1;
+  const int k = ng::optim_state_count(h), row = k + 3;
+  if (count < 0 || count > (1 << 20)) return fail("optimizerStep: bad parameter count");
+  if (!NG_BUF(fn, "table", table, static_cast<double>(count) * row, 2)) return 1;
+  std::vector<void*> p(count), s(static_cast<size_t>(count) * k);
+  std::vector<const void*> g(count);
+  std::vector<int64_t> sizes(count);
+  for (int i = 0; i < count; ++i) {
+    const double* r = table + static_cast<size_t>(i) * row;
+    const double n = r[row - 1];
+    for (int c = 0; c < row; ++c)
+      if (!(r[c] >= 0 && r[c] < 4294967296.0) || static_cast<double>(static_cast<int64_t>(r[c])) != r[c])
+        return fail("optimizerStep: table row " + std::to_string(i) + " holds a bad pointer or length");
+    const std::string at = "[" + std::to_string(i) + "]";
+    auto ptr = [&](int c) { return reinterpret_cast<void*>(static_cast<uintptr_t>(r[c])); };
+    if (!buffer_ok(fn, ("params" + at).c_str(), static_cast<uintptr_t>(r[0]), n, dtype) ||
+        !buffer_ok(fn, ("grads" + at).c_str(), static_cast<uintptr_t>(r[1]), n, dtype))
+      return 1;
+    for (int j = 0; j < k; ++j)
+      if (!buffer_ok(fn, ("state[" + std::to_string(i * k + j) + "]").c_str(), static_cast<uintptr_t>(r[2 + j]), n,
+                     dtype))
+        return 1;
+    p[i] = ptr(0);
+    g[i] = ptr(1);
+    for (int j = 0; j < k; ++j) s[static_cast<size_t>(i) * k + j] = ptr(2 + j);
+    sizes[i] = static_cast<int64_t>(n);
+  }
+  if (count > 0)
+    ng::optim_step(ng::active_isa(), h, static_cast<ng::DType>(dtype), count, p.data(), g.data(), s.data(),
+                   sizes.data());
   return 0;
 }
 

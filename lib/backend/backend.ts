@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../dtype.js';
+import type { OptimStepSpec } from './optim-spec.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
 
@@ -142,6 +143,15 @@ export interface Backend {
   gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void;
   /** The adjoint of gather: dx = 0, then dx[o, indices[i], j] += dy[o, i, j]. */
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void;
+
+  /**
+   * One fused optimizer update, in place, over every parameter of a group: params[i] and
+   * grads[i] (same dtype, float, same size) and the state buffers state[i·k .. i·k + k − 1],
+   * k = optimStateCount(spec) (lib/backend/optim-spec.ts). Elements are independent, so the
+   * result does not depend on the thread count.
+   */
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void;
 }
 
 /** Flattens the integer arguments of a strided kernel call into one new Float64Array. */

@@ -6,6 +6,8 @@ import type {
   ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
+import { jsOptimizerStep } from './js-optim.js';
+import { type OptimStepSpec, checkOptimArgs, optimStateCount } from './optim-spec.js';
 
 type Binary = (x: number, y: number) => number;
 
@@ -426,6 +428,13 @@ export class JsBackend implements Backend {
         }
       }
     }
+  }
+
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void {
+    const k = optimStateCount(spec);
+    checkOptimArgs(params, grads, state, k);
+    jsOptimizerStep(spec, params.map(arr), grads.map(arr), state.map(arr), k);
   }
 }
 

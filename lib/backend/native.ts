@@ -8,6 +8,7 @@ import {
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 import { BufferPool } from './buffer-pool.js';
+import { type OptimStepSpec, optimMeta } from './optim-spec.js';
 
 /** The addon's exports (native/napi/). */
 export interface Addon {
@@ -38,6 +39,7 @@ export interface Addon {
   sigmoidCrossEntropy(logits: TypedArray, targets: TypedArray, loss: TypedArray, grad: TypedArray | undefined, n: number): void;
   gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, axisLen: number, inner: number): void;
   scatterAdd(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, axisLen: number, inner: number): void;
+  optimStep(meta: Float64Array, params: TypedArray[], grads: TypedArray[], state: TypedArray[]): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -191,5 +193,10 @@ export class NativeBackend implements Backend {
 
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
     this.addon.scatterAdd(arr(dy), arr(indices), arr(dx), outer, axisLen, inner);
+  }
+
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void {
+    this.addon.optimStep(optimMeta(spec), params.map(arr), grads.map(arr), state.map(arr));
   }
 }
