@@ -25,7 +25,7 @@ const Z = rows(6, 4, 3, -3, 3);
 const PM = rows(6, 4, 4, -2, 2);
 const SIGNS = rows(6, 4, 5).map((r) => r.map((v) => (v > 0 ? 1 : -1)));
 const LABELS = [0, 3, 1, 1, 2, 0];
-const ONE_HOT = LABELS.map((l) => [0, 1, 2, 3].map((j) => (j === l ? 1 : 0)));
+const ONE_HOT: number[][] = LABELS.map((l) => [0, 1, 2, 3].map((j) => (j === l ? 1 : 0)));
 const DIST_P = P.map((r) => { const s = r.reduce((a, b) => a + b); return r.map((v) => v / s); });
 const DIST_T = T.map((r) => { const s = r.reduce((a, b) => a + b); return r.map((v) => v / s); });
 
