@@ -496,3 +496,32 @@ describe.each(CONFIGS)('BatchNorm on $label against a float64 reference', (confi
     expect(() => ng.batchNorm(x, { eps: -1 })).toThrow(/eps must be a finite number >= 0, got -1/);
   });
 });
+
+describe.each(CONFIGS)('memory on $label', (config) => {
+  it('a training step inside tidy (batch norm, dropout, regularization, in-place update) leaves no tensor behind', () => {
+    use(config);
+    ng.seed(3);
+    const model = new nn.Sequential(
+      new nn.Linear(4, 8, { bias: false, kernelRegularizer: nn.regularizers.l2(1e-3) }), new nn.BatchNorm1d(8),
+      new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(8, 3));
+    const x = rnd([16, 4], 70);
+    const labels = ng.tensor(Array.from({ length: 16 }, (_, i) => i % 3), { dtype: 'int32' });
+    const step = () => ng.tidy(() => {
+      model.train();
+      const loss = ng.losses.categoricalCrossentropy(model.call(x), labels, { fromLogits: true }).add(model.regularizationLoss()!);
+      loss.backward();
+      ng.noGrad(() => {
+        for (const p of model.parameters()) {
+          p.overwrite(p.sub(p.grad!.mul(0.1)).dataSync());
+          p.zeroGrad();
+        }
+      });
+      model.eval();
+      model.call(x);
+    });
+    step();
+    const before = ng.memory().numTensors;
+    for (let i = 0; i < 10; i++) step();
+    expect(ng.memory().numTensors).toBe(before);
+  });
+});
