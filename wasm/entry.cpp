@@ -4,6 +4,7 @@
 // ng_last_error() holds the message for the TypeScript loader to throw.
 #include <emscripten/emscripten.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
@@ -354,7 +355,7 @@ EMSCRIPTEN_KEEPALIVE int ng_batch_norm(int mode, int dtype, const void* x, const
   if (mode != 0 && mode != 1) return fail("batchNorm: bad mode");
   if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, c}, d, &size)) return 1;
   if (mode == 0 && d[0] < 1) return fail("batchNormTrain: training needs at least one row");
-  if (!(eps >= 0 && eps <= 1e300)) return fail(std::string(fn) + ": eps must be finite and >= 0");
+  if (!(eps >= 0) || !std::isfinite(eps)) return fail(std::string(fn) + ": eps must be finite and >= 0");
   const double len = static_cast<double>(size);
   if (!NG_BUF(fn, "x", x, len, dtype) || !NG_BUF(fn, "y", y, len, dtype) || !NG_BUF(fn, "mean", mean, c, dtype) ||
       !NG_BUF(fn, "var", var, c, dtype) || (gamma && !NG_BUF(fn, "gamma", gamma, c, dtype)) ||
@@ -374,7 +375,7 @@ EMSCRIPTEN_KEEPALIVE int ng_batch_norm_backward(int dtype, const void* x, const 
   const char* fn = "batchNormBackward";
   int64_t d[2], size = 0;
   if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, c}, d, &size)) return 1;
-  if (!(eps >= 0 && eps <= 1e300)) return fail("batchNormBackward: eps must be finite and >= 0");
+  if (!(eps >= 0) || !std::isfinite(eps)) return fail("batchNormBackward: eps must be finite and >= 0");
   const double len = static_cast<double>(size);
   if (!NG_BUF(fn, "x", x, len, dtype) || !NG_BUF(fn, "dy", dy, len, dtype) || !NG_BUF(fn, "mean", mean, c, dtype) ||
       !NG_BUF(fn, "var", var, c, dtype) || (gamma && !NG_BUF(fn, "gamma", gamma, c, dtype)) ||
