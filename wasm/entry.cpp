@@ -4,6 +4,7 @@
 // ng_last_error() holds the message for the TypeScript loader to throw.
 #include <emscripten/emscripten.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
@@ -13,6 +14,7 @@
 #include "../native/kernels/elementwise/elementwise.h"
 #include "../native/kernels/linalg/matmul.h"
 #include "../native/kernels/optim/optim.h"
+#include "../native/kernels/norm/batchnorm.h"
 #include "../native/kernels/random/philox.h"
 #include "../native/runtime/checks.h"
 
@@ -381,6 +383,48 @@ EMSCRIPTEN_KEEPALIVE int ng_optim_step(int dtype, const double* meta, int meta_l
   if (count > 0)
     ng::optim_step(ng::active_isa(), h, static_cast<ng::DType>(dtype), count, p.data(), g.data(), s.data(),
                    sizes.data());
+  return 0;
+}
+
+// Batch norm over x as [outer, c]. mode 0: training (writes the batch mean and biased
+// variance into mean and var); mode 1: inference (reads them). gamma and beta may be 0.
+EMSCRIPTEN_KEEPALIVE int ng_batch_norm(int mode, int dtype, const void* x, const void* gamma, const void* beta,
+                                       void* mean, void* var, void* y, double outer, double c, double eps) {
+  const char* fn = mode == 0 ? "batchNormTrain" : "batchNormInfer";
+  int64_t d[2], size = 0;
+  if (mode != 0 && mode != 1) return fail("batchNorm: bad mode");
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, c}, d, &size)) return 1;
+  if (mode == 0 && d[0] < 1) return fail("batchNormTrain: training needs at least one row");
+  if (!(eps >= 0) || !std::isfinite(eps)) return fail(std::string(fn) + ": eps must be finite and >= 0");
+  const double len = static_cast<double>(size);
+  if (!NG_BUF(fn, "x", x, len, dtype) || !NG_BUF(fn, "y", y, len, dtype) || !NG_BUF(fn, "mean", mean, c, dtype) ||
+      !NG_BUF(fn, "var", var, c, dtype) || (gamma && !NG_BUF(fn, "gamma", gamma, c, dtype)) ||
+      (beta && !NG_BUF(fn, "beta", beta, c, dtype)))
+    return 1;
+  if (size == 0) return 0;
+  const auto dt = static_cast<ng::DType>(dtype);
+  if (mode == 0) ng::batch_norm_train(ng::active_isa(), dt, x, gamma, beta, y, mean, var, d[0], d[1], eps);
+  else ng::batch_norm_infer(ng::active_isa(), dt, x, gamma, beta, mean, var, y, d[0], d[1], eps);
+  return 0;
+}
+
+// Batch-norm backward: dgamma, dbeta and (when dx is not 0) dx; gamma may be 0.
+EMSCRIPTEN_KEEPALIVE int ng_batch_norm_backward(int dtype, const void* x, const void* dy, const void* mean,
+                                                const void* var, const void* gamma, void* dx, void* dgamma,
+                                                void* dbeta, double outer, double c, double eps, int training) {
+  const char* fn = "batchNormBackward";
+  int64_t d[2], size = 0;
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, c}, d, &size)) return 1;
+  if (!(eps >= 0) || !std::isfinite(eps)) return fail("batchNormBackward: eps must be finite and >= 0");
+  const double len = static_cast<double>(size);
+  if (!NG_BUF(fn, "x", x, len, dtype) || !NG_BUF(fn, "dy", dy, len, dtype) || !NG_BUF(fn, "mean", mean, c, dtype) ||
+      !NG_BUF(fn, "var", var, c, dtype) || (gamma && !NG_BUF(fn, "gamma", gamma, c, dtype)) ||
+      (dx && !NG_BUF(fn, "dx", dx, len, dtype)) || !NG_BUF(fn, "dgamma", dgamma, c, dtype) ||
+      !NG_BUF(fn, "dbeta", dbeta, c, dtype))
+    return 1;
+  if (d[1] > 0)
+    ng::batch_norm_backward(ng::active_isa(), static_cast<ng::DType>(dtype), x, dy, mean, var, gamma, dx, dgamma,
+                            dbeta, d[0], d[1], eps, training != 0);
   return 0;
 }
 

@@ -43,6 +43,10 @@ interface Exports {
   ng_gather(scatter: number, dtype: number, src: number, idx: number, nIdx: number, dst: number, outer: number,
     axisLen: number, inner: number): number;
   ng_optim_step(dtype: number, meta: number, metaLen: number, table: number, count: number): number;
+  ng_batch_norm(mode: number, dtype: number, x: number, gamma: number, beta: number, mean: number, variance: number,
+    y: number, outer: number, c: number, eps: number): number;
+  ng_batch_norm_backward(dtype: number, x: number, dy: number, mean: number, variance: number, gamma: number, dx: number,
+    dgamma: number, dbeta: number, outer: number, c: number, eps: number, training: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -324,6 +328,40 @@ export class WasmBackend implements Backend {
       this.writeMeta(buf);
       this.check(this.wasm.ng_optim_step(dtype, this.meta, OPTIM_META_LENGTH, this.meta + OPTIM_META_LENGTH * 8, count));
     }
+  }
+
+  batchNormTrain(x: Storage, gamma: Storage | null, beta: Storage | null, y: Storage, mean: Storage,
+    variance: Storage, outer: number, c: number, eps: number): void {
+    this.batchNorm(0, 'batchNormTrain', x, gamma, beta, mean, variance, y, outer, c, eps);
+  }
+
+  batchNormInfer(x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage, variance: Storage,
+    y: Storage, outer: number, c: number, eps: number): void {
+    this.batchNorm(1, 'batchNormInfer', x, gamma, beta, mean, variance, y, outer, c, eps);
+  }
+
+  private batchNorm(mode: 0 | 1, fn: string, x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage,
+    variance: Storage, y: Storage, outer: number, c: number, eps: number): void {
+    this.checkSame(fn, x, [['x', x], ['y', y]], outer * c);
+    const perChannel: [string, Storage][] = [['mean', mean], ['variance', variance]];
+    if (gamma) perChannel.push(['gamma', gamma]);
+    if (beta) perChannel.push(['beta', beta]);
+    this.checkSame(fn, x, perChannel, c);
+    this.check(this.wasm.ng_batch_norm(mode, DTYPE_CODE[x.dtype], ptr(x), gamma ? ptr(gamma) : 0, beta ? ptr(beta) : 0,
+      ptr(mean), ptr(variance), ptr(y), outer, c, eps));
+  }
+
+  batchNormBackward(x: Storage, dy: Storage, mean: Storage, variance: Storage, gamma: Storage | null,
+    dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void {
+    const fn = 'batchNormBackward';
+    const full: [string, Storage][] = [['x', x], ['dy', dy]];
+    if (dx) full.push(['dx', dx]);
+    this.checkSame(fn, x, full, outer * c);
+    const perChannel: [string, Storage][] = [['mean', mean], ['variance', variance], ['dgamma', dgamma], ['dbeta', dbeta]];
+    if (gamma) perChannel.push(['gamma', gamma]);
+    this.checkSame(fn, x, perChannel, c);
+    this.check(this.wasm.ng_batch_norm_backward(DTYPE_CODE[x.dtype], ptr(x), ptr(dy), ptr(mean), ptr(variance),
+      gamma ? ptr(gamma) : 0, dx ? ptr(dx) : 0, ptr(dgamma), ptr(dbeta), outer, c, eps, training ? 1 : 0));
   }
 
   private checkSame(fn: string, first: Storage, all: readonly (readonly [string, Storage])[], n: number): void {
