@@ -226,7 +226,11 @@ export async function onnxMlpInference(batch: number, threads: number, weights?:
   }
 }
 
-/** MLP inference with tfjs-layers model.predict on `backend` (one thread), median ms per call including the read-back. */
+/**
+ * MLP inference with tfjs-layers on `backend` (one thread): median ms per call including the
+ * read-back. predictOnBatch runs the whole batch at once (model.predict would split it into
+ * batches of 32 by default).
+ */
 export async function tfjsMlpInference(backend: TfjsBackend, batch: number): Promise<{ ms: number } | { note: string }> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`tfjsMlpInference: batch must be an integer ≥ 1, got ${batch}`);
   await useTfjs(backend);
@@ -234,7 +238,7 @@ export async function tfjsMlpInference(backend: TfjsBackend, batch: number): Pro
   const x = tf.tensor(seededNormal(batch * MLP_UNITS[0]!, 3), [batch, MLP_UNITS[0]!], 'float32');
   try {
     const ms = await medianMsAsync(async () => {
-      const y = model.predict(x) as tf.Tensor;
+      const y = model.predictOnBatch(x) as tf.Tensor;
       y.dataSync();
       y.dispose();
     });
