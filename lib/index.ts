@@ -33,6 +33,13 @@ export type { MatmulOptions } from './ops/matmul.js';
 export {
   astype, broadcastTo, clone, concat, expandDims, pad, reshape, slice, squeeze, stack, transpose,
 } from './ops/shape-ops.js';
+export { batchNorm } from './ops/norm.js';
+export type { BatchNormOptions } from './ops/norm.js';
+export * as nn from './nn/index.js';
+export * as losses from './losses/index.js';
+
+export * as optim from './optim/index.js';
+export { randomMiniBatches, shuffleTogether } from './data/minibatch.js';
 
 import type { Tensor } from './tensor.js';
 

@@ -15,3 +15,10 @@ g++ "${flags[@]}" -O2 native/tests/gemm_test.cpp "${sources[@]}" -o "$out/gemm_t
 g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   native/tests/gemm_test.cpp "${sources[@]}" -o "$out/gemm_test_asan"
 "$out/gemm_test_asan" --quick
+
+bn_sources=(native/kernels/norm/*.cpp native/runtime/cpu.cpp native/runtime/thread_pool.cpp)
+g++ "${flags[@]}" -O2 native/tests/batchnorm_test.cpp "${bn_sources[@]}" -o "$out/batchnorm_test"
+"$out/batchnorm_test" --quick
+g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  native/tests/batchnorm_test.cpp "${bn_sources[@]}" -o "$out/batchnorm_test_asan"
+"$out/batchnorm_test_asan" --quick

@@ -4,6 +4,7 @@
 // ng_last_error() holds the message for the TypeScript loader to throw.
 #include <emscripten/emscripten.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
@@ -12,6 +13,8 @@
 
 #include "../native/kernels/elementwise/elementwise.h"
 #include "../native/kernels/linalg/matmul.h"
+#include "../native/kernels/optim/optim.h"
+#include "../native/kernels/norm/batchnorm.h"
 #include "../native/kernels/random/philox.h"
 #include "../native/runtime/checks.h"
 
@@ -341,6 +344,87 @@ EMSCRIPTEN_KEEPALIVE int ng_gather(int scatter, int dtype, const void* src, cons
   if (!ok(ng::check_indices(fn, "index", idx, pd[1], d[1]))) return 1;
   if (scatter) ng::scatter_add(static_cast<ng::DType>(dtype), src, idx, pd[1], dst, d[0], d[1], d[2]);
   else ng::gather(static_cast<ng::DType>(dtype), src, idx, pd[1], dst, d[0], d[1], d[2]);
+  return 0;
+}
+
+// optimizerStep: meta holds the 10 hyperparameters; table holds one row per parameter,
+// [param, grad, state_0 .. state_{k-1}, length] (pointers and the length as doubles).
+EMSCRIPTEN_KEEPALIVE int ng_optim_step(int dtype, const double* meta, int meta_len, const double* table, int count) {
+  const char* fn = "optimizerStep";
+  ng::OptimHyper h;
+  if (!float_ok(fn, dtype) || !NG_BUF(fn, "meta", meta, meta_len, 2) || !ok(ng::parse_optim_meta(meta, meta_len, &h)))
+    return 1;
+  const int k = ng::optim_state_count(h), row = k + 3;
+  if (count < 0 || count > (1 << 20)) return fail("optimizerStep: bad parameter count");
+  if (!NG_BUF(fn, "table", table, static_cast<double>(count) * row, 2)) return 1;
+  std::vector<void*> p(count), s(static_cast<size_t>(count) * k);
+  std::vector<const void*> g(count);
+  std::vector<int64_t> sizes(count);
+  for (int i = 0; i < count; ++i) {
+    const double* r = table + static_cast<size_t>(i) * row;
+    const double n = r[row - 1];
+    for (int c = 0; c < row; ++c)
+      if (!(r[c] >= 0 && r[c] < 4294967296.0) || static_cast<double>(static_cast<int64_t>(r[c])) != r[c])
+        return fail("optimizerStep: table row " + std::to_string(i) + " holds a bad pointer or length");
+    const std::string at = "[" + std::to_string(i) + "]";
+    auto ptr = [&](int c) { return reinterpret_cast<void*>(static_cast<uintptr_t>(r[c])); };
+    if (!buffer_ok(fn, ("params" + at).c_str(), static_cast<uintptr_t>(r[0]), n, dtype) ||
+        !buffer_ok(fn, ("grads" + at).c_str(), static_cast<uintptr_t>(r[1]), n, dtype))
+      return 1;
+    for (int j = 0; j < k; ++j)
+      if (!buffer_ok(fn, ("state[" + std::to_string(i * k + j) + "]").c_str(), static_cast<uintptr_t>(r[2 + j]), n,
+                     dtype))
+        return 1;
+    p[i] = ptr(0);
+    g[i] = ptr(1);
+    for (int j = 0; j < k; ++j) s[static_cast<size_t>(i) * k + j] = ptr(2 + j);
+    sizes[i] = static_cast<int64_t>(n);
+  }
+  if (count > 0)
+    ng::optim_step(ng::active_isa(), h, static_cast<ng::DType>(dtype), count, p.data(), g.data(), s.data(),
+                   sizes.data());
+  return 0;
+}
+
+// Batch norm over x as [outer, c]. mode 0: training (writes the batch mean and biased
+// variance into mean and var); mode 1: inference (reads them). gamma and beta may be 0.
+EMSCRIPTEN_KEEPALIVE int ng_batch_norm(int mode, int dtype, const void* x, const void* gamma, const void* beta,
+                                       void* mean, void* var, void* y, double outer, double c, double eps) {
+  const char* fn = mode == 0 ? "batchNormTrain" : "batchNormInfer";
+  int64_t d[2], size = 0;
+  if (mode != 0 && mode != 1) return fail("batchNorm: bad mode");
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, c}, d, &size)) return 1;
+  if (mode == 0 && d[0] < 1) return fail("batchNormTrain: training needs at least one row");
+  if (!(eps >= 0) || !std::isfinite(eps)) return fail(std::string(fn) + ": eps must be finite and >= 0");
+  const double len = static_cast<double>(size);
+  if (!NG_BUF(fn, "x", x, len, dtype) || !NG_BUF(fn, "y", y, len, dtype) || !NG_BUF(fn, "mean", mean, c, dtype) ||
+      !NG_BUF(fn, "var", var, c, dtype) || (gamma && !NG_BUF(fn, "gamma", gamma, c, dtype)) ||
+      (beta && !NG_BUF(fn, "beta", beta, c, dtype)))
+    return 1;
+  if (size == 0) return 0;
+  const auto dt = static_cast<ng::DType>(dtype);
+  if (mode == 0) ng::batch_norm_train(ng::active_isa(), dt, x, gamma, beta, y, mean, var, d[0], d[1], eps);
+  else ng::batch_norm_infer(ng::active_isa(), dt, x, gamma, beta, mean, var, y, d[0], d[1], eps);
+  return 0;
+}
+
+// Batch-norm backward: dgamma, dbeta and (when dx is not 0) dx; gamma may be 0.
+EMSCRIPTEN_KEEPALIVE int ng_batch_norm_backward(int dtype, const void* x, const void* dy, const void* mean,
+                                                const void* var, const void* gamma, void* dx, void* dgamma,
+                                                void* dbeta, double outer, double c, double eps, int training) {
+  const char* fn = "batchNormBackward";
+  int64_t d[2], size = 0;
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {outer, c}, d, &size)) return 1;
+  if (!(eps >= 0) || !std::isfinite(eps)) return fail("batchNormBackward: eps must be finite and >= 0");
+  const double len = static_cast<double>(size);
+  if (!NG_BUF(fn, "x", x, len, dtype) || !NG_BUF(fn, "dy", dy, len, dtype) || !NG_BUF(fn, "mean", mean, c, dtype) ||
+      !NG_BUF(fn, "var", var, c, dtype) || (gamma && !NG_BUF(fn, "gamma", gamma, c, dtype)) ||
+      (dx && !NG_BUF(fn, "dx", dx, len, dtype)) || !NG_BUF(fn, "dgamma", dgamma, c, dtype) ||
+      !NG_BUF(fn, "dbeta", dbeta, c, dtype))
+    return 1;
+  if (d[1] > 0)
+    ng::batch_norm_backward(ng::active_isa(), static_cast<ng::DType>(dtype), x, dy, mean, var, gamma, dx, dgamma,
+                            dbeta, d[0], d[1], eps, training != 0);
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../dtype.js';
+import type { OptimStepSpec } from './optim-spec.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
 
@@ -142,6 +143,33 @@ export interface Backend {
   gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void;
   /** The adjoint of gather: dx = 0, then dx[o, indices[i], j] += dy[o, i, j]. */
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void;
+
+  /**
+   * One fused optimizer update, in place, over every parameter of a group: params[i] and
+   * grads[i] (same dtype, float, same size) and the state buffers state[i·k .. i·k + k − 1],
+   * k = optimStateCount(spec) (lib/backend/optim-spec.ts). Elements are independent, so the
+   * result does not depend on the thread count.
+   */
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void;
+  /**
+   * Batch norm in training mode over x as [outer, c] (channels contiguous, outer >= 1):
+   * writes the per-channel batch mean and biased variance into mean and variance [c], and
+   * y = (x − mean)·γ/√(variance + eps) + β. gamma/beta null mean γ = 1, β = 0. Statistics
+   * accumulate in float64 and do not depend on the thread count.
+   */
+  batchNormTrain(x: Storage, gamma: Storage | null, beta: Storage | null, y: Storage, mean: Storage,
+    variance: Storage, outer: number, c: number, eps: number): void;
+  /** Batch norm with given statistics (inference): y = (x − mean)·γ/√(variance + eps) + β. */
+  batchNormInfer(x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage, variance: Storage,
+    y: Storage, outer: number, c: number, eps: number): void;
+  /**
+   * Batch-norm backward. With x̂ = (x − mean)/√(variance + eps): dbeta = Σ dy and dgamma = Σ dy·x̂
+   * over the rows; dx (optional) = γ/√(variance + eps)·(dy − dbeta/outer − x̂·dgamma/outer) when
+   * the statistics were the batch's own (training), γ/√(variance + eps)·dy otherwise.
+   */
+  batchNormBackward(x: Storage, dy: Storage, mean: Storage, variance: Storage, gamma: Storage | null,
+    dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void;
 }
 
 /** Flattens the integer arguments of a strided kernel call into one new Float64Array. */

@@ -6,6 +6,8 @@ import type {
   ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
+import { jsOptimizerStep } from './js-optim.js';
+import { type OptimStepSpec, checkOptimArgs, optimStateCount } from './optim-spec.js';
 
 type Binary = (x: number, y: number) => number;
 
@@ -426,6 +428,83 @@ export class JsBackend implements Backend {
         }
       }
     }
+  }
+
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void {
+    const k = optimStateCount(spec);
+    checkOptimArgs(params, grads, state, k);
+    jsOptimizerStep(spec, params.map(arr), grads.map(arr), state.map(arr), k);
+  }
+
+  batchNormTrain(x: Storage, gamma: Storage | null, beta: Storage | null, y: Storage, mean: Storage,
+    variance: Storage, outer: number, c: number, eps: number): void {
+    if (outer < 1) throw new Error('batchNormTrain: training needs at least one row');
+    const xs = arr(x);
+    const m = new Float64Array(c);
+    const v = new Float64Array(c);
+    // Two passes in double: the mean, then the mean squared deviation from it.
+    for (let r = 0; r < outer; r++) for (let j = 0; j < c; j++) m[j]! += xs[r * c + j]!;
+    for (let j = 0; j < c; j++) m[j] = m[j]! / outer;
+    for (let r = 0; r < outer; r++) {
+      for (let j = 0; j < c; j++) {
+        const d = xs[r * c + j]! - m[j]!;
+        v[j]! += d * d;
+      }
+    }
+    for (let j = 0; j < c; j++) v[j] = v[j]! / outer;
+    arr(mean).set(m);
+    arr(variance).set(v);
+    normalizeRows(xs, m, v, gamma && arr(gamma), beta && arr(beta), arr(y), outer, c, eps);
+  }
+
+  batchNormInfer(x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage, variance: Storage,
+    y: Storage, outer: number, c: number, eps: number): void {
+    normalizeRows(arr(x), arr(mean), arr(variance), gamma && arr(gamma), beta && arr(beta), arr(y), outer, c, eps);
+  }
+
+  batchNormBackward(x: Storage, dy: Storage, mean: Storage, variance: Storage, gamma: Storage | null,
+    dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void {
+    const xs = arr(x);
+    const gs = arr(dy);
+    const m = arr(mean);
+    const v = arr(variance);
+    const g = gamma ? arr(gamma) : null;
+    const s0 = new Float64Array(c);
+    const s1 = new Float64Array(c);
+    for (let r = 0; r < outer; r++) {
+      for (let j = 0; j < c; j++) {
+        const i = r * c + j;
+        s0[j]! += gs[i]!;
+        s1[j]! += gs[i]! * (xs[i]! - m[j]!);
+      }
+    }
+    const invStd = Float64Array.from(v, (vj) => 1 / Math.sqrt(vj + eps));
+    const db = arr(dbeta);
+    const dg = arr(dgamma);
+    for (let j = 0; j < c; j++) {
+      db[j] = s0[j]!;
+      dg[j] = s1[j]! * invStd[j]!;
+    }
+    if (!dx) return;
+    const out = arr(dx);
+    for (let r = 0; r < outer; r++) {
+      for (let j = 0; j < c; j++) {
+        const i = r * c + j;
+        const k = (g ? g[j]! : 1) * invStd[j]!;
+        const dev = training ? s0[j]! / outer + (xs[i]! - m[j]!) * (invStd[j]! * invStd[j]! * s1[j]! / outer) : 0;
+        out[i] = k * (gs[i]! - dev);
+      }
+    }
+  }
+}
+
+/** y = (x − mean)·γ/√(variance + eps) + β over rows of c channels, in double. */
+function normalizeRows(x: TypedArray, mean: ArrayLike<number>, variance: ArrayLike<number>, gamma: TypedArray | null,
+  beta: TypedArray | null, y: TypedArray, outer: number, c: number, eps: number): void {
+  const scale = Float64Array.from({ length: c }, (_, j) => (gamma ? gamma[j]! : 1) / Math.sqrt(variance[j]! + eps));
+  for (let r = 0; r < outer; r++) {
+    for (let j = 0; j < c; j++) y[r * c + j] = (x[r * c + j]! - mean[j]!) * scale[j]! + (beta ? beta[j]! : 0);
   }
 }
 

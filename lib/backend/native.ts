@@ -8,6 +8,7 @@ import {
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 import { BufferPool } from './buffer-pool.js';
+import { type OptimStepSpec, optimMeta } from './optim-spec.js';
 
 /** The addon's exports (native/napi/). */
 export interface Addon {
@@ -38,6 +39,14 @@ export interface Addon {
   sigmoidCrossEntropy(logits: TypedArray, targets: TypedArray, loss: TypedArray, grad: TypedArray | undefined, n: number): void;
   gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, axisLen: number, inner: number): void;
   scatterAdd(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, axisLen: number, inner: number): void;
+  optimStep(meta: Float64Array, params: TypedArray[], grads: TypedArray[], state: TypedArray[]): void;
+  batchNormTrain(x: TypedArray, gamma: TypedArray | undefined, beta: TypedArray | undefined, y: TypedArray,
+    mean: TypedArray, variance: TypedArray, outer: number, c: number, eps: number): void;
+  batchNormInfer(x: TypedArray, gamma: TypedArray | undefined, beta: TypedArray | undefined, mean: TypedArray,
+    variance: TypedArray, y: TypedArray, outer: number, c: number, eps: number): void;
+  batchNormBackward(x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | undefined,
+    dx: TypedArray | undefined, dgamma: TypedArray, dbeta: TypedArray, outer: number, c: number, eps: number,
+    training: number): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -191,5 +200,28 @@ export class NativeBackend implements Backend {
 
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
     this.addon.scatterAdd(arr(dy), arr(indices), arr(dx), outer, axisLen, inner);
+  }
+
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void {
+    this.addon.optimStep(optimMeta(spec), params.map(arr), grads.map(arr), state.map(arr));
+  }
+
+  batchNormTrain(x: Storage, gamma: Storage | null, beta: Storage | null, y: Storage, mean: Storage,
+    variance: Storage, outer: number, c: number, eps: number): void {
+    this.addon.batchNormTrain(arr(x), gamma ? arr(gamma) : undefined, beta ? arr(beta) : undefined, arr(y), arr(mean),
+      arr(variance), outer, c, eps);
+  }
+
+  batchNormInfer(x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage, variance: Storage,
+    y: Storage, outer: number, c: number, eps: number): void {
+    this.addon.batchNormInfer(arr(x), gamma ? arr(gamma) : undefined, beta ? arr(beta) : undefined, arr(mean),
+      arr(variance), arr(y), outer, c, eps);
+  }
+
+  batchNormBackward(x: Storage, dy: Storage, mean: Storage, variance: Storage, gamma: Storage | null,
+    dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void {
+    this.addon.batchNormBackward(arr(x), arr(dy), arr(mean), arr(variance), gamma ? arr(gamma) : undefined,
+      dx ? arr(dx) : undefined, arr(dgamma), arr(dbeta), outer, c, eps, training ? 1 : 0);
   }
 }

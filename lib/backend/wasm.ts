@@ -7,6 +7,9 @@ import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
   type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
+import {
+  OPTIM_META_LENGTH, type OptimStepSpec, checkOptimArgs, optimMeta, optimStateCount,
+} from './optim-spec.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -39,6 +42,11 @@ interface Exports {
   ng_sigmoid_xent(dtype: number, logits: number, targets: number, loss: number, grad: number, n: number): number;
   ng_gather(scatter: number, dtype: number, src: number, idx: number, nIdx: number, dst: number, outer: number,
     axisLen: number, inner: number): number;
+  ng_optim_step(dtype: number, meta: number, metaLen: number, table: number, count: number): number;
+  ng_batch_norm(mode: number, dtype: number, x: number, gamma: number, beta: number, mean: number, variance: number,
+    y: number, outer: number, c: number, eps: number): number;
+  ng_batch_norm_backward(dtype: number, x: number, dy: number, mean: number, variance: number, gamma: number, dx: number,
+    dgamma: number, dbeta: number, outer: number, c: number, eps: number, training: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -292,6 +300,68 @@ export class WasmBackend implements Backend {
     this.sized(fn, scatter ? 'dx' : 'out', dst, scatter ? full : picked);
     this.check(this.wasm.ng_gather(scatter, DTYPE_CODE[src.dtype], ptr(src), ptr(indices), indices.size, ptr(dst),
       outer, axisLen, inner));
+  }
+
+  /**
+   * The meta array, then one row [param, grad, state.., size] per parameter, in the argument
+   * area; groups too large for it go in several calls.
+   */
+  optimizerStep(spec: OptimStepSpec, params: readonly Storage[], grads: readonly Storage[],
+    state: readonly Storage[]): void {
+    const k = optimStateCount(spec);
+    checkOptimArgs(params, grads, state, k);
+    const row = k + 3;
+    const perCall = Math.floor((META_CAPACITY - OPTIM_META_LENGTH) / row);
+    const dtype = params[0] ? DTYPE_CODE[params[0].dtype] : DTYPE_CODE.float32;
+    for (let first = 0; first < params.length; first += perCall) {
+      const count = Math.min(perCall, params.length - first);
+      const buf = new Float64Array(OPTIM_META_LENGTH + count * row);
+      buf.set(optimMeta(spec));
+      for (let i = 0; i < count; i++) {
+        const at = OPTIM_META_LENGTH + i * row;
+        const p = first + i;
+        buf[at] = ptr(params[p]!);
+        buf[at + 1] = ptr(grads[p]!);
+        for (let j = 0; j < k; j++) buf[at + 2 + j] = ptr(state[p * k + j]!);
+        buf[at + row - 1] = params[p]!.size;
+      }
+      this.writeMeta(buf);
+      this.check(this.wasm.ng_optim_step(dtype, this.meta, OPTIM_META_LENGTH, this.meta + OPTIM_META_LENGTH * 8, count));
+    }
+  }
+
+  batchNormTrain(x: Storage, gamma: Storage | null, beta: Storage | null, y: Storage, mean: Storage,
+    variance: Storage, outer: number, c: number, eps: number): void {
+    this.batchNorm(0, 'batchNormTrain', x, gamma, beta, mean, variance, y, outer, c, eps);
+  }
+
+  batchNormInfer(x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage, variance: Storage,
+    y: Storage, outer: number, c: number, eps: number): void {
+    this.batchNorm(1, 'batchNormInfer', x, gamma, beta, mean, variance, y, outer, c, eps);
+  }
+
+  private batchNorm(mode: 0 | 1, fn: string, x: Storage, gamma: Storage | null, beta: Storage | null, mean: Storage,
+    variance: Storage, y: Storage, outer: number, c: number, eps: number): void {
+    this.checkSame(fn, x, [['x', x], ['y', y]], outer * c);
+    const perChannel: [string, Storage][] = [['mean', mean], ['variance', variance]];
+    if (gamma) perChannel.push(['gamma', gamma]);
+    if (beta) perChannel.push(['beta', beta]);
+    this.checkSame(fn, x, perChannel, c);
+    this.check(this.wasm.ng_batch_norm(mode, DTYPE_CODE[x.dtype], ptr(x), gamma ? ptr(gamma) : 0, beta ? ptr(beta) : 0,
+      ptr(mean), ptr(variance), ptr(y), outer, c, eps));
+  }
+
+  batchNormBackward(x: Storage, dy: Storage, mean: Storage, variance: Storage, gamma: Storage | null,
+    dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void {
+    const fn = 'batchNormBackward';
+    const full: [string, Storage][] = [['x', x], ['dy', dy]];
+    if (dx) full.push(['dx', dx]);
+    this.checkSame(fn, x, full, outer * c);
+    const perChannel: [string, Storage][] = [['mean', mean], ['variance', variance], ['dgamma', dgamma], ['dbeta', dbeta]];
+    if (gamma) perChannel.push(['gamma', gamma]);
+    this.checkSame(fn, x, perChannel, c);
+    this.check(this.wasm.ng_batch_norm_backward(DTYPE_CODE[x.dtype], ptr(x), ptr(dy), ptr(mean), ptr(variance),
+      gamma ? ptr(gamma) : 0, dx ? ptr(dx) : 0, ptr(dgamma), ptr(dbeta), outer, c, eps, training ? 1 : 0));
   }
 
   private checkSame(fn: string, first: Storage, all: readonly (readonly [string, Storage])[], n: number): void {

@@ -13,6 +13,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   ng::napi::register_random(env, exports);
   ng::napi::register_linalg(env, exports);
   ng::napi::register_math(env, exports);
+  ng::napi::register_optim(env, exports);
+  ng::napi::register_norm(env, exports);
   return exports;
 }
 

@@ -1,0 +1,29 @@
+// The optimizer kernels compiled for the avx2 path.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
+#include "optim_paths.h"
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+#define NG_VEC_AVX2 1
+namespace ng::optim_avx2 {
+#include "../elementwise/simd.inc"
+#include "optim_impl.inc"
+}  // namespace ng::optim_avx2
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif  // x86-64
