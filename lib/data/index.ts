@@ -6,3 +6,4 @@ export type { IdxArray, IdxData, IdxType, LoadIdxOptions } from './idx.js';
 export { Standardizer, oneHot, standardize, toCategorical, trainTestSplit } from './preprocess.js';
 export type { Split, SplitOptions, StandardizeOptions } from './preprocess.js';
 export { permutation } from './shuffle.js';
+export { randomMiniBatches, shuffleTogether } from './minibatch.js';

@@ -4,9 +4,10 @@ import { takeBlocks } from '../random/state.js';
 /**
  * A seeded random permutation of 0..n-1 (Fisher-Yates on Philox uniforms). With `seed`
  * the result depends on the seed alone; without it, numbers come from the global
- * generator, so ng.seed() makes the sequence of calls reproducible.
+ * generator, so ng.seed() makes the sequence of calls reproducible. `stream` picks one of
+ * many independent permutations under one seed (fit() uses the epoch number).
  */
-export function permutation(n: number, seed?: number): Int32Array {
+export function permutation(n: number, seed?: number, stream = 0): Int32Array {
   if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fffffff) {
     throw new Error(`permutation: n must be a non-negative integer below 2^31, got ${n}`);
   }
@@ -17,7 +18,8 @@ export function permutation(n: number, seed?: number): Int32Array {
   for (let i = 0; i < n; i++) perm[i] = i;
   if (n < 2) return perm;
   const u = new Float64Array(n);
-  const src = seed === undefined ? takeBlocks(randomBlocksUniformF64(n)) : { seed, block: 0 };
+  const blocks = randomBlocksUniformF64(n);
+  const src = seed === undefined ? takeBlocks(blocks) : { seed, block: stream * blocks };
   randomUniformF64(u, src.seed, src.block, 0, 1);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(u[i]! * (i + 1));

@@ -103,7 +103,13 @@ export abstract class Layer<A extends LayerArgs = LayerArgs> {
 
   /** The constructor arguments as JSON (initializers and regularizers by their configs). */
   protected serializableArgs(): Record<string, unknown> {
-    return { ...this.args };
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.args as Record<string, unknown>)) {
+      out[k] = v && typeof v === 'object' && typeof (v as { getConfig?: unknown }).getConfig === 'function'
+        ? (v as { getConfig(): unknown }).getConfig()
+        : v;
+    }
+    return out;
   }
 
   protected abstract create(inputShape: readonly number[]): { module: Module; outputShape: number[] };

@@ -20,7 +20,7 @@ export function toTensor(op: string, name: string, v: unknown, sampleShape?: rea
       return tensor(data);
     }
     const dtype: DType = data instanceof Int32Array ? 'int32' : data instanceof Float64Array ? 'float64' : 'float32';
-    return tensor(data, { shape: [data.length / per, ...sampleShape], dtype });
+    return tensor(data, [data.length / per, ...sampleShape], dtype);
   }
   if (Array.isArray(v)) return tensor(v as never);
   throw new Error(`${op}: ${name} must be a Tensor, a typed array or a nested array, got ${v === null ? 'null' : typeof v}`);

@@ -12,6 +12,7 @@ import { softmax, sigmoid } from '../ops/unary.js';
 import { shapeString, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { permutation } from '../data/shuffle.js';
+import { takeBlocks } from '../random/state.js';
 import { getMetric, type Metric } from '../metrics/index.js';
 import { type Callback, type CallbackHooks, CallbackList, History } from './callback.js';
 import { type ArrayInput, type BatchDataset, isDataset, toTensor, unpackBatch } from './inputs.js';
@@ -34,8 +35,13 @@ export interface CompileArgs {
 export interface FitArgs {
   epochs?: number;
   batchSize?: number;
-  /** Shuffle the training samples before each epoch, from the global seed (ng.seed). Default true. */
+  /** Shuffle the training samples before each epoch (default true). */
   shuffle?: boolean;
+  /**
+   * Seed of the shuffles (default: drawn from ng.seed's generator when fit starts). Epoch e's
+   * order depends only on (seed, e), so a run resumed with initialEpoch sees the same orders.
+   */
+  seed?: number;
   validationData?: [ArrayInput, ArrayInput];
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
@@ -94,7 +100,8 @@ export class Model implements TrainingModel {
 
   /** Shape of one input sample. */
   get inputShape(): number[] {
-    return this.requireBuilt().inputShape!;
+    this.requireBuilt();
+    return this.layers[0]!.inputShape!;
   }
 
   /** Shape of one output sample. */
@@ -193,6 +200,8 @@ export class Model implements TrainingModel {
       val = { x: tx, y: ty };
     }
     const classWeight = args.classWeight ? checkClassWeight(op, args.classWeight) : null;
+    const seed = args.seed ?? takeBlocks(1).block % 2 ** 31 + takeBlocks(0).seed % 2 ** 20 * 2 ** 31;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${op}: seed must be a non-negative integer below 2^53, got ${seed}`);
 
     const history = new History();
     const steps = train ? Math.ceil(train.x.shape[0]! / batchSize) : undefined;
@@ -208,7 +217,8 @@ export class Model implements TrainingModel {
         await callbacks.onEpochBegin(epoch);
         const metrics = freshMetrics(compiled.metrics, compiled.lossName);
         const logs = train
-          ? await this.trainEpoch(train.x, train.y, batchSize, args.shuffle ?? true, classWeight, metrics, callbacks)
+          ? await this.trainEpoch(train.x, train.y, batchSize, args.shuffle ?? true ? permutation(train.x.shape[0]!, seed, epoch) : null,
+            classWeight, metrics, callbacks)
           : await this.trainDataset(x as BatchDataset, classWeight, metrics, callbacks);
         if (val && !this.stopTraining) {
           const v = this.evaluateTensors(val.x, val.y, batchSize);
@@ -224,10 +234,10 @@ export class Model implements TrainingModel {
     return history;
   }
 
-  private async trainEpoch(x: Tensor, y: Tensor, batchSize: number, shuffle: boolean, classWeight: Map<number, number> | null,
-    metrics: Metric[], callbacks: CallbackList): Promise<Logs> {
+  private async trainEpoch(x: Tensor, y: Tensor, batchSize: number, shuffled: Int32Array | null,
+    classWeight: Map<number, number> | null, metrics: Metric[], callbacks: CallbackList): Promise<Logs> {
     const n = x.shape[0]!;
-    const order = shuffle ? permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+    const order = shuffled ?? Int32Array.from({ length: n }, (_, i) => i);
     let lossSum = 0;
     for (let start = 0, b = 0; start < n && !this.stopTraining; start += batchSize, b++) {
       const size = Math.min(batchSize, n - start);
