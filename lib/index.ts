@@ -33,6 +33,10 @@ export type { MatmulOptions } from './ops/matmul.js';
 export {
   astype, broadcastTo, clone, concat, expandDims, pad, reshape, slice, squeeze, stack, transpose,
 } from './ops/shape-ops.js';
+export {
+  avgPool2d, globalAvgPool1d, globalAvgPool2d, globalMaxPool1d, globalMaxPool2d, maxPool2d,
+} from './ops/pool.js';
+export type { Pool2dOptions } from './ops/pool.js';
 
 import type { Tensor } from './tensor.js';
 

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../dtype.js';
+import type { Window2d } from '../ops/window.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
 
@@ -142,6 +143,23 @@ export interface Backend {
   gather(x: Storage, indices: Storage, out: Storage, outer: number, axisLen: number, inner: number): void;
   /** The adjoint of gather: dx = 0, then dx[o, indices[i], j] += dy[o, i, j]. */
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void;
+
+  /**
+   * Max pooling of NHWC x [n, inH, inW, c] into out [n, outH, outW, c] over the windows of
+   * `window` (lib/ops/window.ts; dilation 1). Only taps inside the image count: out is the
+   * first maximum of them (NaN counts as the maximum). When given, argmax (int32, out's
+   * size) receives the winner's tap index ky·kw + kx within its window.
+   */
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void;
+  /** dx [n, inH, inW, c] = the sum of dy over the windows whose argmax is that pixel (0 elsewhere). */
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void;
+  /**
+   * Average pooling: out = the sum of each window's taps inside the image, in tap order,
+   * divided by their count (padding is not counted, as TensorFlow's 'same').
+   */
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void;
+  /** dx [n, inH, inW, c] = the sum, over the windows containing each pixel, of dy / (that window's count). */
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void;
 }
 
 /** Flattens the integer arguments of a strided kernel call into one Float64Array. */

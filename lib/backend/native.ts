@@ -7,6 +7,7 @@ import {
   type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
+import { type Window2d, windowMeta } from '../ops/window.js';
 
 /** The addon's exports (native/napi/). */
 export interface Addon {
@@ -37,6 +38,10 @@ export interface Addon {
   sigmoidCrossEntropy(logits: TypedArray, targets: TypedArray, loss: TypedArray, grad: TypedArray | undefined, n: number): void;
   gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, axisLen: number, inner: number): void;
   scatterAdd(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, axisLen: number, inner: number): void;
+  maxPool2d(x: TypedArray, out: TypedArray, argmax: TypedArray | undefined, n: number, c: number, window: Float64Array): void;
+  maxPool2dGrad(dy: TypedArray, argmax: TypedArray, dx: TypedArray, n: number, c: number, window: Float64Array): void;
+  avgPool2d(x: TypedArray, out: TypedArray, n: number, c: number, window: Float64Array): void;
+  avgPool2dGrad(dy: TypedArray, dx: TypedArray, n: number, c: number, window: Float64Array): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -186,5 +191,21 @@ export class NativeBackend implements Backend {
 
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
     this.addon.scatterAdd(arr(dy), arr(indices), arr(dx), outer, axisLen, inner);
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void {
+    this.addon.maxPool2d(arr(x), arr(out), argmax ? arr(argmax) : undefined, n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.addon.maxPool2dGrad(arr(dy), arr(argmax), arr(dx), n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void {
+    this.addon.avgPool2d(arr(x), arr(out), n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.addon.avgPool2dGrad(arr(dy), arr(dx), n, c, Float64Array.from(windowMeta(window)));
   }
 }

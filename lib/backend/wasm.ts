@@ -7,6 +7,7 @@ import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
   type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
+import { type Window2d, windowMeta } from '../ops/window.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -39,6 +40,8 @@ interface Exports {
   ng_sigmoid_xent(dtype: number, logits: number, targets: number, loss: number, grad: number, n: number): number;
   ng_gather(scatter: number, dtype: number, src: number, idx: number, nIdx: number, dst: number, outer: number,
     axisLen: number, inner: number): number;
+  ng_pool(kind: number, grad: number, dtype: number, src: number, srcLen: number, dst: number, dstLen: number,
+    argmax: number, argLen: number, n: number, c: number, meta: number, metaLen: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -292,6 +295,33 @@ export class WasmBackend implements Backend {
     this.sized(fn, scatter ? 'dx' : 'out', dst, scatter ? full : picked);
     this.check(this.wasm.ng_gather(scatter, DTYPE_CODE[src.dtype], ptr(src), ptr(indices), indices.size, ptr(dst),
       outer, axisLen, inner));
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void {
+    this.pool(0, 0, x, out, argmax, n, c, window);
+  }
+
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.pool(0, 1, dy, dx, argmax, n, c, window);
+  }
+
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void {
+    this.pool(1, 0, x, out, null, n, c, window);
+  }
+
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.pool(1, 1, dy, dx, null, n, c, window);
+  }
+
+  /** kind 0 max, 1 average; src/dst are x/out forward and dy/dx backward (sizes checked in C++). */
+  private pool(kind: 0 | 1, grad: 0 | 1, src: Storage, dst: Storage, argmax: Storage | null, n: number, c: number,
+    window: Window2d): void {
+    const fn = `${kind ? 'avg' : 'max'}Pool2d${grad ? 'Grad' : ''}`;
+    if (dst.dtype !== src.dtype) throw new Error(`${fn}: dtypes differ (${src.dtype} and ${dst.dtype})`);
+    if (argmax && argmax.dtype !== 'int32') throw new Error(`${fn}: 'argmax' must be int32, got ${argmax.dtype}`);
+    const m = this.writeMeta(Float64Array.from(windowMeta(window)));
+    this.check(this.wasm.ng_pool(kind, grad, DTYPE_CODE[src.dtype], ptr(src), src.size, ptr(dst), dst.size,
+      argmax ? ptr(argmax) : 0, argmax ? argmax.size : 0, n, c, this.meta, m));
   }
 
   private checkSame(fn: string, first: Storage, all: readonly (readonly [string, Storage])[], n: number): void {
