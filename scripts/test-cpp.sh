@@ -15,3 +15,10 @@ g++ "${flags[@]}" -O2 native/tests/gemm_test.cpp "${sources[@]}" -o "$out/gemm_t
 g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   native/tests/gemm_test.cpp "${sources[@]}" -o "$out/gemm_test_asan"
 "$out/gemm_test_asan" --quick
+
+pool_sources=(native/kernels/conv/pool*.cpp native/runtime/cpu.cpp native/runtime/checks.cpp native/runtime/thread_pool.cpp)
+g++ "${flags[@]}" -O2 native/tests/pool_test.cpp "${pool_sources[@]}" -o "$out/pool_test"
+"$out/pool_test" --quick
+g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  native/tests/pool_test.cpp "${pool_sources[@]}" -o "$out/pool_test_asan"
+"$out/pool_test_asan" --quick

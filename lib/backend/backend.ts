@@ -158,7 +158,7 @@ export interface Backend {
    * divided by their count (padding is not counted, as TensorFlow's 'same').
    */
   avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void;
-  /** dx [n, inH, inW, c] = the sum, over the windows containing each pixel, of dy / (that window's count). */
+  /** dx [n, inH, inW, c] = the sum, over the windows containing each pixel, of dy · (1 / that window's count). */
   avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void;
 }
 

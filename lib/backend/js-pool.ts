@@ -82,11 +82,11 @@ export function avgPool2d(x: TypedArray, out: TypedArray, n: number, c: number, 
 export function avgPool2dGrad(dy: TypedArray, dx: TypedArray, n: number, c: number, w: Window2d): void {
   dx.fill(0);
   forEachWindow(n, c, w, (o, y0, x0, [ky0, ky1], [kx0, kx1], img) => {
-    const count = (ky1 - ky0) * (kx1 - kx0);
+    const inv = 1 / ((ky1 - ky0) * (kx1 - kx0));
     for (let ky = ky0; ky < ky1; ky++) {
       for (let kx = kx0; kx < kx1; kx++) {
         const base = img + ((y0 + ky) * w.inW + x0 + kx) * c;
-        for (let j = 0; j < c; j++) dx[base + j] = dx[base + j]! + dy[o + j]! / count;
+        for (let j = 0; j < c; j++) dx[base + j] = dx[base + j]! + dy[o + j]! * inv;
       }
     }
   });

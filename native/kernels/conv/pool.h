@@ -31,7 +31,7 @@ void max_pool2d_grad(Isa isa, DType dtype, const void* dy, const int32_t* argmax
 // out = (sum of each window's in-bounds taps, in tap order) / (their count).
 void avg_pool2d(Isa isa, DType dtype, const void* x, void* out, int64_t n, int64_t c, const Window2d& w);
 
-// dx[p] = sum over the windows containing p of dy / (that window's in-bounds count).
+// dx[p] = sum over the windows containing p of dy · (1 / that window's in-bounds count).
 void avg_pool2d_grad(Isa isa, DType dtype, const void* dy, void* dx, int64_t n, int64_t c, const Window2d& w);
 
 // The bindings' check of a pooling call: the window is consistent, undilated, its tap

@@ -17,9 +17,10 @@
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")
-// GCC 12's own AVX-512 intrinsics trip this warning (GCC PR 105593).
+// GCC 12's own AVX-512 intrinsics trip these warnings (GCC PR 105593).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define NG_VEC_AVX512 1

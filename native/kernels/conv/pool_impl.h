@@ -108,12 +108,49 @@ void for_each_row(int64_t rows, int64_t work_per_row, const F& f) {
 }
 
 // ---- forward ------------------------------------------------------------------------------
-// Max (kAvg false) or average of every window of output row oh of one image. img is the
-// image [in_h, in_w, c]; out and arg point at the row [out_w, c].
-template <class T, bool kAvg, bool kArg>
-void pool_row(const T* img, T* out, int32_t* arg, int64_t c, const Window2d& w, int64_t oh) {
+// One window over kV vectors of channels starting at x (the image offset by the first
+// channel): the taps run inside, the kV accumulators (and argmax) stay in registers.
+template <class T, int kV, bool kAvg, bool kArg>
+inline void window_vectors(const T* x, int64_t in_w, int64_t c, int64_t kw, Range ry, Range rx, int64_t y0,
+                           int64_t x0, int32_t first, T count, T* o, int32_t* a) {
   using V = typename VecOf<T>::type;
   constexpr int64_t L = V::kLanes;
+  V acc[kV], idx[kV];
+  for (int v = 0; v < kV; ++v) {
+    acc[v] = V::set1(kAvg ? T(0) : -std::numeric_limits<T>::infinity());
+    if constexpr (kArg) idx[v] = index_splat<V>(first);
+  }
+  for (int64_t ky = ry.lo; ky < ry.hi; ++ky) {
+    for (int64_t kx = rx.lo; kx < rx.hi; ++kx) {
+      const T* p = x + ((y0 + ky) * in_w + x0 + kx) * c;
+      V tap{};
+      if constexpr (kArg) tap = index_splat<V>(static_cast<int32_t>(ky * kw + kx));
+      for (int v = 0; v < kV; ++v) {
+        const V xv = V::load(p + v * L);
+        if constexpr (kAvg) {
+          acc[v] = acc[v] + xv;
+        } else {
+          // the first maximum wins; a NaN beats any number and the first NaN stays
+          const typename V::Mask up = (xv > acc[v]) | (is_nan(xv) & (acc[v] == acc[v]));
+          acc[v] = select(up, xv, acc[v]);
+          if constexpr (kArg) idx[v] = select(up, tap, idx[v]);
+        }
+      }
+    }
+  }
+  for (int v = 0; v < kV; ++v) {
+    if constexpr (kAvg) acc[v] = acc[v] / V::set1(count);
+    acc[v].store(o + v * L);
+    if constexpr (kArg) store_index(idx[v], a + v * L);
+  }
+}
+
+// Max (kAvg false) or average of every window of output row oh of one image. img is the
+// image [in_h, in_w, c]; out and arg point at the row [out_w, c]. Channels go in blocks of
+// four vectors, then single vectors, then one at a time: a block re-reads the window once.
+template <class T, bool kAvg, bool kArg>
+void pool_row(const T* img, T* out, int32_t* arg, int64_t c, const Window2d& w, int64_t oh) {
+  constexpr int64_t L = VecOf<T>::type::kLanes;
   const T lowest = -std::numeric_limits<T>::infinity();
   const Range ry = taps_inside(oh, w.stride_h, w.pad_top, w.kh, w.in_h);
   const int64_t y0 = oh * w.stride_h - w.pad_top;
@@ -130,27 +167,10 @@ void pool_row(const T* img, T* out, int32_t* arg, int64_t c, const Window2d& w, 
     const T count = static_cast<T>((ry.hi - ry.lo) * (rx.hi - rx.lo));
     const int32_t first = static_cast<int32_t>(ry.lo * w.kw + rx.lo);
     int64_t j = 0;
-    for (; j + L <= c; j += L) {
-      V acc = V::set1(kAvg ? T(0) : lowest);
-      V idx = index_splat<V>(first);
-      for (int64_t ky = ry.lo; ky < ry.hi; ++ky) {
-        const T* row = img + (y0 + ky) * w.in_w * c + j;
-        for (int64_t kx = rx.lo; kx < rx.hi; ++kx) {
-          const V v = V::load(row + (x0 + kx) * c);
-          if constexpr (kAvg) {
-            acc = acc + v;
-          } else {
-            // the first maximum wins; a NaN beats any number and the first NaN stays
-            const typename V::Mask up = (v > acc) | (is_nan(v) & (acc == acc));
-            acc = select(up, v, acc);
-            if constexpr (kArg) idx = select(up, index_splat<V>(static_cast<int32_t>(ky * w.kw + kx)), idx);
-          }
-        }
-      }
-      if constexpr (kAvg) acc = acc / V::set1(count);
-      acc.store(o + j);
-      if constexpr (kArg) store_index(idx, a + j);
-    }
+    for (; j + 4 * L <= c; j += 4 * L)
+      window_vectors<T, 4, kAvg, kArg>(img + j, w.in_w, c, w.kw, ry, rx, y0, x0, first, count, o + j, kArg ? a + j : nullptr);
+    for (; j + L <= c; j += L)
+      window_vectors<T, 1, kAvg, kArg>(img + j, w.in_w, c, w.kw, ry, rx, y0, x0, first, count, o + j, kArg ? a + j : nullptr);
     for (; j < c; ++j) {
       T acc = kAvg ? T(0) : lowest;
       int32_t idx = first;
@@ -183,23 +203,26 @@ void pool_forward(const T* x, T* out, int32_t* arg, int64_t n, int64_t c, const 
 
 // ---- backward -----------------------------------------------------------------------------
 // Adds one window's share into the channels of one dx pixel: d = (kFirst ? 0 : d) + share.
-// Max: share = g where the window's argmax a is this pixel's tap, else 0. Average: g / count.
+// Max: share = g where the window's argmax a is this pixel's tap, else 0. Average:
+// g · (1 / count), a multiply rather than a division (a vector division costs as much as
+// the memory traffic here).
 template <class T, bool kAvg, bool kFirst>
-void add_share(T* d, const T* g, const int32_t* a, int32_t tap, T count, int64_t c) {
+void add_share(T* d, const T* g, const int32_t* a, int32_t tap, T inv_count, int64_t c) {
   using V = typename VecOf<T>::type;
   constexpr int64_t L = V::kLanes;
   const V zero = V::set1(T(0));
+  const V inv = V::set1(inv_count);
   int64_t j = 0;
   for (; j + L <= c; j += L) {
     const V prev = kFirst ? zero : V::load(d + j);
     V share;
-    if constexpr (kAvg) share = V::load(g + j) / V::set1(count);
+    if constexpr (kAvg) share = V::load(g + j) * inv;
     else share = select(index_eq<V>(a + j, tap), V::load(g + j), zero);
     (prev + share).store(d + j);
   }
   for (; j < c; ++j) {
     const T prev = kFirst ? T(0) : d[j];
-    d[j] = prev + (kAvg ? g[j] / count : a[j] == tap ? g[j] : T(0));
+    d[j] = prev + (kAvg ? g[j] * inv_count : a[j] == tap ? g[j] : T(0));
   }
 }
 
@@ -218,12 +241,12 @@ void pool_grad_row(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const 
       for (int64_t ow = co.lo; ow < co.hi; ++ow) {
         const int64_t kx = iw + w.pad_left - ow * w.stride_w;
         const Range rx = taps_inside(ow, w.stride_w, w.pad_left, w.kw, w.in_w);
-        const T count = static_cast<T>((ry.hi - ry.lo) * (rx.hi - rx.lo));
+        const T inv_count = T(1) / static_cast<T>((ry.hi - ry.lo) * (rx.hi - rx.lo));
         const int64_t at = (oh * w.out_w + ow) * c;
         const int32_t tap = static_cast<int32_t>(ky * w.kw + kx);
         const int32_t* a = kAvg ? nullptr : arg + at;
-        if (first) add_share<T, kAvg, true>(d, dy + at, a, tap, count, c);
-        else add_share<T, kAvg, false>(d, dy + at, a, tap, count, c);
+        if (first) add_share<T, kAvg, true>(d, dy + at, a, tap, inv_count, c);
+        else add_share<T, kAvg, false>(d, dy + at, a, tap, inv_count, c);
         first = false;
       }
     }
