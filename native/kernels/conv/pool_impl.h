@@ -227,21 +227,33 @@ void add_share(T* d, const T* g, const int32_t* a, int32_t tap, T inv_count, int
 }
 
 // dx of input row ih of one image (dx_row is [in_w, c]), gathered from the windows over it
-// in output order (oh, then ow). dy and arg are the image's [out_h, out_w, c].
+// in output order (oh, then ow). dy and arg are the image's [out_h, out_w, c]. The columns
+// of windows over pixel iw only move forward with iw, so they are stepped, not divided out.
 template <class T, bool kAvg>
 void pool_grad_row(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const Window2d& w, int64_t ih) {
   const Range ro = windows_covering(ih, w.stride_h, w.pad_top, w.kh, w.out_h);
+  int64_t ow_lo = 0, ow_end = 0;  // windows [ow_lo, ow_end) start at or before iw, not before iw - kw + 1
+  int64_t last_count = 0;
+  T inv_count = T(0);
   for (int64_t iw = 0; iw < w.in_w; ++iw) {
     T* d = dx_row + iw * c;
-    const Range co = windows_covering(iw, w.stride_w, w.pad_left, w.kw, w.out_w);
+    const int64_t at_or_before = iw + w.pad_left;  // ow * stride_w <= iw + pad_left
+    while (ow_end < w.out_w && ow_end * w.stride_w <= at_or_before) ++ow_end;
+    while (ow_lo < ow_end && ow_lo * w.stride_w + w.kw <= at_or_before) ++ow_lo;
     bool first = true;
     for (int64_t oh = ro.lo; oh < ro.hi; ++oh) {
       const int64_t ky = ih + w.pad_top - oh * w.stride_h;
       const Range ry = taps_inside(oh, w.stride_h, w.pad_top, w.kh, w.in_h);
-      for (int64_t ow = co.lo; ow < co.hi; ++ow) {
-        const int64_t kx = iw + w.pad_left - ow * w.stride_w;
-        const Range rx = taps_inside(ow, w.stride_w, w.pad_left, w.kw, w.in_w);
-        const T inv_count = T(1) / static_cast<T>((ry.hi - ry.lo) * (rx.hi - rx.lo));
+      for (int64_t ow = ow_lo; ow < ow_end; ++ow) {
+        const int64_t kx = at_or_before - ow * w.stride_w;
+        if constexpr (kAvg) {
+          const Range rx = taps_inside(ow, w.stride_w, w.pad_left, w.kw, w.in_w);
+          const int64_t count = (ry.hi - ry.lo) * (rx.hi - rx.lo);
+          if (count != last_count) {  // neighbouring windows mostly share their count
+            last_count = count;
+            inv_count = T(1) / static_cast<T>(count);
+          }
+        }
         const int64_t at = (oh * w.out_w + ow) * c;
         const int32_t tap = static_cast<int32_t>(ky * w.kw + kx);
         const int32_t* a = kAvg ? nullptr : arg + at;
