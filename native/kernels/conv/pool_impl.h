@@ -266,14 +266,64 @@ void pool_grad_row(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const 
   }
 }
 
+// Windows that do not overlap (strides >= pool size as in the usual 2×2/2, or one window
+// along an axis as in global pooling) give each dx pixel at most one share: dx row ih is
+// written window by window, each window's dy (and argmax) loaded once for its kw pixels,
+// and the pixels no window covers are zeroed.
+template <class T, bool kAvg>
+void pool_grad_row_disjoint(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const Window2d& w, int64_t ih) {
+  using V = typename VecOf<T>::type;
+  constexpr int64_t L = V::kLanes;
+  const Range ro = windows_covering(ih, w.stride_h, w.pad_top, w.kh, w.out_h);
+  if (ro.hi <= ro.lo) {
+    std::fill(dx_row, dx_row + w.in_w * c, T(0));
+    return;
+  }
+  const int64_t oh = ro.lo, ky = ih + w.pad_top - oh * w.stride_h;
+  const Range ry = taps_inside(oh, w.stride_h, w.pad_top, w.kh, w.in_h);
+  const V zero = V::set1(T(0));
+  int64_t done = 0;  // dx_row pixels [0, done) are written
+  for (int64_t ow = 0; ow < w.out_w; ++ow) {
+    const int64_t x0 = ow * w.stride_w - w.pad_left;
+    const int64_t from = std::max<int64_t>(x0, 0), to = std::min(x0 + w.kw, w.in_w);
+    if (from >= to) continue;
+    std::fill(dx_row + done * c, dx_row + from * c, T(0));
+    done = to;
+    const int64_t at = (oh * w.out_w + ow) * c;
+    const T* g = dy + at;
+    const int32_t* a = kAvg ? nullptr : arg + at;
+    const int32_t tap0 = static_cast<int32_t>(ky * w.kw + (from - x0));
+    T* d = dx_row + from * c;
+    const int64_t pixels = to - from;
+    const T inv = kAvg ? T(1) / static_cast<T>((ry.hi - ry.lo) * pixels) : T(0);
+    int64_t j = 0;
+    for (; j + L <= c; j += L) {
+      const V gv = kAvg ? V::load(g + j) * V::set1(inv) : V::load(g + j);
+      for (int64_t k = 0; k < pixels; ++k) {
+        if constexpr (kAvg) gv.store(d + k * c + j);
+        else select(index_eq<V>(a + j, tap0 + static_cast<int32_t>(k)), gv, zero).store(d + k * c + j);
+      }
+    }
+    for (; j < c; ++j) {
+      for (int64_t k = 0; k < pixels; ++k) {
+        d[k * c + j] = kAvg ? g[j] * inv : a[j] == tap0 + k ? g[j] : T(0);
+      }
+    }
+  }
+  std::fill(dx_row + done * c, dx_row + w.in_w * c, T(0));
+}
+
 template <class T, bool kAvg>
 void pool_backward(const T* dy, const int32_t* arg, T* dx, int64_t n, int64_t c, const Window2d& w) {
   const int64_t out_image = w.out_h * w.out_w * c, in_row = w.in_w * c;
   // windows over one pixel: about ceil(kh / sh) · ceil(kw / sw)
   const int64_t overlap = ((w.kh + w.stride_h - 1) / w.stride_h) * ((w.kw + w.stride_w - 1) / w.stride_w);
+  const bool disjoint = (w.stride_h >= w.kh || w.out_h == 1) && (w.stride_w >= w.kw || w.out_w == 1);
   for_each_row(n * w.in_h, in_row * overlap, [&](int64_t r) {
     const int64_t b = r / w.in_h, ih = r % w.in_h;
-    pool_grad_row<T, kAvg>(dy + b * out_image, kAvg ? nullptr : arg + b * out_image, dx + r * in_row, c, w, ih);
+    const int32_t* a = kAvg ? nullptr : arg + b * out_image;
+    if (disjoint) pool_grad_row_disjoint<T, kAvg>(dy + b * out_image, a, dx + r * in_row, c, w, ih);
+    else pool_grad_row<T, kAvg>(dy + b * out_image, a, dx + r * in_row, c, w, ih);
   });
 }
 
