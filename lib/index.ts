@@ -40,6 +40,10 @@ export * as losses from './losses/index.js';
 
 export * as optim from './optim/index.js';
 export { randomMiniBatches, shuffleTogether } from './data/minibatch.js';
+export {
+  avgPool2d, globalAvgPool1d, globalAvgPool2d, globalMaxPool1d, globalMaxPool2d, maxPool2d,
+} from './ops/pool.js';
+export type { Pool2dOptions } from './ops/pool.js';
 
 import type { Tensor } from './tensor.js';
 

@@ -10,6 +10,7 @@ import * as unary from './ops/unary.js';
 import * as linalg from './ops/matmul.js';
 import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape-ops.js';
+import * as pool from './ops/pool.js';
 import { type Shape, shapeString, sizeOf } from './shape.js';
 
 export type TensorLike = Tensor | number;
@@ -246,6 +247,13 @@ export class Tensor {
   /** A copy with its own memory. */
   clone(): Tensor { return shapeOps.clone(this); }
   broadcastTo(shape: readonly number[]): Tensor { return shapeOps.broadcastTo(this, shape); }
+
+  maxPool2d(options?: pool.Pool2dOptions): Tensor { return pool.maxPool2d(this, options); }
+  avgPool2d(options?: pool.Pool2dOptions): Tensor { return pool.avgPool2d(this, options); }
+  globalMaxPool2d(): Tensor { return pool.globalMaxPool2d(this); }
+  globalAvgPool2d(): Tensor { return pool.globalAvgPool2d(this); }
+  globalMaxPool1d(): Tensor { return pool.globalMaxPool1d(this); }
+  globalAvgPool1d(): Tensor { return pool.globalAvgPool1d(this); }
 }
 
 export type NestedArray = (number | NestedArray)[];

@@ -16,6 +16,7 @@ const exported = [
   'ng_unary', 'ng_unary_grad', 'ng_where', 'ng_softmax', 'ng_softmax_xent', 'ng_sigmoid_xent', 'ng_gather',
   'ng_optim_step',
   'ng_batch_norm', 'ng_batch_norm_backward',
+  'ng_pool',
 ].map((name) => `_${name}`);
 
 const args = [

@@ -22,3 +22,10 @@ g++ "${flags[@]}" -O2 native/tests/batchnorm_test.cpp "${bn_sources[@]}" -o "$ou
 g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   native/tests/batchnorm_test.cpp "${bn_sources[@]}" -o "$out/batchnorm_test_asan"
 "$out/batchnorm_test_asan" --quick
+
+pool_sources=(native/kernels/conv/pool*.cpp native/runtime/cpu.cpp native/runtime/checks.cpp native/runtime/thread_pool.cpp)
+g++ "${flags[@]}" -O2 native/tests/pool_test.cpp "${pool_sources[@]}" -o "$out/pool_test"
+"$out/pool_test" --quick
+g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  native/tests/pool_test.cpp "${pool_sources[@]}" -o "$out/pool_test_asan"
+"$out/pool_test_asan" --quick

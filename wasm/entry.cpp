@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../native/kernels/conv/pool.h"
 #include "../native/kernels/elementwise/elementwise.h"
 #include "../native/kernels/linalg/matmul.h"
 #include "../native/kernels/optim/optim.h"
@@ -425,6 +426,45 @@ EMSCRIPTEN_KEEPALIVE int ng_batch_norm_backward(int dtype, const void* x, const 
   if (d[1] > 0)
     ng::batch_norm_backward(ng::active_isa(), static_cast<ng::DType>(dtype), x, dy, mean, var, gamma, dx, dgamma,
                             dbeta, d[0], d[1], eps, training != 0);
+  return 0;
+}
+
+// Pooling: kind 0 = max, 1 = average; grad 0: src = x, dst = out (argmax optional, max
+// only); grad 1: src = dy, dst = dx (argmax required for max). window = 12 integers.
+EMSCRIPTEN_KEEPALIVE int ng_pool(int kind, int grad, int dtype, const void* src, double src_len, void* dst,
+                                 double dst_len, int32_t* argmax, double arg_len, double n, double c,
+                                 const double* meta, int meta_len) {
+  const bool avg = kind == 1;
+  const char* fn = avg ? (grad ? "avgPool2dGrad" : "avgPool2d") : (grad ? "maxPool2dGrad" : "maxPool2d");
+  if ((kind != 0 && kind != 1) || (grad != 0 && grad != 1)) return fail("pool: bad kind");
+  std::vector<int64_t> m;
+  int64_t d[2], nc = 0;
+  if (!float_ok(fn, dtype) || !dims_ok(fn, {n, c}, d, &nc) || !meta_ok(fn, meta, meta_len, &m)) return 1;
+  if (m.size() != 12) return fail(std::string(fn) + ": 'window' must hold 12 integers");
+  const ng::Window2d w = ng::window_from_meta(m.data());
+  int64_t in_size = 0, out_size = 0;
+  if (!ok(ng::check_pool(fn, w, d[0], d[1], &in_size, &out_size))) return 1;
+  const double src_want = static_cast<double>(grad ? out_size : in_size);
+  const double dst_want = static_cast<double>(grad ? in_size : out_size);
+  const bool with_arg = argmax != nullptr;
+  if (avg && with_arg) return fail(std::string(fn) + ": average pooling takes no argmax");
+  if (!avg && grad && !with_arg) return fail(std::string(fn) + ": 'argmax' is required");
+  const char* src_name = grad ? "dy" : "x";
+  const char* dst_name = grad ? "dx" : "out";
+  if (!NG_BUF(fn, src_name, src, src_len, dtype) || !NG_BUF(fn, dst_name, dst, dst_len, dtype) ||
+      (with_arg && !NG_BUF(fn, "argmax", argmax, arg_len, static_cast<int>(ng::DType::Int32))))
+    return 1;
+  if (src_len != src_want || dst_len != dst_want || (with_arg && arg_len != static_cast<double>(out_size)))
+    return fail(std::string(fn) + ": buffer sizes do not match the window: " + src_name + " needs " +
+                std::to_string(grad ? out_size : in_size) + ", " + dst_name + " " +
+                std::to_string(grad ? in_size : out_size) + (with_arg ? ", argmax " + std::to_string(out_size) : "") +
+                " elements");
+  if (dst_want == 0) return 0;
+  const auto dt = static_cast<ng::DType>(dtype);
+  if (avg && grad) ng::avg_pool2d_grad(ng::active_isa(), dt, src, dst, d[0], d[1], w);
+  else if (avg) ng::avg_pool2d(ng::active_isa(), dt, src, dst, d[0], d[1], w);
+  else if (grad) ng::max_pool2d_grad(ng::active_isa(), dt, src, argmax, dst, d[0], d[1], w);
+  else ng::max_pool2d(ng::active_isa(), dt, src, dst, argmax, d[0], d[1], w);
   return 0;
 }
 

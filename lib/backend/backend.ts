@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { OptimStepSpec } from './optim-spec.js';
+import type { Window2d } from '../ops/window.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
 
@@ -170,6 +171,22 @@ export interface Backend {
    */
   batchNormBackward(x: Storage, dy: Storage, mean: Storage, variance: Storage, gamma: Storage | null,
     dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void;
+  /**
+   * Max pooling of NHWC x [n, inH, inW, c] into out [n, outH, outW, c] over the windows of
+   * `window` (lib/ops/window.ts; dilation 1). Only taps inside the image count: out is the
+   * first maximum of them (NaN counts as the maximum). When given, argmax (int32, out's
+   * size) receives the winner's tap index ky·kw + kx within its window.
+   */
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void;
+  /** dx [n, inH, inW, c] = the sum of dy over the windows whose argmax is that pixel (0 elsewhere). */
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void;
+  /**
+   * Average pooling: out = the sum of each window's taps inside the image, in tap order,
+   * divided by their count (padding is not counted, as TensorFlow's 'same').
+   */
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void;
+  /** dx [n, inH, inW, c] = the sum, over the windows containing each pixel, of dy · (1 / that window's count). */
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void;
 }
 
 /** Flattens the integer arguments of a strided kernel call into one new Float64Array. */

@@ -8,6 +8,8 @@ import type {
 import { ArrayStorage } from './array-storage.js';
 import { jsOptimizerStep } from './js-optim.js';
 import { type OptimStepSpec, checkOptimArgs, optimStateCount } from './optim-spec.js';
+import * as pool from './js-pool.js';
+import type { Window2d } from '../ops/window.js';
 
 type Binary = (x: number, y: number) => number;
 
@@ -496,6 +498,22 @@ export class JsBackend implements Backend {
         out[i] = k * (gs[i]! - dev);
       }
     }
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void {
+    pool.maxPool2d(arr(x), arr(out), argmax ? arr(argmax) : null, n, c, window);
+  }
+
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    pool.maxPool2dGrad(arr(dy), arr(argmax), arr(dx), n, c, window);
+  }
+
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void {
+    pool.avgPool2d(arr(x), arr(out), n, c, window);
+  }
+
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    pool.avgPool2dGrad(arr(dy), arr(dx), n, c, window);
   }
 }
 

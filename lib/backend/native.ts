@@ -9,6 +9,7 @@ import {
 import { ArrayStorage } from './array-storage.js';
 import { BufferPool } from './buffer-pool.js';
 import { type OptimStepSpec, optimMeta } from './optim-spec.js';
+import { type Window2d, windowMeta } from '../ops/window.js';
 
 /** The addon's exports (native/napi/). */
 export interface Addon {
@@ -47,6 +48,10 @@ export interface Addon {
   batchNormBackward(x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | undefined,
     dx: TypedArray | undefined, dgamma: TypedArray, dbeta: TypedArray, outer: number, c: number, eps: number,
     training: number): void;
+  maxPool2d(x: TypedArray, out: TypedArray, argmax: TypedArray | undefined, n: number, c: number, window: Float64Array): void;
+  maxPool2dGrad(dy: TypedArray, argmax: TypedArray, dx: TypedArray, n: number, c: number, window: Float64Array): void;
+  avgPool2d(x: TypedArray, out: TypedArray, n: number, c: number, window: Float64Array): void;
+  avgPool2dGrad(dy: TypedArray, dx: TypedArray, n: number, c: number, window: Float64Array): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -223,5 +228,21 @@ export class NativeBackend implements Backend {
     dx: Storage | null, dgamma: Storage, dbeta: Storage, outer: number, c: number, eps: number, training: boolean): void {
     this.addon.batchNormBackward(arr(x), arr(dy), arr(mean), arr(variance), gamma ? arr(gamma) : undefined,
       dx ? arr(dx) : undefined, arr(dgamma), arr(dbeta), outer, c, eps, training ? 1 : 0);
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void {
+    this.addon.maxPool2d(arr(x), arr(out), argmax ? arr(argmax) : undefined, n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.addon.maxPool2dGrad(arr(dy), arr(argmax), arr(dx), n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void {
+    this.addon.avgPool2d(arr(x), arr(out), n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.addon.avgPool2dGrad(arr(dy), arr(dx), n, c, Float64Array.from(windowMeta(window)));
   }
 }

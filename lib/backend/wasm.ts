@@ -10,6 +10,7 @@ import {
 import {
   OPTIM_META_LENGTH, type OptimStepSpec, checkOptimArgs, optimMeta, optimStateCount,
 } from './optim-spec.js';
+import { type Window2d, windowMeta } from '../ops/window.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -47,6 +48,8 @@ interface Exports {
     y: number, outer: number, c: number, eps: number): number;
   ng_batch_norm_backward(dtype: number, x: number, dy: number, mean: number, variance: number, gamma: number, dx: number,
     dgamma: number, dbeta: number, outer: number, c: number, eps: number, training: number): number;
+  ng_pool(kind: number, grad: number, dtype: number, src: number, srcLen: number, dst: number, dstLen: number,
+    argmax: number, argLen: number, n: number, c: number, meta: number, metaLen: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -362,6 +365,33 @@ export class WasmBackend implements Backend {
     this.checkSame(fn, x, perChannel, c);
     this.check(this.wasm.ng_batch_norm_backward(DTYPE_CODE[x.dtype], ptr(x), ptr(dy), ptr(mean), ptr(variance),
       gamma ? ptr(gamma) : 0, dx ? ptr(dx) : 0, ptr(dgamma), ptr(dbeta), outer, c, eps, training ? 1 : 0));
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage | null, n: number, c: number, window: Window2d): void {
+    this.pool(0, 0, x, out, argmax, n, c, window);
+  }
+
+  maxPool2dGrad(dy: Storage, argmax: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.pool(0, 1, dy, dx, argmax, n, c, window);
+  }
+
+  avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void {
+    this.pool(1, 0, x, out, null, n, c, window);
+  }
+
+  avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
+    this.pool(1, 1, dy, dx, null, n, c, window);
+  }
+
+  /** kind 0 max, 1 average; src/dst are x/out forward and dy/dx backward (sizes checked in C++). */
+  private pool(kind: 0 | 1, grad: 0 | 1, src: Storage, dst: Storage, argmax: Storage | null, n: number, c: number,
+    window: Window2d): void {
+    const fn = `${kind ? 'avg' : 'max'}Pool2d${grad ? 'Grad' : ''}`;
+    if (dst.dtype !== src.dtype) throw new Error(`${fn}: dtypes differ (${src.dtype} and ${dst.dtype})`);
+    if (argmax && argmax.dtype !== 'int32') throw new Error(`${fn}: 'argmax' must be int32, got ${argmax.dtype}`);
+    const m = this.writeMeta(Float64Array.from(windowMeta(window)));
+    this.check(this.wasm.ng_pool(kind, grad, DTYPE_CODE[src.dtype], ptr(src), src.size, ptr(dst), dst.size,
+      argmax ? ptr(argmax) : 0, argmax ? argmax.size : 0, n, c, this.meta, m));
   }
 
   private checkSame(fn: string, first: Storage, all: readonly (readonly [string, Storage])[], n: number): void {
