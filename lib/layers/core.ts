@@ -7,8 +7,15 @@ import { Layer, type LayerArgs } from './layer.js';
 /** Activations by their Keras names. leakyRelu has slope 0.01 (as PyTorch and the fused GEMM). */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'leakyRelu' | 'elu' | 'softplus';
 
-/** Activations the GEMM applies in its epilogue, so a dense layer is one kernel call. */
-const FUSED = new Set(['relu', 'sigmoid', 'tanh', 'leakyRelu']);
+const NAMES = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'leakyRelu', 'elu', 'softplus']);
+
+/** Checks an activation name, so a typo fails when the layer is built. */
+export function activationName(name: string, where: string): ActivationName {
+  if (!NAMES.has(name)) {
+    throw new Error(`${where}: unknown activation '${name}' (expected linear, relu, sigmoid, tanh, softmax, leakyRelu, elu or softplus)`);
+  }
+  return name as ActivationName;
+}
 
 export function activationModule(name: string, where: string): Module {
   switch (name) {
@@ -26,10 +33,11 @@ export function activationModule(name: string, where: string): Module {
 }
 
 /** A layer whose output may end in softmax/sigmoid, which callLogits leaves out. */
-abstract class ActivatedLayer<A extends LayerArgs & { activation?: ActivationName }> extends Layer<A> {
+export abstract class ActivatedLayer<A extends LayerArgs & { activation?: ActivationName }> extends Layer<A> {
   private head: Module | null = null;
 
   protected setHead(activation: string): void {
+    // The head is applied by call(); a 'linear' head is none.
     this.head = activation === 'linear' ? null : activationModule(activation, `${this.className} layer '${this.name}'`);
   }
 
@@ -67,17 +75,17 @@ export class Dense extends ActivatedLayer<DenseArgs> {
     if (!Number.isSafeInteger(units) || units < 1) throw new Error(`Dense layer '${this.name}': units must be a positive integer, got ${String(units)}`);
     if (inputShape.length < 1) this.fail(inputShape, '[..., features]');
     const activation = this.args.activation ?? 'linear';
-    // A final sigmoid stays out of the module so that callLogits can skip it.
-    const fused = FUSED.has(activation) && !(activation === 'sigmoid');
+    // softmax and sigmoid stay outside the module, so that callLogits can leave them out.
+    const head = activation === 'softmax' || activation === 'sigmoid';
     const module = new nn.Linear(inputShape.at(-1)!, units, {
       bias: this.args.useBias ?? true,
-      activation: fused ? (activation as 'relu' | 'tanh' | 'leakyRelu') : undefined,
+      activation: head ? 'linear' : activationName(activation, `Dense layer '${this.name}'`),
       kernelInitializer: this.args.kernelInitializer,
       biasInitializer: this.args.biasInitializer,
       kernelRegularizer: this.args.kernelRegularizer,
       biasRegularizer: this.args.biasRegularizer,
     });
-    this.setHead(fused ? 'linear' : activation);
+    this.setHead(head ? activation : 'linear');
     return { module, outputShape: [...inputShape.slice(0, -1), units] };
   }
 }
@@ -123,8 +131,6 @@ export interface BatchNormalizationArgs extends LayerArgs {
   /** Keras convention: running = momentum·running + (1 − momentum)·batch. Default 0.99. */
   momentum?: number;
   epsilon?: number;
-  center?: boolean;
-  scale?: boolean;
 }
 
 /** Batch normalization over the last (channel) axis: [features] or NHWC [h, w, channels]. */

@@ -22,7 +22,7 @@ function defaultName(className: string): string {
   const base = className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   const n = (counters.get(base) ?? 0) + 1;
   counters.set(base, n);
-  return n === 1 ? base : `${base}_${n}`;
+  return n === 1 ? base : `${base}_${n - 1}`;
 }
 
 /**

@@ -1,10 +1,8 @@
 import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
 import { type Padding, resolveWindow } from '../ops/window.js';
-import type { ActivationName } from './core.js';
-import { activationModule } from './core.js';
+import { ActivatedLayer, type ActivationName, activationName } from './core.js';
 import { Layer, type LayerArgs } from './layer.js';
-import type { Tensor } from '../tensor.js';
 
 type Pair = number | [number, number];
 
@@ -27,9 +25,8 @@ export interface Conv2dArgs extends LayerArgs {
 }
 
 /** 2-D convolution over NHWC images with HWIO filters [kh, kw, in, filters]. */
-export class Conv2D extends Layer<Conv2dArgs> {
+export class Conv2D extends ActivatedLayer<Conv2dArgs> {
   readonly className = 'Conv2D';
-  private head: Module | null = null;
 
   protected create(inputShape: readonly number[]) {
     if (inputShape.length !== 3) this.fail(inputShape, '[height, width, channels]');
@@ -40,19 +37,16 @@ export class Conv2D extends Layer<Conv2dArgs> {
       strides: this.args.strides, padding: this.args.padding, dilation: this.args.dilationRate,
     });
     const activation = this.args.activation ?? 'linear';
+    const head = activation === 'softmax' || activation === 'sigmoid';
     const module = new nn.Conv2d(c, this.args.filters, [kh, kw], {
       strides: this.args.strides, padding: this.args.padding, dilation: this.args.dilationRate,
       bias: this.args.useBias ?? true,
+      activation: head ? 'linear' : activationName(activation, where),
       kernelInitializer: this.args.kernelInitializer, biasInitializer: this.args.biasInitializer,
       kernelRegularizer: this.args.kernelRegularizer, biasRegularizer: this.args.biasRegularizer,
     });
-    this.head = activation === 'linear' ? null : activationModule(activation, where);
+    this.setHead(head ? activation : 'linear');
     return { module: module as Module, outputShape: [win.outH, win.outW, this.args.filters] };
-  }
-
-  override call(x: Tensor): Tensor {
-    const z = this.module.call(x);
-    return this.head ? this.head.call(z) : z;
   }
 }
 

@@ -11,6 +11,9 @@ export type { BatchNormLayerOptions } from './batchnorm.js';
 export { Embedding } from './embedding.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
+export { Conv2d } from './conv.js';
+export type { Conv2dOptions } from './conv.js';
+export { AvgPool2d, GlobalAvgPool2d, GlobalMaxPool1d, GlobalMaxPool2d, MaxPool2d } from './pooling.js';
 export {
   ELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh, fusedActivation, getActivation,
 } from './activations.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { philox4x32_10 } from './philox.js';
 
 /**
  * The global generator state behind ng.seed(): a key below 2^53 and the next Philox
@@ -20,4 +21,12 @@ export function takeBlocks(blocks: number): { seed: number; block: number } {
   nextBlock += blocks;
   if (!Number.isSafeInteger(nextBlock)) nextBlock = 0;  // 2^53 blocks used: wrap rather than lose precision
   return { seed: key, block };
+}
+
+/** A new seed below 2^31 drawn from the global generator, so ng.seed() makes it reproducible. */
+export function drawSeed(): number {
+  const { seed: k, block } = takeBlocks(1);
+  const words = new Uint32Array(4);
+  philox4x32_10(k, block, words);
+  return words[0]! >>> 1;
 }

@@ -12,7 +12,7 @@ import { softmax, sigmoid } from '../ops/unary.js';
 import { shapeString, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { permutation } from '../data/shuffle.js';
-import { takeBlocks } from '../random/state.js';
+import { drawSeed } from '../random/state.js';
 import { getMetric, type Metric } from '../metrics/index.js';
 import { type Callback, type CallbackHooks, CallbackList, History } from './callback.js';
 import { type ArrayInput, type BatchDataset, isDataset, toTensor, unpackBatch } from './inputs.js';
@@ -200,7 +200,7 @@ export class Model implements TrainingModel {
       val = { x: tx, y: ty };
     }
     const classWeight = args.classWeight ? checkClassWeight(op, args.classWeight) : null;
-    const seed = args.seed ?? takeBlocks(1).block % 2 ** 31 + takeBlocks(0).seed % 2 ** 20 * 2 ** 31;
+    const seed = args.seed ?? drawSeed();
     if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${op}: seed must be a non-negative integer below 2^53, got ${seed}`);
 
     const history = new History();
