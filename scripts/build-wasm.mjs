@@ -14,6 +14,7 @@ const exported = [
   'ng_malloc', 'ng_free', 'ng_last_error', 'ng_last_error_length', 'ng_binary', 'ng_reduce',
   'ng_copy_strided', 'ng_cast', 'ng_fill', 'ng_arange', 'ng_random', 'ng_matmul', 'ng_gemm',
   'ng_unary', 'ng_unary_grad', 'ng_where', 'ng_softmax', 'ng_softmax_xent', 'ng_sigmoid_xent', 'ng_gather',
+  'ng_conv2d',
 ].map((name) => `_${name}`);
 
 const args = [

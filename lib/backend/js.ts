@@ -3,9 +3,10 @@ import {
   randomNormalF32, randomNormalF64, randomUniformF32, randomUniformF64,
 } from '../random/philox.js';
 import type {
-  ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
+  ArgReduceOp, Backend, BinaryOp, Conv2dSpec, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
+import { convBackwardFilter, convBackwardInput, convForward } from './js-conv.js';
 
 type Binary = (x: number, y: number) => number;
 
@@ -426,6 +427,30 @@ export class JsBackend implements Backend {
         }
       }
     }
+  }
+
+  conv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    convForward(false, arr(x), arr(filter), arr(y), spec, bias ? arr(bias) : undefined);
+  }
+
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    convBackwardInput(false, arr(dy), arr(filter), arr(dx), spec);
+  }
+
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    convBackwardFilter(false, arr(x), arr(dy), arr(dFilter), spec);
+  }
+
+  depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    convForward(true, arr(x), arr(filter), arr(y), spec, bias ? arr(bias) : undefined);
+  }
+
+  depthwiseConv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    convBackwardInput(true, arr(dy), arr(filter), arr(dx), spec);
+  }
+
+  depthwiseConv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    convBackwardFilter(true, arr(x), arr(dy), arr(dFilter), spec);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
   type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, gemmMeta, matmulMeta, packMeta,
 } from './backend.js';
+import { type Conv2dSpec, conv2dMeta } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 
 /** The addon's exports (native/napi/). */
@@ -37,6 +38,12 @@ export interface Addon {
   sigmoidCrossEntropy(logits: TypedArray, targets: TypedArray, loss: TypedArray, grad: TypedArray | undefined, n: number): void;
   gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, axisLen: number, inner: number): void;
   scatterAdd(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, axisLen: number, inner: number): void;
+  conv2d(x: TypedArray, filter: TypedArray, y: TypedArray, meta: Float64Array, bias?: TypedArray): void;
+  conv2dBackwardInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, meta: Float64Array): void;
+  conv2dBackwardFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, meta: Float64Array): void;
+  depthwiseConv2d(x: TypedArray, filter: TypedArray, y: TypedArray, meta: Float64Array, bias?: TypedArray): void;
+  depthwiseConv2dBackwardInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, meta: Float64Array): void;
+  depthwiseConv2dBackwardFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, meta: Float64Array): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -186,5 +193,28 @@ export class NativeBackend implements Backend {
 
   scatterAdd(dy: Storage, indices: Storage, dx: Storage, outer: number, axisLen: number, inner: number): void {
     this.addon.scatterAdd(arr(dy), arr(indices), arr(dx), outer, axisLen, inner);
+  }
+  conv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    this.addon.conv2d(arr(x), arr(filter), arr(y), conv2dMeta(spec), bias ? arr(bias) : undefined);
+  }
+
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    this.addon.conv2dBackwardInput(arr(dy), arr(filter), arr(dx), conv2dMeta(spec));
+  }
+
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.addon.conv2dBackwardFilter(arr(x), arr(dy), arr(dFilter), conv2dMeta(spec));
+  }
+
+  depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    this.addon.depthwiseConv2d(arr(x), arr(filter), arr(y), conv2dMeta(spec), bias ? arr(bias) : undefined);
+  }
+
+  depthwiseConv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    this.addon.depthwiseConv2dBackwardInput(arr(dy), arr(filter), arr(dx), conv2dMeta(spec));
+  }
+
+  depthwiseConv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.addon.depthwiseConv2dBackwardFilter(arr(x), arr(dy), arr(dFilter), conv2dMeta(spec));
   }
 }

@@ -13,6 +13,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   ng::napi::register_random(env, exports);
   ng::napi::register_linalg(env, exports);
   ng::napi::register_math(env, exports);
+  ng::napi::register_conv(env, exports);
   return exports;
 }
 

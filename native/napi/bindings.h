@@ -11,5 +11,6 @@ void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_random(Napi::Env env, Napi::Object exports);
 void register_linalg(Napi::Env env, Napi::Object exports);
 void register_math(Napi::Env env, Napi::Object exports);
+void register_conv(Napi::Env env, Napi::Object exports);
 
 }  // namespace ng::napi
