@@ -330,8 +330,9 @@ export class WasmBackend implements Backend {
   /** pass 0: (x, filter, y); 1: (dy, filter, dx); 2: (x, dy, dFilter). The module checks every length. */
   private conv(pass: 0 | 1 | 2, depthwise: 0 | 1, a: Storage, b: Storage, out: Storage, spec: Conv2dSpec,
     bias?: Storage): void {
-    const fn = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter'][pass]!;
-    for (const [name, s] of [['b', b], ['out', out], ['bias', bias]] as const) {
+    const fn = `${depthwise ? 'depthwiseConv2d' : 'conv2d'}${['', 'BackwardInput', 'BackwardFilter'][pass]!}`;
+    const names = [['filter', 'y'], ['filter', 'dx'], ['dy', 'dfilter']][pass]!;
+    for (const [name, s] of [[names[0]!, b], [names[1]!, out], ['bias', bias]] as const) {
       if (s && s.dtype !== a.dtype) throw new Error(`${fn}: '${name}' must be ${a.dtype}, got ${s.dtype}`);
     }
     const n = this.writeMeta(conv2dMeta(spec));
