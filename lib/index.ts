@@ -30,6 +30,8 @@ export type { BackwardOptions } from './autograd/engine.js';
 export { argmax, argmin, max, mean, min, sum } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
 export type { MatmulOptions } from './ops/matmul.js';
+export { conv2d, depthwiseConv2d } from './ops/conv.js';
+export type { Conv2dOptions } from './ops/conv.js';
 export {
   astype, broadcastTo, clone, concat, expandDims, pad, reshape, slice, squeeze, stack, transpose,
 } from './ops/shape-ops.js';

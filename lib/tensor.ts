@@ -4,6 +4,7 @@ import type { Backend, Storage } from './backend/backend.js';
 import { DTYPE_BYTES, type DType, type TypedArray, typedArrayFor } from './dtype.js';
 import { Holder, releaseTensor, trackTensor } from './memory.js';
 import * as binary from './ops/binary.js';
+import * as conv from './ops/conv.js';
 import * as indexing from './ops/indexing.js';
 import * as losses from './ops/losses.js';
 import * as unary from './ops/unary.js';
@@ -233,6 +234,12 @@ export class Tensor {
   argmin(axis?: number, keepDims = false): Tensor { return reduce.argmin(this, axis, keepDims); }
 
   matmul(b: Tensor, options?: linalg.MatmulOptions): Tensor { return linalg.matmul(this, b, options); }
+  /** 2-D convolution of this NHWC tensor with an HWIO filter (see ng.conv2d). */
+  conv2d(filter: Tensor, options?: conv.Conv2dOptions): Tensor { return conv.conv2d(this, filter, options); }
+  /** Depthwise 2-D convolution of this NHWC tensor (see ng.depthwiseConv2d). */
+  depthwiseConv2d(filter: Tensor, options?: conv.Conv2dOptions): Tensor {
+    return conv.depthwiseConv2d(this, filter, options);
+  }
 
   reshape(shape: readonly number[]): Tensor { return shapeOps.reshape(this, shape); }
   flatten(): Tensor { return shapeOps.reshape(this, [-1]); }

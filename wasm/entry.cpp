@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "../native/kernels/conv/pool.h"
+#include "../native/kernels/conv/conv2d.h"
+#include "../native/kernels/conv/depthwise.h"
 #include "../native/kernels/elementwise/elementwise.h"
 #include "../native/kernels/linalg/matmul.h"
 #include "../native/kernels/optim/optim.h"
@@ -465,6 +467,47 @@ EMSCRIPTEN_KEEPALIVE int ng_pool(int kind, int grad, int dtype, const void* src,
   else if (avg) ng::avg_pool2d(ng::active_isa(), dt, src, dst, d[0], d[1], w);
   else if (grad) ng::max_pool2d_grad(ng::active_isa(), dt, src, argmax, dst, d[0], d[1], w);
   else ng::max_pool2d(ng::active_isa(), dt, src, dst, argmax, d[0], d[1], w);
+  return 0;
+}
+
+// pass 0: (a, b, out) = (x, filter, y), bias optional (0 = none); 1: (dy, filter, dx); 2: (x, dy, dfilter).
+// meta as in native/kernels/conv/conv2d.h.
+EMSCRIPTEN_KEEPALIVE int ng_conv2d(int pass, int depthwise, int dtype, const void* a, double a_len, const void* b,
+                                   double b_len, void* out, double out_len, const void* bias, double bias_len,
+                                   const double* meta, int meta_len) {
+  static const char* const kFns[2][3] = {{"conv2d", "conv2dBackwardInput", "conv2dBackwardFilter"},
+                                         {"depthwiseConv2d", "depthwiseConv2dBackwardInput",
+                                          "depthwiseConv2dBackwardFilter"}};
+  static const char* const kNames[3][3] = {{"x", "filter", "y"}, {"dy", "filter", "dx"}, {"x", "dy", "dfilter"}};
+  if (pass < 0 || pass > 2 || depthwise < 0 || depthwise > 1) return fail("conv2d: bad pass code");
+  const char* fn = kFns[depthwise][pass];
+  const char* const* names = kNames[pass];
+  std::vector<int64_t> m;
+  if (!float_ok(fn, dtype) || !NG_BUF(fn, names[0], a, a_len, dtype) || !NG_BUF(fn, names[1], b, b_len, dtype) ||
+      !NG_BUF(fn, names[2], out, out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
+    return 1;
+  ng::Conv2dShape s;
+  ng::Conv2dSizes z;
+  ng::Activation act;
+  if (!ok(ng::parse_conv2d(fn, m, depthwise != 0, &s, &z, &act))) return 1;
+  const int64_t want[3] = {pass == 1 ? z.y : z.x, pass == 2 ? z.y : z.filter, pass == 0 ? z.y : pass == 1 ? z.x : z.filter};
+  const double have[3] = {a_len, b_len, out_len};
+  for (int i = 0; i < 3; ++i)
+    if (!ok(ng::check_conv2d_operand(fn, names[i], static_cast<int64_t>(have[i]), want[i]))) return 1;
+  if (bias) {
+    if (pass != 0) return fail(std::string(fn) + ": takes no bias");
+    if (!NG_BUF(fn, "bias", bias, bias_len, dtype) ||
+        !ok(ng::check_conv2d_operand(fn, "bias", static_cast<int64_t>(bias_len), s.out_c)))
+      return 1;
+  }
+  const auto d = static_cast<ng::DType>(dtype);
+  const ng::Isa isa = ng::active_isa();
+  if (pass == 0)
+    (depthwise ? ng::depthwise_conv2d_forward : ng::conv2d_forward)(isa, d, s, a, b, bias, act, out);
+  else if (pass == 1)
+    (depthwise ? ng::depthwise_conv2d_backward_input : ng::conv2d_backward_input)(isa, d, s, a, b, out);
+  else
+    (depthwise ? ng::depthwise_conv2d_backward_filter : ng::conv2d_backward_filter)(isa, d, s, a, b, out);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { OptimStepSpec } from './optim-spec.js';
-import type { Window2d } from '../ops/window.js';
+import { type Window2d, windowMeta } from '../ops/window.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
 
@@ -187,6 +187,42 @@ export interface Backend {
   avgPool2d(x: Storage, out: Storage, n: number, c: number, window: Window2d): void;
   /** dx [n, inH, inW, c] = the sum, over the windows containing each pixel, of dy · (1 / that window's count). */
   avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void;
+  /**
+   * 2-D convolution of NHWC x [batch, inH, inW, inC] with an HWIO filter [kh, kw, inC, outC]:
+   * y [batch, outH, outW, outC] = act(Σ x·filter + bias), taps in the padding reading 0.
+   * bias (optional) has outC values.
+   */
+  conv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void;
+  /** dx (overwritten, x's shape) = ∂⟨dy, conv2d(x, filter)⟩/∂x; spec.activation is ignored. */
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void;
+  /** dFilter (overwritten, [kh, kw, inC, outC]) = ∂⟨dy, conv2d(x, filter)⟩/∂filter; spec.activation is ignored. */
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void;
+  /**
+   * Depthwise 2-D convolution (TensorFlow semantics): filter [kh, kw, inC, multiplier]; input
+   * channel c alone feeds output channels c·multiplier + q. spec.outC = inC·multiplier.
+   */
+  depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void;
+  /** dx (overwritten) of the depthwise convolution; spec.activation is ignored. */
+  depthwiseConv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void;
+  /** dFilter (overwritten, [kh, kw, inC, multiplier]) of the depthwise convolution. */
+  depthwiseConv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void;
+}
+
+/** The sizes of one convolution call (standard or depthwise) over NHWC images. */
+export interface Conv2dSpec {
+  batch: number;
+  inC: number;
+  /** Output channels: the filter's last dim, or inC·multiplier for a depthwise convolution. */
+  outC: number;
+  /** Strides, padding, dilation and the output size (lib/ops/window.ts). */
+  window: Window2d;
+  /** Applied after the bias in the forward pass. */
+  activation: Activation;
+}
+
+/** The 16 integers the conv kernels take (native/kernels/conv/conv2d.h). */
+export function conv2dMeta(spec: Conv2dSpec): Float64Array {
+  return Float64Array.of(spec.batch, spec.inC, spec.outC, ...windowMeta(spec.window), ACTIVATIONS[spec.activation]);
 }
 
 /** Flattens the integer arguments of a strided kernel call into one new Float64Array. */

@@ -3,13 +3,14 @@ import {
   randomNormalF32, randomNormalF64, randomUniformF32, randomUniformF64,
 } from '../random/philox.js';
 import type {
-  ArgReduceOp, Backend, BinaryOp, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
+  ArgReduceOp, Backend, BinaryOp, Conv2dSpec, GemmSpec, MatmulSpec, ReduceOp, Storage, UnaryOp,
 } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 import { jsOptimizerStep } from './js-optim.js';
 import { type OptimStepSpec, checkOptimArgs, optimStateCount } from './optim-spec.js';
 import * as pool from './js-pool.js';
 import type { Window2d } from '../ops/window.js';
+import { convBackwardFilter, convBackwardInput, convForward } from './js-conv.js';
 
 type Binary = (x: number, y: number) => number;
 
@@ -514,6 +515,30 @@ export class JsBackend implements Backend {
 
   avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
     pool.avgPool2dGrad(arr(dy), arr(dx), n, c, window);
+  }
+
+  conv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    convForward(false, arr(x), arr(filter), arr(y), spec, bias ? arr(bias) : undefined);
+  }
+
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    convBackwardInput(false, arr(dy), arr(filter), arr(dx), spec);
+  }
+
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    convBackwardFilter(false, arr(x), arr(dy), arr(dFilter), spec);
+  }
+
+  depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    convForward(true, arr(x), arr(filter), arr(y), spec, bias ? arr(bias) : undefined);
+  }
+
+  depthwiseConv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    convBackwardInput(true, arr(dy), arr(filter), arr(dx), spec);
+  }
+
+  depthwiseConv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    convBackwardFilter(true, arr(x), arr(dy), arr(dFilter), spec);
   }
 }
 

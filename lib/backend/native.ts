@@ -6,6 +6,7 @@ import {
   ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
   type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, callMeta, gemmMeta, matmulMeta, scratchArray,
 } from './backend.js';
+import { type Conv2dSpec, conv2dMeta } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
 import { BufferPool } from './buffer-pool.js';
 import { type OptimStepSpec, optimMeta } from './optim-spec.js';
@@ -52,6 +53,12 @@ export interface Addon {
   maxPool2dGrad(dy: TypedArray, argmax: TypedArray, dx: TypedArray, n: number, c: number, window: Float64Array): void;
   avgPool2d(x: TypedArray, out: TypedArray, n: number, c: number, window: Float64Array): void;
   avgPool2dGrad(dy: TypedArray, dx: TypedArray, n: number, c: number, window: Float64Array): void;
+  conv2d(x: TypedArray, filter: TypedArray, y: TypedArray, meta: Float64Array, bias?: TypedArray): void;
+  conv2dBackwardInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, meta: Float64Array): void;
+  conv2dBackwardFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, meta: Float64Array): void;
+  depthwiseConv2d(x: TypedArray, filter: TypedArray, y: TypedArray, meta: Float64Array, bias?: TypedArray): void;
+  depthwiseConv2dBackwardInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, meta: Float64Array): void;
+  depthwiseConv2dBackwardFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, meta: Float64Array): void;
 }
 
 /** Loads the addon: a prebuild that fits, or build/Release (node-gyp-build's rules). */
@@ -244,5 +251,29 @@ export class NativeBackend implements Backend {
 
   avgPool2dGrad(dy: Storage, dx: Storage, n: number, c: number, window: Window2d): void {
     this.addon.avgPool2dGrad(arr(dy), arr(dx), n, c, Float64Array.from(windowMeta(window)));
+  }
+
+  conv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    this.addon.conv2d(arr(x), arr(filter), arr(y), conv2dMeta(spec), bias ? arr(bias) : undefined);
+  }
+
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    this.addon.conv2dBackwardInput(arr(dy), arr(filter), arr(dx), conv2dMeta(spec));
+  }
+
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.addon.conv2dBackwardFilter(arr(x), arr(dy), arr(dFilter), conv2dMeta(spec));
+  }
+
+  depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    this.addon.depthwiseConv2d(arr(x), arr(filter), arr(y), conv2dMeta(spec), bias ? arr(bias) : undefined);
+  }
+
+  depthwiseConv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    this.addon.depthwiseConv2dBackwardInput(arr(dy), arr(filter), arr(dx), conv2dMeta(spec));
+  }
+
+  depthwiseConv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.addon.depthwiseConv2dBackwardFilter(arr(x), arr(dy), arr(dFilter), conv2dMeta(spec));
   }
 }

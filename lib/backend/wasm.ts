@@ -11,6 +11,7 @@ import {
   OPTIM_META_LENGTH, type OptimStepSpec, checkOptimArgs, optimMeta, optimStateCount,
 } from './optim-spec.js';
 import { type Window2d, windowMeta } from '../ops/window.js';
+import { type Conv2dSpec, conv2dMeta } from './backend.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -50,6 +51,8 @@ interface Exports {
     dgamma: number, dbeta: number, outer: number, c: number, eps: number, training: number): number;
   ng_pool(kind: number, grad: number, dtype: number, src: number, srcLen: number, dst: number, dstLen: number,
     argmax: number, argLen: number, n: number, c: number, meta: number, metaLen: number): number;
+  ng_conv2d(pass: number, depthwise: number, dtype: number, a: number, aLen: number, b: number, bLen: number,
+    out: number, outLen: number, bias: number, biasLen: number, meta: number, metaLen: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -399,5 +402,41 @@ export class WasmBackend implements Backend {
       if (s.dtype !== first.dtype) throw new Error(`${fn}: '${name}' must be ${first.dtype}, got ${s.dtype}`);
       this.sized(fn, name, s, n);
     }
+  }
+  conv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    this.conv(0, 0, x, filter, y, spec, bias);
+  }
+
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    this.conv(1, 0, dy, filter, dx, spec);
+  }
+
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.conv(2, 0, x, dy, dFilter, spec);
+  }
+
+  depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
+    this.conv(0, 1, x, filter, y, spec, bias);
+  }
+
+  depthwiseConv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, spec: Conv2dSpec): void {
+    this.conv(1, 1, dy, filter, dx, spec);
+  }
+
+  depthwiseConv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.conv(2, 1, x, dy, dFilter, spec);
+  }
+
+  /** pass 0: (x, filter, y); 1: (dy, filter, dx); 2: (x, dy, dFilter). The module checks every length. */
+  private conv(pass: 0 | 1 | 2, depthwise: 0 | 1, a: Storage, b: Storage, out: Storage, spec: Conv2dSpec,
+    bias?: Storage): void {
+    const fn = `${depthwise ? 'depthwiseConv2d' : 'conv2d'}${['', 'BackwardInput', 'BackwardFilter'][pass]!}`;
+    const names = [['filter', 'y'], ['filter', 'dx'], ['dy', 'dfilter']][pass]!;
+    for (const [name, s] of [[names[0]!, b], [names[1]!, out], ['bias', bias]] as const) {
+      if (s && s.dtype !== a.dtype) throw new Error(`${fn}: '${name}' must be ${a.dtype}, got ${s.dtype}`);
+    }
+    const n = this.writeMeta(conv2dMeta(spec));
+    this.check(this.wasm.ng_conv2d(pass, depthwise, DTYPE_CODE[a.dtype], ptr(a), a.size, ptr(b), b.size, ptr(out),
+      out.size, bias ? ptr(bias) : 0, bias ? bias.size : 0, this.meta, n));
   }
 }

@@ -116,7 +116,7 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
 }
 
 /** The gradient before a fused activation, from the activation's output y. */
-function activationGrad(activation: Activation, g: Tensor, y: Tensor): Tensor {
+export function activationGrad(activation: Activation, g: Tensor, y: Tensor): Tensor {
   switch (activation) {
     case 'none': return g;
     case 'relu': return mul(g, greater(y, 0));

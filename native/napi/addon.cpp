@@ -16,6 +16,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   ng::napi::register_optim(env, exports);
   ng::napi::register_norm(env, exports);
   ng::napi::register_pool(env, exports);
+  ng::napi::register_conv(env, exports);
   return exports;
 }
 

@@ -14,5 +14,6 @@ void register_math(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_norm(Napi::Env env, Napi::Object exports);
 void register_pool(Napi::Env env, Napi::Object exports);
+void register_conv(Napi::Env env, Napi::Object exports);
 
 }  // namespace ng::napi

@@ -31,6 +31,11 @@ int default_threads() {
 
 std::atomic<int> g_threads{default_threads()};
 
+// True on a pool worker, and on a caller while it runs a parallel region: a parallel_for
+// issued from inside a task then runs serially on its own thread (a kernel may run whole
+// GEMMs inside its tasks) instead of re-entering the pool it is already part of.
+thread_local bool t_in_region = false;
+
 #ifndef NG_NO_THREADS
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -94,6 +99,7 @@ class Pool {
   }
 
   void loop(int id, uint64_t seen) {
+    t_in_region = true;
     for (;;) {
       for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
       TaskFn* job;
@@ -153,7 +159,12 @@ void parallel_for(int64_t n_tasks, TaskFn fn) {
   if (n_tasks <= 0) return;
 #ifndef NG_NO_THREADS
   const int threads = static_cast<int>(std::min<int64_t>(num_threads(), n_tasks));
-  if (threads > 1 && pool().run(n_tasks, threads, fn)) return;
+  if (threads > 1 && !t_in_region) {
+    t_in_region = true;
+    const bool ran = pool().run(n_tasks, threads, fn);
+    t_in_region = false;
+    if (ran) return;
+  }
 #endif
   for (int64_t t = 0; t < n_tasks; ++t) fn(t);
 }

@@ -33,4 +33,13 @@ inline bool window_is_consistent(const Window2d& w) {
   return w.pad_top < (w.kh - 1) * w.dilation_h + 1 + w.in_h && w.pad_left < (w.kw - 1) * w.dilation_w + 1 + w.in_w;
 }
 
+// The taps j in [*lo, *hi) (of `taps`, `step` apart, the first at `start`) that land inside
+// [0, size): the in-image part of one window along one axis. Empty when *lo == *hi.
+inline void window_taps(int64_t start, int64_t step, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
+  const int64_t l = start >= 0 ? 0 : (-start + step - 1) / step;
+  const int64_t h = start >= size ? 0 : ((size - start + step - 1) / step < taps ? (size - start + step - 1) / step : taps);
+  *lo = l < h ? l : h;
+  *hi = h;
+}
+
 }  // namespace ng

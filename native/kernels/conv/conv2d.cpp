@@ -1,0 +1,245 @@
+// GEMM-based convolution drivers. With m = batch·out_h·out_w output pixels, k = kh·kw·in_c
+// and n = out_c:
+//   forward   y [m, n]  = col [m, k] · f [k, n]           (bias and activation fused)
+//   dx:       dcol [m, k] = dy [m, n] · fᵀ, then col2im (scatter-add into dx)
+//   dfilter:  df [k, n] = Σ_tiles col_tᵀ · dy_t          (tiles summed in a fixed order)
+// A 1×1, stride-1, unpadded convolution is a plain GEMM over the image ([m, in_c]): no
+// columns at all.
+//
+// Threads. The forward pass runs independent row tiles as tasks (each builds its columns in
+// L2 and multiplies them at once); every output element is computed by the same GEMM
+// operations whatever the tile or thread. The input gradient runs one task per image (each
+// owns its slice of dx and adds into it in a fixed order). The filter gradient walks its
+// tiles in order, with each GEMM threaded over its own output (the GEMM never splits k).
+// So results do not depend on the thread count.
+#include "conv2d.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "../../runtime/checks.h"
+#include "../../runtime/thread_pool.h"
+#include "im2col.h"
+
+namespace ng {
+namespace conv_detail {
+namespace {
+
+// Columns of one forward / input-gradient task: about a third of a core's L2, so the GEMM
+// reads them while they are still cached.
+constexpr size_t kTileBytes = size_t(160) << 10;
+// Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
+// is the tile's row count; fixed by the shape alone (it decides the summation order).
+constexpr size_t kFilterTileBytes = size_t(1) << 20;
+// Rows of im2col per parallel task in the filter gradient.
+constexpr int64_t kIm2colChunk = 64;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+template <typename T>
+struct Blas;
+
+template <>
+struct Blas<float> {
+  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue<float>& ep = {}) {
+    sgemm(isa, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, ep);
+  }
+  static void gemm_packed(Isa isa, int64_t m, const float* a, int64_t lda, const PackedMatrixF32& p, float* c,
+                          int64_t ldc, const GemmEpilogue<float>& ep = {}) {
+    sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
+  }
+};
+
+template <>
+struct Blas<double> {
+  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                   const double* b, int64_t ldb, double beta, double* c, int64_t ldc,
+                   const GemmEpilogue<double>& ep = {}) {
+    dgemm(isa, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc, ep);
+  }
+  static void gemm_packed(Isa isa, int64_t m, const double* a, int64_t lda, const PackedMatrixF64& p, double* c,
+                          int64_t ldc, const GemmEpilogue<double>& ep = {}) {
+    dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
+  }
+};
+
+struct Dims {
+  int64_t m, n, k;       // the GEMM view: pixels, out channels, receptive-field length
+  int64_t pixels;        // out_h·out_w (rows per image)
+  int64_t image;         // in_h·in_w·in_c (elements per input image)
+  bool pointwise;        // the image itself is the column matrix
+};
+
+Dims dims_of(const Conv2dShape& s) {
+  const Window2d& g = s.win;
+  Dims d;
+  d.pixels = g.out_h * g.out_w;
+  d.m = s.batch * d.pixels;
+  d.n = s.out_c;
+  d.k = g.kh * g.kw * s.in_c;
+  d.image = g.in_h * g.in_w * s.in_c;
+  d.pointwise = g.kh == 1 && g.kw == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+                g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  return d;
+}
+
+// Rows of a column tile of at most `budget` bytes (at least `unit`, a multiple of it).
+int64_t tile_rows(int64_t k, size_t elem, size_t budget, int64_t unit) {
+  const int64_t rows = static_cast<int64_t>(budget / (static_cast<size_t>(std::max<int64_t>(k, 1)) * elem));
+  return std::max<int64_t>(unit, rows / unit * unit);
+}
+
+template <typename T>
+T* scratch(ScratchSlot slot, int64_t count) {
+  return static_cast<T*>(thread_scratch(slot, static_cast<size_t>(count) * sizeof(T)));
+}
+
+template <typename T>
+void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
+  const Dims d = dims_of(s);
+  if (d.m == 0 || d.n == 0) return;
+  GemmEpilogue<T> ep;
+  ep.bias = bias;
+  ep.act = act;
+  if (d.k == 0 || d.pointwise) {
+    Blas<T>::gemm(isa, false, false, d.m, d.n, d.k, x, std::max<int64_t>(d.k, 1), f, d.n, T(0), y, d.n, ep);
+    return;
+  }
+  const PackedMatrix<T> packed(isa, false, d.k, d.n, f, d.n);
+  const int64_t mr = gemm_blocking(isa, sizeof(T) == 8).mr;
+  const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, mr);
+  parallel_for(ceil_div(d.m, rows), [&](int64_t t) {
+    const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows);
+    T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
+    im2col_rows(s, x, p0, p1, col, d.k);
+    Blas<T>::gemm_packed(isa, p1 - p0, col, d.k, packed, y + p0 * d.n, d.n, ep);
+  });
+}
+
+template <typename T>
+void backward_input(Isa isa, const Conv2dShape& s, const T* dy, const T* f, T* dx) {
+  const Dims d = dims_of(s);
+  if (d.m == 0 || d.n == 0 || d.k == 0) {
+    std::fill(dx, dx + s.batch * d.image, T(0));
+    return;
+  }
+  if (d.pointwise) {
+    Blas<T>::gemm(isa, false, true, d.m, d.k, d.n, dy, d.n, f, d.n, T(0), dx, d.k);
+    return;
+  }
+  const PackedMatrix<T> packed(isa, true, d.n, d.k, f, d.n);  // op(B) = fᵀ, n × k
+  const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, gemm_blocking(isa, sizeof(T) == 8).mr);
+  parallel_for(s.batch, [&](int64_t b) {
+    std::fill(dx + b * d.image, dx + (b + 1) * d.image, T(0));
+    for (int64_t q = 0; q < d.pixels; q += rows) {
+      const int64_t p0 = b * d.pixels + q, p1 = p0 + std::min(rows, d.pixels - q);
+      T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
+      Blas<T>::gemm_packed(isa, p1 - p0, dy + p0 * d.n, d.n, packed, col, d.k);
+      col2im_rows(s, col, d.k, p0, p1, dx);
+    }
+  });
+}
+
+template <typename T>
+void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* df) {
+  const Dims d = dims_of(s);
+  if (d.k == 0 || d.n == 0) return;
+  if (d.m == 0) {
+    std::fill(df, df + d.k * d.n, T(0));
+    return;
+  }
+  if (d.pointwise) {
+    Blas<T>::gemm(isa, true, false, d.k, d.n, d.m, x, d.k, dy, d.n, T(0), df, d.n);
+    return;
+  }
+  const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
+  T* col = scratch<T>(ScratchSlot::Partial, std::min(rows, d.m) * d.k);
+  for (int64_t p0 = 0; p0 < d.m; p0 += rows) {
+    const int64_t p1 = std::min(d.m, p0 + rows);
+    parallel_for(ceil_div(p1 - p0, kIm2colChunk), [&](int64_t c) {
+      const int64_t q0 = p0 + c * kIm2colChunk, q1 = std::min(p1, q0 + kIm2colChunk);
+      im2col_rows(s, x, q0, q1, col + (q0 - p0) * d.k, d.k);
+    });
+    Blas<T>::gemm(isa, true, false, d.k, d.n, p1 - p0, col, d.k, dy + p0 * d.n, d.n, p0 == 0 ? T(0) : T(1), df, d.n);
+  }
+}
+
+}  // namespace
+}  // namespace conv_detail
+
+std::string check_conv2d_operand(const char* fn, const char* name, int64_t have, int64_t want) {
+  if (have == want) return {};
+  return std::string(fn) + ": '" + name + "' has " + std::to_string(have) + " elements, expected " +
+         std::to_string(want);
+}
+
+std::string parse_conv2d(const char* fn, const std::vector<int64_t>& m, bool depthwise, Conv2dShape* shape,
+                         Conv2dSizes* sizes, Activation* act) {
+  if (m.size() != static_cast<size_t>(kConv2dMetaLength) || m[15] > 4)
+    return std::string(fn) +
+           ": meta must be [batch, inC, outC, inH, inW, kh, kw, strideH, strideW, dilationH, dilationW, padTop, "
+           "padLeft, outH, outW, act]";
+  for (const int64_t v : m)
+    if (v < 0) return std::string(fn) + ": meta holds a negative value";
+  Conv2dShape s;
+  s.batch = m[0];
+  s.in_c = m[1];
+  s.out_c = m[2];
+  s.win = Window2d{m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12], m[13], m[14]};
+  const Window2d& g = s.win;
+  if (!window_is_consistent(g))
+    return std::string(fn) + ": inconsistent window (input " + std::to_string(g.in_h) + "x" + std::to_string(g.in_w) +
+           ", kernel " + std::to_string(g.kh) + "x" + std::to_string(g.kw) + ", output " + std::to_string(g.out_h) +
+           "x" + std::to_string(g.out_w) + ")";
+  if (depthwise && (s.in_c == 0 ? s.out_c != 0 : s.out_c % s.in_c != 0))
+    return std::string(fn) + ": out channels (" + std::to_string(s.out_c) + ") must be a multiple of in channels (" +
+           std::to_string(s.in_c) + ")";
+  const int64_t x_shape[4] = {s.batch, g.in_h, g.in_w, s.in_c};
+  const int64_t y_shape[4] = {s.batch, g.out_h, g.out_w, s.out_c};
+  const int64_t f_shape[4] = {g.kh, g.kw, depthwise ? 1 : s.in_c, s.out_c};
+  // The kernels also form these products (without the channel dims that may be zero).
+  const int64_t field[3] = {g.kh, g.kw, s.in_c};
+  const int64_t pixels[3] = {s.batch, g.out_h, g.out_w};
+  int64_t unused = 0;
+  std::string err = check_size(fn, x_shape, 4, &sizes->x);
+  if (err.empty()) err = check_size(fn, y_shape, 4, &sizes->y);
+  if (err.empty()) err = check_size(fn, f_shape, 4, &sizes->filter);
+  if (err.empty()) err = check_size(fn, field, 3, &unused);
+  if (err.empty()) err = check_size(fn, pixels, 3, &unused);
+  if (!err.empty()) return err;
+  *shape = s;
+  *act = static_cast<Activation>(m[15]);
+  return {};
+}
+
+void conv2d_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter, const void* bias,
+                    Activation act, void* y) {
+  if (dtype == DType::Float32)
+    conv_detail::forward(isa, s, static_cast<const float*>(x), static_cast<const float*>(filter),
+                         static_cast<const float*>(bias), act, static_cast<float*>(y));
+  else if (dtype == DType::Float64)
+    conv_detail::forward(isa, s, static_cast<const double*>(x), static_cast<const double*>(filter),
+                         static_cast<const double*>(bias), act, static_cast<double*>(y));
+}
+
+void conv2d_backward_input(Isa isa, DType dtype, const Conv2dShape& s, const void* dy, const void* filter, void* dx) {
+  if (dtype == DType::Float32)
+    conv_detail::backward_input(isa, s, static_cast<const float*>(dy), static_cast<const float*>(filter),
+                                static_cast<float*>(dx));
+  else if (dtype == DType::Float64)
+    conv_detail::backward_input(isa, s, static_cast<const double*>(dy), static_cast<const double*>(filter),
+                                static_cast<double*>(dx));
+}
+
+void conv2d_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                            void* dfilter) {
+  if (dtype == DType::Float32)
+    conv_detail::backward_filter(isa, s, static_cast<const float*>(x), static_cast<const float*>(dy),
+                                 static_cast<float*>(dfilter));
+  else if (dtype == DType::Float64)
+    conv_detail::backward_filter(isa, s, static_cast<const double*>(x), static_cast<const double*>(dy),
+                                 static_cast<double*>(dfilter));
+}
+
+}  // namespace ng

@@ -1,0 +1,27 @@
+// The depthwise loops compiled for AVX-512 (entered only when the CPU has it).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "../../runtime/thread_pool.h"
+#include "depthwise_paths.h"
+#include "im2col.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")
+#endif
+
+namespace ng::depthwise_avx512 {
+#include "depthwise_impl.h"
+}  // namespace ng::depthwise_avx512
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif  // x86-64
