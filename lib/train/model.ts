@@ -84,7 +84,7 @@ export class Model implements TrainingModel {
   build(inputShape: readonly number[]): void {
     if (this.net) {
       if (!shapesEqual(inputShape, this.inputShape)) {
-        throw new Error(`${this.name}: the model was built for inputs ${shapeString(this.inputShape)}, got ${shapeString(inputShape)}`);
+        throw new Error(`${this.name}: expected input samples of shape ${shapeString(this.inputShape)} (first layer '${this.layers[0]!.name}'), got samples of shape ${shapeString(inputShape)}`);
       }
       return;
     }
