@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import * as ng from '../lib/index.js';
-import { randomPermutation } from '../lib/data/minibatch.js';
+import { permutation as randomPermutation } from '../lib/data/shuffle.js';
 import { CONFIGS } from './backends.js';
 
 const BACKENDS = [...new Set(CONFIGS.map((c) => c.backend))];

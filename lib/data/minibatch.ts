@@ -1,7 +1,6 @@
 import { noGrad } from '../autograd/mode.js';
-import { randomBlocksUniformF64, randomUniformF64 } from '../random/philox.js';
-import { takeBlocks } from '../random/state.js';
 import { shapeString } from '../shape.js';
+import { permutation } from './shuffle.js';
 import { Tensor } from '../tensor.js';
 
 function checkData(fn: string, x: unknown, y: unknown): [Tensor, Tensor] {
@@ -23,28 +22,6 @@ function checkSeed(fn: string, seed: number | undefined): void {
   }
 }
 
-/**
- * A random permutation of 0 .. n − 1 (Fisher–Yates over Philox uniforms): from `seed`
- * when given (the same on every backend and run), else from the global generator (ng.seed).
- */
-export function randomPermutation(n: number, seed?: number): Int32Array {
-  const fn = 'randomPermutation';
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new Error(`${fn}: n must be an integer in [0, 2^31), got ${String(n)}`);
-  checkSeed(fn, seed);
-  const u = new Float64Array(n);
-  const key = seed === undefined ? takeBlocks(randomBlocksUniformF64(n)) : { seed, block: 0 };
-  randomUniformF64(u, key.seed, key.block, 0, 1);
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u[i]! * (i + 1));
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
-  }
-  return perm;
-}
-
 /** Rows idx[begin, end) of x and of y, as new tensors (no autograd graph). */
 function take(x: Tensor, y: Tensor, idx: Int32Array, begin: number, end: number): [Tensor, Tensor] {
   return noGrad(() => [x, y].map((t) => {
@@ -57,14 +34,14 @@ function take(x: Tensor, y: Tensor, idx: Int32Array, begin: number, end: number)
 
 /**
  * x and y shuffled along axis 0 with one permutation, so example i of one stays paired with
- * example i of the other. Deterministic for a given seed (see randomPermutation).
+ * example i of the other. Deterministic for a given seed (see permutation in shuffle.ts).
  */
 export function shuffleTogether(x: Tensor, y: Tensor, seed?: number): [Tensor, Tensor] {
   const fn = 'shuffleTogether';
   const [a, b] = checkData(fn, x, y);
   checkSeed(fn, seed);
   const m = a.shape[0]!;
-  return take(a, b, randomPermutation(m, seed), 0, m);
+  return take(a, b, permutation(m, seed), 0, m);
 }
 
 /**
@@ -80,7 +57,7 @@ export function randomMiniBatches(x: Tensor, y: Tensor, batchSize = 64, seed?: n
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${fn}: batchSize must be an integer >= 1, got ${String(batchSize)}`);
   checkSeed(fn, seed);
   const m = a.shape[0]!;
-  const perm = randomPermutation(m, seed);
+  const perm = permutation(m, seed);
   const batches: [Tensor, Tensor][] = [];
   for (let begin = 0; begin < m; begin += batchSize) batches.push(take(a, b, perm, begin, Math.min(m, begin + batchSize)));
   return batches;
