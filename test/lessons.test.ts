@@ -1,11 +1,9 @@
 // The course's lessons on initialization, regularization and batch norm, reproduced with
 // ng.nn on synthetic two-class data (circles, moons) and checked qualitatively, with margins
-// that hold on every backend. The optimizers are not part of this module, so the updates
-// here are a small gradient-descent step local to this test.
+// that hold on every backend.
 import { afterAll, describe, expect, it } from 'vitest';
 
 import * as ng from '../lib/index.js';
-import { assignInPlace } from '../lib/ops/assign.js';
 import { CONFIGS, type Config, use } from './backends.js';
 import { type Dataset, circles, moons } from './lessons-data.js';
 
@@ -23,36 +21,9 @@ function tensors(d: Dataset): { x: ng.Tensor; y: ng.Tensor } {
   return { x: ng.tensor(d.x, [d.n, 2]), y: ng.tensor(d.y, [d.n, 1]) };
 }
 
-/**
- * Test-local gradient descent (with optional heavy-ball momentum): p ← p − lr·v, v ← β·v + grad,
- * written into each parameter in place, then its gradient is dropped.
- */
-class LocalGradientDescent {
-  private readonly velocity = new Map<ng.Tensor, ng.Tensor>();
-
-  constructor(private readonly params: ng.Tensor[], private readonly lr: number, private readonly momentum = 0) {}
-
-  step(): void {
-    ng.noGrad(() => {
-      for (const p of this.params) {
-        if (!p.grad) continue;
-        let direction = p.grad;
-        if (this.momentum > 0) {
-          const prev = this.velocity.get(p);
-          direction = ng.keep(prev ? prev.mul(this.momentum).add(p.grad) : p.grad.clone());
-          this.velocity.set(p, direction);
-          prev?.dispose();
-        }
-        assignInPlace(p, p.sub(direction.mul(this.lr)));
-        p.zeroGrad();
-      }
-    });
-  }
-}
-
 /** Full-batch training on sigmoid cross-entropy (+ the model's regularization); returns the last data loss. */
 function train(model: ng.nn.Module, data: { x: ng.Tensor; y: ng.Tensor }, steps: number, lr: number, momentum = 0): number {
-  const opt = new LocalGradientDescent(model.parameters(), lr, momentum);
+  const opt = new ng.optim.SGD(model.parameters(), { lr, momentum });
   model.train();
   let last = NaN;
   for (let i = 0; i < steps; i++) {
@@ -62,6 +33,7 @@ function train(model: ng.nn.Module, data: { x: ng.Tensor; y: ng.Tensor }, steps:
       (reg ? loss.add(reg) : loss).backward();
       last = loss.item();
       opt.step();
+      opt.zeroGrad();
     });
   }
   return last;
@@ -188,5 +160,38 @@ describe.each(LESSON_CONFIGS)('lessons on $label', (config) => {
     expect(evaluate(plain, data).accuracy).toBeLessThan(0.65);
     expect(normedLoss).toBeLessThan(0.1);
     expect(evaluate(normed, data).accuracy).toBeGreaterThan(0.95);  // eval mode: running statistics
+  });
+
+  it('on moons with mini-batches of 64, a small learning rate and a fixed budget, Adam beats plain GD and momentum', () => {
+    const data = tensors(moons(300, 3, 0.2));
+    const accuracyWith = (make: (params: ng.Tensor[]) => ng.optim.Optimizer): number => {
+      ng.seed(3);
+      const model = new nn.Sequential(
+        new nn.Linear(2, 5, { activation: 'relu', kernelInitializer: 'heNormal' }),
+        new nn.Linear(5, 2, { activation: 'relu', kernelInitializer: 'heNormal' }),
+        new nn.Linear(2, 1, { kernelInitializer: 'heNormal' }),
+      );
+      const opt = make(model.parameters());
+      model.train();
+      for (let epoch = 0; epoch < 60; epoch++) {
+        for (const [xb, yb] of ng.randomMiniBatches(data.x, data.y, 64, epoch)) {
+          ng.tidy(() => {
+            losses.binaryCrossentropy(model.call(xb), yb, { fromLogits: true }).backward();
+            opt.step();
+            opt.zeroGrad();
+          });
+          xb.dispose();
+          yb.dispose();
+        }
+      }
+      return evaluate(model, data).accuracy;
+    };
+    const lr = 0.007;
+    const gd = accuracyWith((p) => new ng.optim.SGD(p, { lr }));
+    const momentum = accuracyWith((p) => new ng.optim.SGD(p, { lr, momentum: 0.9, dampening: 'ema' }));
+    const adam = accuracyWith((p) => new ng.optim.Adam(p, { lr }));
+    expect(adam).toBeGreaterThan(0.85);
+    expect(adam).toBeGreaterThan(gd + 0.05);
+    expect(adam).toBeGreaterThan(momentum + 0.05);
   });
 });
