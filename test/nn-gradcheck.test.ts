@@ -32,6 +32,13 @@ const MODELS: [string, () => ng.nn.Module, () => ng.Tensor, number[]][] = [
   ['Linear softplus on [b, t, in]', () => new nn.Linear(4, 3, { ...f64, activation: 'softplus' }), () => rnd64([2, 3, 4], 6), [2, 3, 3]],
   ['BatchNorm1d (eval)', () => new nn.BatchNorm1d(3, { ...f64, biasInitializer: nn.init.randomNormal(), weightInitializer: nn.init.randomUniform({ minval: 0.5, maxval: 2 }) }).eval(), () => rnd64([6, 3], 7), [6, 3]],
   ['BatchNorm2d (eval)', () => new nn.BatchNorm2d(2, { ...f64, weightInitializer: nn.init.constant(1.5) }).eval(), () => rnd64([2, 2, 3, 2], 8), [2, 2, 3, 2]],
+  ['Conv2d same, stride 2, relu (fused)', () => new nn.Conv2d(2, 3, 3, { ...f64, strides: 2, padding: 'same', activation: 'relu' }),
+    () => rnd64([2, 5, 5, 2], 17), [2, 3, 3, 3]],
+  ['Conv2d valid, dilation 2, no bias, tanh', () => new nn.Conv2d(1, 2, [2, 3], { ...f64, dilation: 2, bias: false, activation: 'tanh' }),
+    () => rnd64([1, 6, 7, 1], 18), [1, 4, 3, 2]],
+  ['CNN: conv → max-pool → flatten → linear', () => new nn.Sequential(
+    new nn.Conv2d(1, 2, 3, { ...f64, padding: 'same', activation: 'tanh' }), new nn.MaxPool2d({ poolSize: 2 }), new nn.Flatten(),
+    new nn.Linear(8, 2, f64)), () => rnd64([2, 4, 4, 1], 19), [2, 2]],
   ['MLP with batch norm and dropout (eval)', () => new nn.Sequential(
     new nn.Linear(3, 5, { ...f64, bias: false }), new nn.BatchNorm1d(5, f64), new nn.Tanh(), new nn.Dropout(0.5),
     new nn.Linear(5, 2, { ...f64, activation: 'tanh' })).eval(), () => rnd64([4, 3], 9), [4, 2]],
@@ -49,6 +56,15 @@ const FUNCTIONS: [string, () => ng.nn.Module, () => ng.Tensor][] = [
   ['LogSoftmax', () => new nn.LogSoftmax(), () => rnd64([3, 4], 14, -2, 2)],
   ['Softplus', () => new nn.Softplus(), () => rnd64([3, 4], 15, -5, 5)],
   ['Identity', () => new nn.Identity(), () => rnd64([3, 4], 16)],
+  // Distinct inputs keep every window's maximum unique (no ties at the check's ±ε).
+  ['MaxPool2d 3×3/2 same', () => new nn.MaxPool2d({ poolSize: 3, strides: 2, padding: 'same' }),
+    () => ng.tensor(Float64Array.from({ length: 50 }, (_, i) => ((i * 37) % 50) / 10), [2, 5, 5, 1], 'float64')],
+  ['AvgPool2d 2×2/1 valid', () => new nn.AvgPool2d({ poolSize: 2, strides: 1 }), () => rnd64([2, 4, 3, 2], 39)],
+  ['GlobalAvgPool2d', () => new nn.GlobalAvgPool2d(), () => rnd64([2, 3, 3, 2], 40)],
+  ['GlobalMaxPool2d', () => new nn.GlobalMaxPool2d(),
+    () => ng.tensor(Float64Array.from({ length: 36 }, (_, i) => ((i * 11) % 36) / 7), [2, 3, 3, 2], 'float64')],
+  ['GlobalMaxPool1d', () => new nn.GlobalMaxPool1d(),
+    () => ng.tensor(Float64Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 5), [2, 4, 3], 'float64')],
 ];
 
 /** Each loss as a function of (yPred, yTrue); labels that are not differentiable are closed over. */
