@@ -86,6 +86,11 @@ interface Disposable {
 const scopes: Disposable[][] = [];
 const kept = new WeakSet<object>();
 
+/** True when `t` was created inside the innermost running tidy(), which would dispose it. */
+export function createdInCurrentScope(t: object): boolean {
+  return scopes.at(-1)?.includes(t as Disposable) ?? false;
+}
+
 /** Keeps a tensor alive past the end of the enclosing tidy(). */
 export function keep<T extends object>(t: T): T {
   kept.add(t);

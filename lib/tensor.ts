@@ -129,6 +129,11 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** @internal True when no other tensor (a reshape, a view) shares this tensor's buffer. */
+  get ownsBufferAlone(): boolean {
+    return this.holder.account.tensors === 1;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }

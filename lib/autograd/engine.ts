@@ -1,4 +1,4 @@
-import { keep, tidy } from '../memory.js';
+import { createdInCurrentScope, keep, tidy } from '../memory.js';
 import { shapeString, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from './mode.js';
@@ -28,7 +28,18 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+/**
+ * Adds g into leaf.grad. A first gradient is adopted without a copy when nothing else can
+ * see its buffer: a temporary of this backward pass, not its seed, not already adopted by
+ * another leaf, and sharing memory with no other tensor (a grad clipped in place must
+ * never alias anything).
+ */
+function accumulateLeaf(leaf: Tensor, g: Tensor, seed: Tensor, adopted: Set<Tensor>): void {
+  if (!leaf.grad && g !== seed && !adopted.has(g) && g.ownsBufferAlone && createdInCurrentScope(g)) {
+    adopted.add(g);
+    leaf.grad = keep(g);
+    return;
+  }
   const sum = leaf.grad ? leaf.grad.add(g) : g.clone();
   leaf.grad?.dispose();
   leaf.grad = keep(sum);
@@ -52,17 +63,19 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, options: Bac
   const order = topoOrder(root);
   noGrad(() => tidy(() => {
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, grad ? grad.astype(root.dtype) : root.onesLike());
+    const seed = grad ? grad.astype(root.dtype) : root.onesLike();
+    const adopted = new Set<Tensor>();
+    grads.set(root, seed);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
       if (!t.gradFn) {
-        accumulateLeaf(t, g);
+        accumulateLeaf(t, g, seed, adopted);
         continue;
       }
-      if (t.retainsGrad) accumulateLeaf(t, g);
+      if (t.retainsGrad) accumulateLeaf(t, g, seed, adopted);
       const node: GradNode = t.gradFn;
       const inputGrads = node.apply(g);
       node.inputs.forEach((input, k) => {
