@@ -6,23 +6,13 @@
 import * as ng from '../lib/index.js';
 import type { Backend, Storage } from '../lib/backend/backend.js';
 import { backendNamed } from '../lib/backend/registry.js';
-import { medianMs, table } from './harness.js';
+import { medianMs, randomData, table } from './harness.js';
 
 const SHAPES: { label: string; outer: number; c: number }[] = [
   { label: 'NHWC [32,28,28,16]', outer: 32 * 28 * 28, c: 16 },
   { label: 'NHWC [16,32,32,64]', outer: 16 * 32 * 32, c: 64 },
   { label: 'dense [256,1024]', outer: 256, c: 1024 },
 ];
-
-function random(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = (s / 2 ** 32) * 8 - 2;
-  }
-  return x;
-}
 
 interface Bufs { x: Storage; dy: Storage; y: Storage; dx: Storage; g: Storage; b: Storage; m: Storage; v: Storage; dg: Storage; db: Storage }
 
@@ -53,8 +43,8 @@ for (const shape of SHAPES) {
     if (cfg.threads) be.setNumThreads(cfg.threads);
     const up = (a: Float32Array) => be.upload('float32', a);
     const s: Bufs = {
-      x: up(random(n, 1)), dy: up(random(n, 2)), y: be.alloc('float32', n), dx: be.alloc('float32', n),
-      g: up(random(shape.c, 3)), b: up(random(shape.c, 4)), m: be.alloc('float32', shape.c), v: be.alloc('float32', shape.c),
+      x: up(randomData(n, 1, -2)), dy: up(randomData(n, 2, -2)), y: be.alloc('float32', n), dx: be.alloc('float32', n),
+      g: up(randomData(shape.c, 3, -2)), b: up(randomData(shape.c, 4, -2)), m: be.alloc('float32', shape.c), v: be.alloc('float32', shape.c),
       dg: be.alloc('float32', shape.c), db: be.alloc('float32', shape.c),
     };
     be.batchNormTrain(s.x, s.g, s.b, s.y, s.m, s.v, shape.outer, shape.c, 1e-5);
@@ -80,7 +70,7 @@ try {
   ng.setBackend('native');
   const compare: (string | number)[][] = [];
   for (const shape of SHAPES) {
-    const x = ng.tensor(random(shape.outer * shape.c, 5), [shape.outer, shape.c]);
+    const x = ng.tensor(randomData(shape.outer * shape.c, 5, -2), [shape.outer, shape.c]);
     const w = ng.ones([shape.c]);
     const b = ng.zeros([shape.c]);
     for (const t of [x, w, b]) t.requiresGrad = true;

@@ -58,3 +58,14 @@ export function runDriver(driver: string, args: (string | number)[]): number {
     return NaN;
   }
 }
+
+/** n float32 values uniform in [lo, lo + 8) from a seeded LCG (bench data, independent of ng.seed). */
+export function randomData(n: number, seed: number, lo = -4): Float32Array {
+  const x = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 32) * 8 + lo;
+  }
+  return x;
+}

@@ -6,7 +6,7 @@
 import type { Backend, Storage } from '../lib/backend/backend.js';
 import { availableBackends, backendNamed, setBackend } from '../lib/backend/registry.js';
 import * as ng from '../lib/index.js';
-import { medianMs, table } from './harness.js';
+import { medianMs, randomData, table } from './harness.js';
 
 const N = 1_000_000;
 const ROWS = 1000;
@@ -34,21 +34,11 @@ const CASES: Case[] = [
   { label: 'sum axis 0', bytes: 4 * N, run: (be, s) => be.reduce('sum', s.a, s.colsOut, 1, ROWS, COLS) },
 ];
 
-function random(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = (s / 2 ** 32) * 8 - 4;
-  }
-  return x;
-}
-
 function buffers(be: Backend): Bufs {
   return {
-    a: be.upload('float32', random(N, 1)),
-    b: be.upload('float32', random(N, 2)),
-    row: be.upload('float32', random(COLS, 3)),
+    a: be.upload('float32', randomData(N, 1)),
+    b: be.upload('float32', randomData(N, 2)),
+    row: be.upload('float32', randomData(COLS, 3)),
     out: be.alloc('float32', N),
     rowsOut: be.alloc('float32', ROWS),
     colsOut: be.alloc('float32', COLS),
@@ -71,7 +61,7 @@ for (const name of ['native', 'wasm', 'js'] as const) {
 }
 
 // The memory-bandwidth reference: a plain 4 MB copy (memcpy through TypedArray.set).
-const src = random(N, 4);
+const src = randomData(N, 4);
 const dst = new Float32Array(N);
 const copyMs = medianMs(() => dst.set(src));
 const copyGBs = (8 * N) / copyMs / 1e6;
@@ -110,8 +100,8 @@ const reps = 100_000;
 const perCallUs = (fn: () => void) => (medianMs(() => { for (let i = 0; i < reps; i++) fn(); }) / reps) * 1000;
 try {
   const be = backendNamed('native');
-  const x = be.upload('float32', random(16, 5));
-  const y = be.upload('float32', random(16, 6));
+  const x = be.upload('float32', randomData(16, 5));
+  const y = be.upload('float32', randomData(16, 6));
   const out = be.alloc('float32', 16);
   const unaryUs = perCallUs(() => be.unary('relu', x, out, 0, 0));
   const binaryUs = perCallUs(() => be.binary('add', x, y, out, [16], [1], [1]));
@@ -121,8 +111,8 @@ try {
 }
 const opRows = availableBackends().map((name) => {
   setBackend(name);
-  const x = ng.tensor(random(16, 5));
-  const y = ng.tensor(random(16, 6));
+  const x = ng.tensor(randomData(16, 5));
+  const y = ng.tensor(randomData(16, 6));
   const add = perCallUs(() => x.add(y).dispose());
   const relu = perCallUs(() => x.relu().dispose());
   return [name, add.toFixed(2), relu.toFixed(2)];

@@ -6,7 +6,7 @@
 import type { Backend, Storage } from '../lib/backend/backend.js';
 import { backendNamed } from '../lib/backend/registry.js';
 import { type Window2d, resolveWindow } from '../lib/ops/window.js';
-import { medianMs, table } from './harness.js';
+import { medianMs, randomData, table } from './harness.js';
 
 const SHAPES = [[32, 28, 28, 32], [32, 56, 56, 64]] as const;
 
@@ -27,16 +27,6 @@ const CASES: Case[] = [
   { label: 'avgPool2d fwd', bytes: (i, o) => 4 * (i + o), run: (be, s, n, c, w) => be.avgPool2d(s.x, s.out, n, c, w) },
   { label: 'avgPool2d bwd', bytes: (i, o) => 4 * (o + i), run: (be, s, n, c, w) => be.avgPool2dGrad(s.dy, s.dx, n, c, w) },
 ];
-
-function random(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = (s / 2 ** 32) * 8 - 4;
-  }
-  return x;
-}
 
 const configs: { label: string; backend: Backend; threads?: number }[] = [];
 for (const name of ['native', 'wasm', 'js'] as const) {
@@ -67,7 +57,7 @@ for (const shape of SHAPES) {
   const inSize = n * h * wd * c;
   const outSize = n * w.outH * w.outW * c;
   // The memory-bandwidth reference: a copy of an input-sized array (TypedArray.set, memcpy).
-  const src = random(inSize, 1);
+  const src = randomData(inSize, 1);
   const dst = new Float32Array(inSize);
   const copyMs = medianMs(() => dst.set(src));
   const copyGBs = (8 * inSize) / copyMs / 1e6;
@@ -80,7 +70,7 @@ for (const shape of SHAPES) {
     if (cfg.threads) be.setNumThreads(cfg.threads);
     const s: Bufs = {
       x: be.upload('float32', src), out: be.alloc('float32', outSize), arg: be.alloc('int32', outSize),
-      dy: be.upload('float32', random(outSize, 2)), dx: be.alloc('float32', inSize),
+      dy: be.upload('float32', randomData(outSize, 2)), dx: be.alloc('float32', inSize),
     };
     be.maxPool2d(s.x, s.out, s.arg, n, c, w);  // a real argmax for the backward
     const budget = cfg.label === 'js' ? { samples: 3, maxTotalMs: 3000 } : {};
