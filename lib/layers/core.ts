@@ -56,14 +56,18 @@ export abstract class ActivatedLayer<A extends LayerArgs & { activation?: Activa
   }
 }
 
-export interface DenseArgs extends LayerArgs {
-  units: number;
+/** The options of a layer with a kernel and a bias (dense, conv2d). */
+export interface WeightedLayerArgs extends LayerArgs {
   activation?: ActivationName;
   useBias?: boolean;
   kernelInitializer?: nn.InitializerLike;
   biasInitializer?: nn.InitializerLike;
   kernelRegularizer?: nn.RegularizerLike;
   biasRegularizer?: nn.RegularizerLike;
+}
+
+export interface DenseArgs extends WeightedLayerArgs {
+  units: number;
 }
 
 /** Fully connected: y = act(x·W + b) over the last axis, W of shape [in, units]. */

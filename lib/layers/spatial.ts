@@ -1,7 +1,7 @@
 import * as nn from '../nn/index.js';
 import type { Module } from '../nn/module.js';
 import { type Padding, resolveWindow } from '../ops/window.js';
-import { ActivatedLayer, type ActivationName, activationName } from './core.js';
+import { ActivatedLayer, activationName, type WeightedLayerArgs } from './core.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 type Pair = number | [number, number];
@@ -10,18 +10,12 @@ function pair(v: Pair): [number, number] {
   return typeof v === 'number' ? [v, v] : [v[0], v[1]];
 }
 
-export interface Conv2dArgs extends LayerArgs {
+export interface Conv2dArgs extends WeightedLayerArgs {
   filters: number;
   kernelSize: Pair;
   strides?: Pair;
   padding?: Padding;
   dilationRate?: Pair;
-  activation?: ActivationName;
-  useBias?: boolean;
-  kernelInitializer?: nn.InitializerLike;
-  biasInitializer?: nn.InitializerLike;
-  kernelRegularizer?: nn.RegularizerLike;
-  biasRegularizer?: nn.RegularizerLike;
 }
 
 /** 2-D convolution over NHWC images with HWIO filters [kh, kw, in, filters]. */
