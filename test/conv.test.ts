@@ -258,6 +258,8 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 5×5 stride 2, filter-gradient tiles', x: [4, 30, 31, 12], f: [5, 5, 12, 20], strides: 2, padding: 'same' },
     { name: 'conv 1×1', x: [4, 20, 20, 64], f: [1, 1, 64, 80] },
     { name: 'depthwise', depthwise: true, x: [9, 17, 18, 100], f: [3, 3, 100, 2], padding: 'same', bias: true },
+    { name: 'conv 3 → 6 channels (direct kernel)', x: [9, 20, 19, 3], f: [5, 5, 3, 6], padding: 'same', bias: true },
+    { name: 'conv 24 → 5 channels (transposed GEMM)', x: [9, 14, 13, 24], f: [3, 3, 24, 5], strides: 2 },
   ];
   it.each(NATIVE_ISAS.flatMap((isa) => cases.map((c) => ({ isa, c }))))('$isa: $c.name', ({ isa, c }) => {
     ng.setBackend('native');

@@ -153,7 +153,7 @@ void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df)
   const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
   const int64_t blocks = ceil_div(cin, kTaskChannels);
   T* partial = groups > 1 ? static_cast<T*>(conv_detail::thread_scratch(
-                                conv_detail::ScratchSlot::Partial, static_cast<size_t>((groups - 1) * fsize) * sizeof(T)))
+                                conv_detail::ScratchSlot::Reduction, static_cast<size_t>((groups - 1) * fsize) * sizeof(T)))
                           : nullptr;
   parallel_for(groups * blocks, [&](int64_t t) {
     const int64_t grp = t / blocks, c0 = (t % blocks) * kTaskChannels, w = std::min(kTaskChannels, cin - c0);

@@ -1,0 +1,27 @@
+// Direct convolution for few input and few output channels (a first layer on a gray or RGB
+// image with a handful of filters, e.g. LeNet's 28×28×1 → 6, and the input gradient of such
+// layers, itself a convolution with out_c and in_c swapped). There the GEMM formulation
+// spends most of its time building columns (kh·kw·in_c values per pixel for only
+// 2·out_c flops each) and fills a fraction of the GEMM's register tile. This kernel instead
+// copies each output row's receptive rows once into a zero-padded planar strip and
+// accumulates a block of pixels × all output channels in registers, tap by tap.
+#pragma once
+
+#include "conv2d.h"
+
+namespace ng {
+
+// The largest in_c and out_c the direct kernel takes.
+constexpr int64_t kDirectMaxInC = 16;
+constexpr int64_t kDirectMaxOutC = 8;
+
+// y = act(conv(x, filter) + bias) for 1 ≤ out_c ≤ kDirectMaxOutC and 1 ≤ in_c ≤ kDirectMaxInC.
+void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
+                           const void* bias, Activation act, void* y);
+
+// dfilter = ∂⟨dy, conv(x, filter)⟩/∂filter under the same limits. Returns false (nothing
+// done) where the build has no vector path for it; the caller then uses the GEMM.
+bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                                   void* dfilter);
+
+}  // namespace ng

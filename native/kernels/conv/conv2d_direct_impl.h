@@ -1,0 +1,397 @@
+// The direct small-channel convolution loops (see conv2d_direct.h), included inside
+// namespace ng::conv2d_direct_<isa> by each conv2d_direct_<isa>.cpp, which sets the target
+// instruction set, NG_DIRECT_VEC_BYTES (the vector width) and, where the path has fused
+// multiply-add, NG_DIRECT_FMA / NG_DIRECT_FMA_PD (and NG_DIRECT_SPLAT / _PD for wide vectors). The includer provides
+// <algorithm>, <cmath>, <cstdint>, <cstring>, thread_pool.h, im2col.h and conv2d_direct.h.
+//
+// Each output row r = n·out_h + oh is computed from a strip: for every filter row i, input
+// channel c and stride phase φ < sw, the plane of padded input columns φ, φ + sw, φ + 2·sw…
+// (zero outside the image). Tap j of output pixel ow then reads plane φ = (j·dw) mod sw at
+// index ow + ⌊j·dw / sw⌋, so consecutive pixels read consecutive values whatever the stride.
+// A block of NV vectors of pixels × all OC output channels accumulates in registers.
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef float VF __attribute__((vector_size(NG_DIRECT_VEC_BYTES)));
+typedef double VD __attribute__((vector_size(NG_DIRECT_VEC_BYTES)));
+// The same vectors at any element address (unaligned loads), allowed to alias T.
+typedef float VFU __attribute__((vector_size(NG_DIRECT_VEC_BYTES), aligned(4), may_alias));
+typedef double VDU __attribute__((vector_size(NG_DIRECT_VEC_BYTES), aligned(8), may_alias));
+template <typename T>
+struct VecOf;
+template <>
+struct VecOf<float> {
+  using type = VF;
+  using unaligned = VFU;
+};
+template <>
+struct VecOf<double> {
+  using type = VD;
+  using unaligned = VDU;
+};
+
+template <typename T>
+inline typename VecOf<T>::type load(const T* p) {
+  return *reinterpret_cast<const typename VecOf<T>::unaligned*>(p);
+}
+
+template <typename T>
+inline void store(T* p, typename VecOf<T>::type v) {
+  *reinterpret_cast<typename VecOf<T>::unaligned*>(p) = v;
+}
+#define NG_DIRECT_VECTORS 1
+
+// x in every lane (NG_DIRECT_SPLAT from the includer, else the 16-byte initializer).
+inline VF splat(float x) {
+#ifdef NG_DIRECT_SPLAT
+  return NG_DIRECT_SPLAT(x);
+#else
+  static_assert(sizeof(VF) == 16, "define NG_DIRECT_SPLAT for wider vectors");
+  return VF{x, x, x, x};
+#endif
+}
+inline VD splat(double x) {
+#ifdef NG_DIRECT_SPLAT_PD
+  return NG_DIRECT_SPLAT_PD(x);
+#else
+  static_assert(sizeof(VD) == 16, "define NG_DIRECT_SPLAT_PD for wider vectors");
+  return VD{x, x};
+#endif
+}
+
+// a·b + c, fused where the path has FMA (NG_DIRECT_FMA from the includer).
+inline VF madd(VF a, VF b, VF c) {
+#ifdef NG_DIRECT_FMA
+  return NG_DIRECT_FMA(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+inline VD madd(VD a, VD b, VD c) {
+#ifdef NG_DIRECT_FMA_PD
+  return NG_DIRECT_FMA_PD(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+#endif
+
+constexpr int64_t kRowWork = 1 << 15;  // multiply-adds per task, roughly
+
+// x = act(x) over n values, the switch outside the loops.
+template <typename T>
+void activate_all(T* x, int64_t n, Activation act) {
+  switch (act) {
+    case Activation::None: return;
+    case Activation::Relu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0);
+      return;
+    case Activation::LeakyRelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0.01) * x[i];
+      return;
+    case Activation::Sigmoid:
+      for (int64_t i = 0; i < n; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
+      return;
+    case Activation::Tanh:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+      return;
+  }
+}
+
+// Per-call tables. Input rows are kept in planar form: input row ih holds, for each channel
+// c and stride phase ph, a plane of `plane` values (padded columns ph, ph + sw, ph + 2·sw…,
+// zero outside the image); consecutive input rows are row_stride apart. Tap t =
+// (i·kw + j)·in_c + c (the filter's row order) of an output row whose first tap row starts at
+// `base` reads base + tap_offset[t] + ow for output pixel ow.
+struct Strip {
+  int64_t phases;      // stride_w
+  int64_t plane;       // values per plane (with slack for the last pixel block)
+  int64_t row_stride;  // in_c · phases · plane
+  std::vector<int64_t> tap_offset;
+  std::vector<int64_t> q_lo, q_hi;  // per phase: plane indices inside the image
+
+  Strip(const Conv2dShape& s, int64_t block_pixels) {
+    const Window2d& g = s.win;
+    phases = g.stride_w;
+    const int64_t pixels = (g.out_w + block_pixels - 1) / block_pixels * block_pixels;
+    plane = pixels + ((g.kw - 1) * g.dilation_w) / g.stride_w + 1;
+    row_stride = s.in_c * phases * plane;
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j)
+        for (int64_t c = 0; c < s.in_c; ++c) {
+          const int64_t shift = j * g.dilation_w;
+          tap_offset.push_back(i * g.dilation_h * row_stride + (c * phases + shift % phases) * plane + shift / phases);
+        }
+    // Plane index q of phase ph is input column q·sw + ph − pl.
+    for (int64_t ph = 0; ph < phases; ++ph) {
+      const int64_t first = g.pad_left - ph;  // q·sw ≥ first
+      const int64_t lo = first <= 0 ? 0 : (first + phases - 1) / phases;
+      const int64_t last = g.in_w - 1 + g.pad_left - ph;  // q·sw ≤ last
+      const int64_t hi = last < 0 ? 0 : std::min(plane, last / phases + 1);
+      q_lo.push_back(std::min(lo, hi));
+      q_hi.push_back(hi);
+    }
+  }
+
+  // Input rows a chunk of `rows` output rows reads.
+  int64_t input_rows(const Window2d& g, int64_t rows) const {
+    return (rows - 1) * g.stride_h + (g.kh - 1) * g.dilation_h + 1;
+  }
+};
+
+// Input rows [ih_first, ih_first + count) of image n in planar form (rows outside the image
+// are zeros).
+template <typename T>
+void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_first, int64_t count, const Strip& st,
+                 T* planes) {
+  const Window2d& g = s.win;
+  const int64_t cin = s.in_c, step = st.phases * cin;
+  for (int64_t rr = 0; rr < count; ++rr) {
+    const int64_t ih = ih_first + rr;
+    const bool in = ih >= 0 && ih < g.in_h;
+    for (int64_t c = 0; c < cin; ++c) {
+      for (int64_t ph = 0; ph < st.phases; ++ph) {
+        T* plane = planes + rr * st.row_stride + (c * st.phases + ph) * st.plane;
+        const int64_t lo = in ? st.q_lo[ph] : st.plane, hi = in ? st.q_hi[ph] : st.plane;
+        for (int64_t q = 0; q < lo; ++q) plane[q] = T(0);
+        if (lo < hi) {
+          const T* src = x + ((n * g.in_h + ih) * g.in_w + lo * st.phases + ph - g.pad_left) * cin + c;
+          for (int64_t q = lo; q < hi; ++q) plane[q] = src[(q - lo) * step];
+        }
+        for (int64_t q = hi; q < st.plane; ++q) plane[q] = T(0);
+      }
+    }
+  }
+}
+
+// Calls fn(r, base) for output rows r in [r0, r1) in order, base being where r's first tap
+// row starts. Each input row is converted once per run of rows of one image (`planes` holds
+// st.input_rows(g, r1 − r0) rows).
+template <typename T, typename F>
+void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, const Strip& st, T* planes, F&& fn) {
+  const Window2d& g = s.win;
+  for (int64_t r = r0; r < r1;) {
+    const int64_t n = r / g.out_h, oh0 = r % g.out_h, oh1 = std::min(g.out_h, oh0 + (r1 - r));
+    fill_planes(s, x, n, oh0 * g.stride_h - g.pad_top, st.input_rows(g, oh1 - oh0), st, planes);
+    for (int64_t oh = oh0; oh < oh1; ++oh, ++r) fn(r, planes + (oh - oh0) * g.stride_h * st.row_stride);
+  }
+}
+
+#ifdef NG_DIRECT_VECTORS
+
+template <typename T, int OC, int NV>
+inline void row_block(const Strip& st, const T* strip, const T* f, int64_t ow0, typename VecOf<T>::type (&acc)[OC][NV]) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  for (int o = 0; o < OC; ++o)
+    for (int v = 0; v < NV; ++v) acc[o][v] = V{};
+  const int64_t taps = static_cast<int64_t>(st.tap_offset.size());
+  const int64_t* offsets = st.tap_offset.data();
+  for (int64_t t = 0; t < taps; ++t) {
+    const T* xs = strip + offsets[t] + ow0;
+    const T* wt = f + t * OC;
+    V xv[NV];
+    for (int v = 0; v < NV; ++v) xv[v] = load(xs + v * L);
+    for (int o = 0; o < OC; ++o) {
+      const V w = splat(wt[o]);
+      for (int v = 0; v < NV; ++v) acc[o][v] = madd(w, xv[v], acc[o][v]);
+    }
+  }
+}
+
+template <typename T, int OC>
+void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y, int64_t r0, int64_t r1,
+          const Strip& st, T* strip) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  constexpr int NV = OC <= 2 ? 4 : OC <= 6 ? 2 : 1;  // OC·NV accumulators fit the register file
+  const Window2d& g = s.win;
+  for_each_row(s, x, r0, r1, st, strip, [&](int64_t r, const T* base) {
+    T* yr = y + r * g.out_w * OC;
+    for (int64_t ow0 = 0; ow0 < g.out_w; ow0 += NV * L) {
+      V acc[OC][NV];
+      row_block<T, OC, NV>(st, base, f, ow0, acc);
+      T out[OC][NV * L];
+      std::memcpy(out, acc, sizeof(out));
+      const int64_t nw = std::min<int64_t>(NV * L, g.out_w - ow0);
+      T* dst = yr + ow0 * OC;
+      for (int64_t q = 0; q < nw; ++q)
+        for (int o = 0; o < OC; ++o) dst[q * OC + o] = out[o][q] + (bias ? bias[o] : T(0));
+    }
+    activate_all(yr, g.out_w * OC, act);
+  });
+}
+
+constexpr int64_t kBlockPixels = 4 * NG_DIRECT_VEC_BYTES / 4;  // the widest block (NV = 4, float)
+
+// Filter gradient of output rows [r0, r1) (a run of rows of one image): for each tap t and
+// output channel o,
+//   vacc[(t·OC + o)·L + lane] += Σ over rows and full pixel blocks of strip(t) · dyᵀ[o], and
+//   sacc[t·OC + o] += the same over each row's last, partial block (scalar),
+// rows, blocks and lanes always in the same order. dyt receives the rows of dy transposed.
+template <typename T, int OC>
+void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int64_t r1, const Strip& st, T* planes,
+                 T* dyt, T* vacc, T* sacc) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  const Window2d& g = s.win;
+  const int64_t taps = static_cast<int64_t>(st.tap_offset.size()), rows = r1 - r0;
+  const int64_t full = g.out_w / L * L, ld = rows * g.out_w;  // dyt[o·ld + row·out_w + ow]
+  const int64_t n = r0 / g.out_h, oh0 = r0 % g.out_h;
+  fill_planes(s, x, n, oh0 * g.stride_h - g.pad_top, st.input_rows(g, rows), st, planes);
+  for (int64_t q = 0; q < rows * g.out_w; ++q)
+    for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[(r0 * g.out_w + q) * OC + o];
+  const int64_t row_step = g.stride_h * st.row_stride;
+  for (int64_t t = 0; t < taps; ++t) {
+    V a[OC];
+    for (int o = 0; o < OC; ++o) a[o] = V{};
+    for (int64_t rr = 0; rr < rows; ++rr) {
+      const T* xs = planes + rr * row_step + st.tap_offset[t];
+      const T* dr = dyt + rr * g.out_w;
+      for (int64_t q = 0; q < full; q += L) {
+        const V xv = load(xs + q);
+        for (int o = 0; o < OC; ++o) a[o] = madd(xv, load(dr + o * ld + q), a[o]);
+      }
+      for (int o = 0; o < OC; ++o)
+        for (int64_t q = full; q < g.out_w; ++q) sacc[t * OC + o] += xs[q] * dr[o * ld + q];
+    }
+    for (int o = 0; o < OC; ++o) {
+      T* va = vacc + (t * OC + o) * L;
+      store(va, load(va) + a[o]);
+    }
+  }
+}
+
+template <typename T>
+constexpr int64_t lanes() {
+  return sizeof(typename VecOf<T>::type) / sizeof(T);
+}
+
+#define NG_DIRECT_FILTER_GRADIENT 1
+
+#else  // no vector extensions: plain loops
+
+constexpr int64_t kBlockPixels = 8;
+
+template <typename T, int OC>
+void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y, int64_t r0, int64_t r1,
+          const Strip& st, T* strip) {
+  const Window2d& g = s.win;
+  const int64_t taps = static_cast<int64_t>(st.tap_offset.size());
+  for_each_row(s, x, r0, r1, st, strip, [&](int64_t r, const T* base) {
+    T* yr = y + r * g.out_w * OC;
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      T acc[OC] = {};
+      for (int64_t t = 0; t < taps; ++t) {
+        const T xv = base[st.tap_offset[t] + ow];
+        for (int o = 0; o < OC; ++o) acc[o] += xv * f[t * OC + o];
+      }
+      for (int o = 0; o < OC; ++o) yr[ow * OC + o] = acc[o] + (bias ? bias[o] : T(0));
+    }
+    activate_all(yr, g.out_w * OC, act);
+  });
+}
+
+#endif
+
+template <typename T, int OC>
+void forward_oc(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
+  const Window2d& g = s.win;
+  const int64_t rows_total = s.batch * g.out_h;
+  if (rows_total == 0 || g.out_w == 0) return;
+  const Strip st(s, kBlockPixels);
+  // Tasks of whole rows; at least a few, so that converted input rows are reused.
+  const int64_t per_task = std::max<int64_t>(
+      std::min<int64_t>(g.out_h, 8), kRowWork / std::max<int64_t>(1, g.out_w * g.kh * g.kw * s.in_c * OC));
+  const size_t planes = static_cast<size_t>(st.input_rows(g, per_task) * st.row_stride) * sizeof(T);
+  parallel_for((rows_total + per_task - 1) / per_task, [&](int64_t t) {
+    T* strip = static_cast<T*>(conv_detail::thread_scratch(conv_detail::ScratchSlot::Columns, planes));
+    rows<T, OC>(s, x, f, bias, act, y, t * per_task, std::min(rows_total, (t + 1) * per_task), st, strip);
+  });
+}
+
+#ifdef NG_DIRECT_FILTER_GRADIENT
+constexpr int64_t kFilterGroups = 8;  // most image groups the filter gradient sums
+constexpr int64_t kFilterChunkRows = 32;  // output rows converted at once
+
+template <typename T, int OC>
+void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
+  constexpr int64_t L = lanes<T>();
+  const Window2d& g = s.win;
+  const Strip st(s, kBlockPixels);
+  const int64_t taps = static_cast<int64_t>(st.tap_offset.size()), acc_n = taps * OC;
+  const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
+  std::vector<T> vacc(static_cast<size_t>(groups * acc_n * L), T(0));
+  std::vector<T> sacc(static_cast<size_t>(groups * acc_n), T(0));
+  if (g.out_h > 0 && g.out_w > 0) {
+    parallel_for(groups, [&](int64_t grp) {
+      const int64_t chunk = std::min(g.out_h, kFilterChunkRows);
+      std::vector<T> planes(static_cast<size_t>(st.input_rows(g, chunk) * st.row_stride));
+      std::vector<T> dyt(static_cast<size_t>(OC * chunk * g.out_w));
+      for (int64_t n = s.batch * grp / groups; n < s.batch * (grp + 1) / groups; ++n)
+        for (int64_t oh = 0; oh < g.out_h; oh += chunk)
+          filter_rows<T, OC>(s, x, dy, n * g.out_h + oh, n * g.out_h + std::min(g.out_h, oh + chunk), st,
+                             planes.data(), dyt.data(), vacc.data() + grp * acc_n * L, sacc.data() + grp * acc_n);
+    });
+  }
+  for (int64_t e = 0; e < acc_n; ++e) {
+    T sum = T(0);
+    for (int64_t grp = 0; grp < groups; ++grp) {
+      for (int64_t l = 0; l < L; ++l) sum += vacc[(grp * acc_n + e) * L + l];
+      sum += sacc[grp * acc_n + e];
+    }
+    df[e] = sum;
+  }
+}
+
+template <typename T>
+void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df) {
+  switch (s.out_c) {
+    case 1: return filter_oc<T, 1>(s, x, dy, df);
+    case 2: return filter_oc<T, 2>(s, x, dy, df);
+    case 3: return filter_oc<T, 3>(s, x, dy, df);
+    case 4: return filter_oc<T, 4>(s, x, dy, df);
+    case 5: return filter_oc<T, 5>(s, x, dy, df);
+    case 6: return filter_oc<T, 6>(s, x, dy, df);
+    case 7: return filter_oc<T, 7>(s, x, dy, df);
+    case 8: return filter_oc<T, 8>(s, x, dy, df);
+    default: return;
+  }
+}
+
+// False when this path has no direct filter gradient (no vector extensions): the caller
+// falls back to the GEMM.
+bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df) {
+  if (dtype == DType::Float32)
+    backward_filter_typed(s, static_cast<const float*>(x), static_cast<const float*>(dy), static_cast<float*>(df));
+  else
+    backward_filter_typed(s, static_cast<const double*>(x), static_cast<const double*>(dy), static_cast<double*>(df));
+  return true;
+}
+#else
+bool backward_filter(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
+#endif
+
+template <typename T>
+void forward_typed(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
+  switch (s.out_c) {
+    case 1: return forward_oc<T, 1>(s, x, f, bias, act, y);
+    case 2: return forward_oc<T, 2>(s, x, f, bias, act, y);
+    case 3: return forward_oc<T, 3>(s, x, f, bias, act, y);
+    case 4: return forward_oc<T, 4>(s, x, f, bias, act, y);
+    case 5: return forward_oc<T, 5>(s, x, f, bias, act, y);
+    case 6: return forward_oc<T, 6>(s, x, f, bias, act, y);
+    case 7: return forward_oc<T, 7>(s, x, f, bias, act, y);
+    case 8: return forward_oc<T, 8>(s, x, f, bias, act, y);
+    default: return;
+  }
+}
+
+void forward(DType dtype, const Conv2dShape& s, const void* x, const void* f, const void* bias, Activation act,
+             void* y) {
+  if (dtype == DType::Float32)
+    forward_typed(s, static_cast<const float*>(x), static_cast<const float*>(f), static_cast<const float*>(bias), act,
+                  static_cast<float*>(y));
+  else
+    forward_typed(s, static_cast<const double*>(x), static_cast<const double*>(f), static_cast<const double*>(bias),
+                  act, static_cast<double*>(y));
+}
