@@ -35,6 +35,10 @@ constexpr size_t kTileBytes = size_t(160) << 10;
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
 // Images with at most this many channels build transposed columns directly (im2col_t_rows).
 constexpr int64_t kFewChannels = 4;
+// The filter gradient sums at most this many groups of tiles in parallel, each into its own
+// partial of the filter's size, within this much memory in all.
+constexpr int64_t kFilterGroups = 8;
+constexpr size_t kPartialBytes = size_t(16) << 20;
 // Rows of im2col per parallel task in the filter gradient.
 constexpr int64_t kIm2colChunk = 64;
 
@@ -260,8 +264,11 @@ void backward_filter_few_outputs(Isa isa, const Conv2dShape& s, const T* x, cons
   trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
 }
 
-// df = Σ_tiles col_tᵀ · dy_t, tiles of a fixed number of rows summed in order (the GEMM of
-// one tile is threaded over df, never over its depth).
+// df = Σ_tiles col_tᵀ · dy_t over tiles of a fixed number of rows. The tiles fall into up to
+// kFilterGroups consecutive groups (a function of the shape alone); each group is one task
+// that sums its tiles in order into its own partial, then df = partial 0 + partial 1 + … in
+// group order. With a single group, the GEMMs are threaded over df instead (never over
+// their depth).
 template <typename T>
 void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* df) {
   const Dims d = dims_of(s);
@@ -278,21 +285,43 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     backward_filter_few_outputs(isa, s, x, dy, df, rows);
     return;
   }
-  T* col = d.pointwise ? nullptr : scratch<T>(ScratchSlot::Reduction, std::min(rows, d.m) * d.k);
-  for (int64_t p0 = 0; p0 < d.m; p0 += rows) {
-    const int64_t p1 = std::min(d.m, p0 + rows);
-    const T* a = x + p0 * d.k;  // pointwise: the image rows are the columns
-    if (!d.pointwise) {
-      parallel_for(ceil_div(p1 - p0, kIm2colChunk), [&](int64_t c) {
-        const int64_t q0 = p0 + c * kIm2colChunk, q1 = std::min(p1, q0 + kIm2colChunk);
-        im2col_rows(s, x, q0, q1, col + (q0 - p0) * d.k, d.k);
-      });
-      a = col;
+  const int64_t fsize = d.k * d.n, tiles = ceil_div(d.m, rows);
+  const int64_t groups = std::max<int64_t>(
+      1, std::min({tiles, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * sizeof(T)))}));
+  T* partial = groups > 1 ? scratch<T>(ScratchSlot::Reduction, (groups - 1) * fsize) : nullptr;
+  const auto run_group = [&](int64_t grp) {
+    T* out = grp == 0 ? df : partial + (grp - 1) * fsize;
+    const int64_t t0 = tiles * grp / groups, t1 = tiles * (grp + 1) / groups;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows);
+      const T* a = x + p0 * d.k;  // pointwise: the image rows are the columns
+      if (!d.pointwise) {
+        T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
+        // Inside a group task this runs serially (a nested parallel_for).
+        parallel_for(ceil_div(p1 - p0, kIm2colChunk), [&](int64_t c) {
+          const int64_t q0 = p0 + c * kIm2colChunk, q1 = std::min(p1, q0 + kIm2colChunk);
+          im2col_rows(s, x, q0, q1, col + (q0 - p0) * d.k, d.k);
+        });
+        a = col;
+      }
+      Blas<T>::gemm(isa, true, false, d.k, d.n, p1 - p0, a, d.k, dy + p0 * d.n, d.n, t == t0 ? T(0) : T(1), out, d.n);
     }
-    Blas<T>::gemm(isa, true, false, d.k, d.n, p1 - p0, a, d.k, dy + p0 * d.n, d.n, p0 == 0 ? T(0) : T(1), df, d.n);
+  };
+  if (groups == 1) {
+    run_group(0);
+    return;
   }
+  parallel_for(groups, run_group);
+  constexpr int64_t kChunk = 4096;
+  parallel_for(ceil_div(fsize, kChunk), [&](int64_t c) {
+    for (int64_t e = c * kChunk; e < std::min(fsize, (c + 1) * kChunk); ++e) {
+      T v = df[e];
+      for (int64_t grp = 1; grp < groups; ++grp) v += partial[(grp - 1) * fsize + e];
+      df[e] = v;
+    }
+  });
+  trim_thread_scratch(ScratchSlot::Reduction, kFilterTileBytes);
 }
-
 
 }  // namespace
 }  // namespace conv_detail
