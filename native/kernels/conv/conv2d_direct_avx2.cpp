@@ -20,19 +20,19 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #endif
-#define NG_DIRECT_FMA _mm256_fmadd_ps
-#define NG_DIRECT_FMA_PD _mm256_fmadd_pd
-#define NG_DIRECT_SPLAT _mm256_set1_ps
-#define NG_DIRECT_SPLAT_PD _mm256_set1_pd
-#define NG_DIRECT_VEC_BYTES 32
+#define NG_CONV_FMA _mm256_fmadd_ps
+#define NG_CONV_FMA_PD _mm256_fmadd_pd
+#define NG_CONV_SPLAT _mm256_set1_ps
+#define NG_CONV_SPLAT_PD _mm256_set1_pd
+#define NG_CONV_VEC_BYTES 32
 namespace ng::conv2d_direct_avx2 {
 #include "conv2d_direct_impl.h"
 }  // namespace ng::conv2d_direct_avx2
-#undef NG_DIRECT_VEC_BYTES
-#undef NG_DIRECT_FMA
-#undef NG_DIRECT_FMA_PD
-#undef NG_DIRECT_SPLAT
-#undef NG_DIRECT_SPLAT_PD
+#undef NG_CONV_VEC_BYTES
+#undef NG_CONV_FMA
+#undef NG_CONV_FMA_PD
+#undef NG_CONV_SPLAT
+#undef NG_CONV_SPLAT_PD
 
 #if defined(__clang__)
 #pragma clang attribute pop

@@ -20,19 +20,19 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")
 #endif
-#define NG_DIRECT_FMA _mm512_fmadd_ps
-#define NG_DIRECT_FMA_PD _mm512_fmadd_pd
-#define NG_DIRECT_SPLAT _mm512_set1_ps
-#define NG_DIRECT_SPLAT_PD _mm512_set1_pd
-#define NG_DIRECT_VEC_BYTES 64
+#define NG_CONV_FMA _mm512_fmadd_ps
+#define NG_CONV_FMA_PD _mm512_fmadd_pd
+#define NG_CONV_SPLAT _mm512_set1_ps
+#define NG_CONV_SPLAT_PD _mm512_set1_pd
+#define NG_CONV_VEC_BYTES 64
 namespace ng::conv2d_direct_avx512 {
 #include "conv2d_direct_impl.h"
 }  // namespace ng::conv2d_direct_avx512
-#undef NG_DIRECT_VEC_BYTES
-#undef NG_DIRECT_FMA
-#undef NG_DIRECT_FMA_PD
-#undef NG_DIRECT_SPLAT
-#undef NG_DIRECT_SPLAT_PD
+#undef NG_CONV_VEC_BYTES
+#undef NG_CONV_FMA
+#undef NG_CONV_FMA_PD
+#undef NG_CONV_SPLAT
+#undef NG_CONV_SPLAT_PD
 
 #if defined(__clang__)
 #pragma clang attribute pop

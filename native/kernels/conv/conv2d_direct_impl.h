@@ -1,8 +1,7 @@
 // The direct small-channel convolution loops (see conv2d_direct.h), included inside
 // namespace ng::conv2d_direct_<isa> by each conv2d_direct_<isa>.cpp, which sets the target
-// instruction set, NG_DIRECT_VEC_BYTES (the vector width) and, where the path has fused
-// multiply-add, NG_DIRECT_FMA / NG_DIRECT_FMA_PD (and NG_DIRECT_SPLAT / _PD for wide vectors). The includer provides
-// <algorithm>, <cmath>, <cstdint>, <cstring>, thread_pool.h, im2col.h and conv2d_direct.h.
+// instruction set and the vector macros of conv2d_simd.h. The includer provides <algorithm>,
+// <cmath>, <cstdint>, <cstring>, <vector>, thread_pool.h, im2col.h and conv2d_direct.h.
 //
 // Each output row r = n·out_h + oh is computed from a strip: for every filter row i, input
 // channel c and stride phase φ < sw, the plane of padded input columns φ, φ + sw, φ + 2·sw…
@@ -10,70 +9,7 @@
 // index ow + ⌊j·dw / sw⌋, so consecutive pixels read consecutive values whatever the stride.
 // A block of NV vectors of pixels × all OC output channels accumulates in registers.
 
-#if defined(__GNUC__) || defined(__clang__)
-typedef float VF __attribute__((vector_size(NG_DIRECT_VEC_BYTES)));
-typedef double VD __attribute__((vector_size(NG_DIRECT_VEC_BYTES)));
-// The same vectors at any element address (unaligned loads), allowed to alias T.
-typedef float VFU __attribute__((vector_size(NG_DIRECT_VEC_BYTES), aligned(4), may_alias));
-typedef double VDU __attribute__((vector_size(NG_DIRECT_VEC_BYTES), aligned(8), may_alias));
-template <typename T>
-struct VecOf;
-template <>
-struct VecOf<float> {
-  using type = VF;
-  using unaligned = VFU;
-};
-template <>
-struct VecOf<double> {
-  using type = VD;
-  using unaligned = VDU;
-};
-
-template <typename T>
-inline typename VecOf<T>::type load(const T* p) {
-  return *reinterpret_cast<const typename VecOf<T>::unaligned*>(p);
-}
-
-template <typename T>
-inline void store(T* p, typename VecOf<T>::type v) {
-  *reinterpret_cast<typename VecOf<T>::unaligned*>(p) = v;
-}
-#define NG_DIRECT_VECTORS 1
-
-// x in every lane (NG_DIRECT_SPLAT from the includer, else the 16-byte initializer).
-inline VF splat(float x) {
-#ifdef NG_DIRECT_SPLAT
-  return NG_DIRECT_SPLAT(x);
-#else
-  static_assert(sizeof(VF) == 16, "define NG_DIRECT_SPLAT for wider vectors");
-  return VF{x, x, x, x};
-#endif
-}
-inline VD splat(double x) {
-#ifdef NG_DIRECT_SPLAT_PD
-  return NG_DIRECT_SPLAT_PD(x);
-#else
-  static_assert(sizeof(VD) == 16, "define NG_DIRECT_SPLAT_PD for wider vectors");
-  return VD{x, x};
-#endif
-}
-
-// a·b + c, fused where the path has FMA (NG_DIRECT_FMA from the includer).
-inline VF madd(VF a, VF b, VF c) {
-#ifdef NG_DIRECT_FMA
-  return NG_DIRECT_FMA(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-inline VD madd(VD a, VD b, VD c) {
-#ifdef NG_DIRECT_FMA_PD
-  return NG_DIRECT_FMA_PD(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-#endif
+#include "conv2d_simd.h"
 
 constexpr int64_t kRowWork = 1 << 15;  // multiply-adds per task, roughly
 
@@ -176,7 +112,7 @@ void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, cons
   }
 }
 
-#ifdef NG_DIRECT_VECTORS
+#ifdef NG_CONV_VECTORS
 
 template <typename T, int OC, int NV>
 inline void row_block(const Strip& st, const T* strip, const T* f, int64_t ow0, typename VecOf<T>::type (&acc)[OC][NV]) {
@@ -221,7 +157,7 @@ void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activatio
   });
 }
 
-constexpr int64_t kBlockPixels = 4 * NG_DIRECT_VEC_BYTES / 4;  // the widest block (NV = 4, float)
+constexpr int64_t kBlockPixels = 4 * NG_CONV_VEC_BYTES / 4;  // the widest block (NV = 4, float)
 
 // Filter gradient of output rows [r0, r1) (a run of rows of one image): for each tap t and
 // output channel o,

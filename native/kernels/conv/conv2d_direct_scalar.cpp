@@ -11,9 +11,9 @@
 #include "conv2d_direct_paths.h"
 #include "im2col.h"
 
-#define NG_DIRECT_VEC_BYTES 16
+#define NG_CONV_VEC_BYTES 16
 namespace ng::conv2d_direct_scalar {
 #include "conv2d_direct_impl.h"
 }  // namespace ng::conv2d_direct_scalar
-#undef NG_DIRECT_VEC_BYTES
+#undef NG_CONV_VEC_BYTES
 
