@@ -350,6 +350,17 @@ describe('edge cases', () => {
     ]);
   });
 
+  it.each(CONFIGS)('$label: strides far larger than the image take one window', (config) => {
+    use(config);
+    const x = ng.tensor(Float32Array.from({ length: 30 }, (_, i) => i), [1, 5, 6, 1]);
+    x.requiresGrad = true;
+    const y = ng.conv2d(x, ng.ones([2, 2, 1, 3]), { strides: 2 ** 30 });
+    expect(y.shape).toEqual([1, 1, 1, 3]);
+    expect(Array.from(y.dataSync())).toEqual([14, 14, 14]);
+    y.sum().backward();
+    expect(Array.from(x.grad!.dataSync()).filter((v) => v !== 0)).toEqual([3, 3, 3, 3]);
+  });
+
   it('mixed dtypes promote to float64 and give gradients in each input dtype', () => {
     ng.setBackend('native');
     const x = ng.ones([1, 3, 3, 2]);

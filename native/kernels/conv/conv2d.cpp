@@ -134,7 +134,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     Blas<T>::gemm(isa, false, false, d.m, d.n, d.k, x, std::max<int64_t>(d.k, 1), f, d.n, T(0), y, d.n, ep);
     return;
   }
-  if (s.in_c <= kDirectMaxInC && d.n <= kDirectMaxOutC) {
+  if (conv2d_direct_applies(s)) {
     conv2d_direct_forward(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, f, bias, act, y);
     return;
   }
@@ -184,17 +184,17 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
   const Window2d& g = s.win;
   const int64_t pt = (g.kh - 1) * g.dilation_h - g.pad_top, pl = (g.kw - 1) * g.dilation_w - g.pad_left;
   if (g.stride_h != 1 || g.stride_w != 1 || pt < 0 || pl < 0) return false;
-  // The convolution of dy covers the whole input, padding included: worth it when that is
-  // not much more work than the direct form ('same' padding), or when it runs on the direct
-  // small-channel kernel, which is several times faster than GEMM + col2im there.
-  const bool direct = s.out_c <= kDirectMaxInC && s.in_c <= kDirectMaxOutC;
-  const int64_t in_area = g.in_h * g.in_w, out_area = g.out_h * g.out_w;
-  if (direct ? in_area * 2 > out_area * 3 : in_area * 4 > out_area * 5) return false;
   Conv2dShape t;
   t.batch = s.batch;
   t.in_c = s.out_c;
   t.out_c = s.in_c;
   t.win = Window2d{g.out_h, g.out_w, g.kh, g.kw, 1, 1, g.dilation_h, g.dilation_w, pt, pl, g.in_h, g.in_w};
+  // The convolution of dy covers the whole input, padding included: worth it when that is
+  // not much more work than the direct form ('same' padding), or when it runs on the direct
+  // small-channel kernel, which is several times faster than GEMM + col2im there.
+  const bool direct = conv2d_direct_applies(t);
+  const int64_t in_area = g.in_h * g.in_w, out_area = g.out_h * g.out_w;
+  if (direct ? in_area * 2 > out_area * 3 : in_area * 4 > out_area * 5) return false;
   const int64_t taps = g.kh * g.kw, cin = s.in_c, cout = s.out_c;
   T* flipped = scratch<T>(ScratchSlot::Filter, taps * cin * cout);
   for (int64_t tap = 0; tap < taps; ++tap) {
@@ -277,7 +277,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     std::fill(df, df + d.k * d.n, T(0));
     return;
   }
-  if (s.in_c <= kDirectMaxInC && d.n <= kDirectMaxOutC &&
+  if (conv2d_direct_applies(s) &&
       conv2d_direct_backward_filter(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, dy, df))
     return;
   const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);

@@ -7,7 +7,7 @@ namespace ng {
 
 void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
                            const void* bias, Activation act, void* y) {
-  if (dtype == DType::Int32 || s.out_c < 1 || s.out_c > kDirectMaxOutC || s.in_c < 1 || s.in_c > kDirectMaxInC) return;
+  if (dtype == DType::Int32 || !conv2d_direct_applies(s)) return;
 #if defined(__x86_64__) || defined(_M_X64)
   switch (isa) {
     case Isa::Avx512: return conv2d_direct_avx512::forward(dtype, s, x, filter, bias, act, y);
@@ -22,8 +22,7 @@ void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const voi
 
 bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
                                    void* dfilter) {
-  if (dtype == DType::Int32 || s.out_c < 1 || s.out_c > kDirectMaxOutC || s.in_c < 1 || s.in_c > kDirectMaxInC)
-    return false;
+  if (dtype == DType::Int32 || !conv2d_direct_applies(s)) return false;
 #if defined(__x86_64__) || defined(_M_X64)
   switch (isa) {
     case Isa::Avx512: return conv2d_direct_avx512::backward_filter(dtype, s, x, dy, dfilter);

@@ -11,16 +11,26 @@
 
 namespace ng {
 
-// The largest in_c and out_c the direct kernel takes.
+// The largest in_c, out_c and horizontal stride the direct kernel takes. Its input planes
+// hold about stride_w · out_w + span values per row, which stays near the padded row width
+// only for small strides.
 constexpr int64_t kDirectMaxInC = 16;
 constexpr int64_t kDirectMaxOutC = 8;
+constexpr int64_t kDirectMaxStride = 4;
 
-// y = act(conv(x, filter) + bias) for 1 ≤ out_c ≤ kDirectMaxOutC and 1 ≤ in_c ≤ kDirectMaxInC.
+// True when the direct kernel takes this shape (channel counts and stride within the limits).
+inline bool conv2d_direct_applies(const Conv2dShape& s) {
+  return s.in_c >= 1 && s.in_c <= kDirectMaxInC && s.out_c >= 1 && s.out_c <= kDirectMaxOutC &&
+         s.win.stride_w <= kDirectMaxStride;
+}
+
+// y = act(conv(x, filter) + bias) where conv2d_direct_applies(s) (else nothing is done).
 void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
                            const void* bias, Activation act, void* y);
 
 // dfilter = ∂⟨dy, conv(x, filter)⟩/∂filter under the same limits. Returns false (nothing
-// done) where the build has no vector path for it; the caller then uses the GEMM.
+// done) outside them or where the build has no vector path for it; the caller then uses the
+// GEMM.
 bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
                                    void* dfilter);
 
