@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import * as ng from '../lib/index.js';
-import type { Conv2dSpec } from '../lib/backend/backend.js';
+import type { Conv2dSpec, Storage } from '../lib/backend/backend.js';
 import { backendNamed } from '../lib/backend/registry.js';
 import { resolveWindow, type Padding, type Window2d } from '../lib/ops/window.js';
 import { CONFIGS, type Config, NATIVE_ISAS, lcg, maxAbsDiff, onJs, use } from './backends.js';
@@ -322,6 +322,55 @@ describe('bad input', () => {
     expect(() => b.depthwiseConv2d(xs, fs, ys, { ...spec(2), outC: 6 })).toThrow(/depthwiseConv2d: 'y' has 144 elements, expected 432/);
     expect(() => b.depthwiseConv2d(xs, fs, ys, spec(2))).toThrow(/depthwiseConv2d: out channels \(2\) must be a multiple of in channels \(3\)/);
     for (const s of [xs, fs, ys, f64]) b.free(s);
+  });
+});
+
+describe('garbage geometry', () => {
+  // Random metas (zero and huge dims, strides, pads, out sizes that do not follow from the
+  // window): every call either throws a named Error or runs; with buffers of exactly the
+  // sizes the meta implies, many run, and must stay inside them.
+  it.each(['native', 'wasm'] as const)('the %s kernels refuse or run every random meta without crashing', (name) => {
+    const b = backendNamed(name);
+    const rnd = lcg(5);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const values = [0, 1, 1, 2, 2, 3, 5, 2 ** 31, 2 ** 40] as const;
+    const steps = [1, 1, 1, 2, 3, 2 ** 31] as const;
+    const pads = [0, 0, 1, 2, 2 ** 31] as const;
+    const junk = [0, 1, 8, 27].map((n) => b.alloc('float32', n));
+    let ran = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const v = () => pick(values);
+      const window: Window2d = {
+        inH: v(), inW: v(), kh: v(), kw: v(), strideH: pick(steps), strideW: pick(steps), dilationH: pick(steps),
+        dilationW: pick(steps), padTop: pick(pads), padBottom: 0, padLeft: pick(pads), padRight: 0, outH: v(), outW: v(),
+      };
+      const spec: Conv2dSpec = { batch: v(), inC: v(), outC: v(), activation: pick(['none', 'relu', 'tanh'] as const), window };
+      const depthwise = rnd() < 0.5;
+      const sizes = [
+        spec.batch * window.inH * window.inW * spec.inC,
+        window.kh * window.kw * (depthwise ? 1 : spec.inC) * spec.outC,
+        spec.batch * window.outH * window.outW * spec.outC,
+      ];
+      const exact = rnd() < 0.7 && sizes.every((n) => n <= 5000);
+      const buf = exact ? sizes.map((n) => b.alloc('float32', n)) : [pick(junk), pick(junk), pick(junk)];
+      const [xs, fs, ys] = buf as [Storage, Storage, Storage];
+      try {
+        const pass = Math.floor(rnd() * 3);
+        if (depthwise) {
+          if (pass === 0) b.depthwiseConv2d(xs, fs, ys, spec);
+          else if (pass === 1) b.depthwiseConv2dBackwardInput(ys, fs, xs, spec);
+          else b.depthwiseConv2dBackwardFilter(xs, ys, fs, spec);
+        } else if (pass === 0) b.conv2d(xs, fs, ys, spec);
+        else if (pass === 1) b.conv2dBackwardInput(ys, fs, xs, spec);
+        else b.conv2dBackwardFilter(xs, ys, fs, spec);
+        ran++;
+      } catch (e) {
+        expect((e as Error).message).toMatch(/^(depthwiseC|c)onv2d(BackwardInput|BackwardFilter)?: /);
+      }
+      if (exact) for (const s of buf) b.free(s);
+    }
+    expect(ran).toBeGreaterThan(50);
+    for (const s of junk) b.free(s);
   });
 });
 

@@ -11,17 +11,19 @@
 
 namespace ng {
 
-// The largest in_c, out_c and horizontal stride the direct kernel takes. Its input planes
-// hold about stride_w · out_w + span values per row, which stays near the padded row width
-// only for small strides.
+// The largest in_c, out_c and horizontal stride the direct kernel takes. Its planar input
+// rows hold about stride_w · out_w + (kw − 1)·dw values, which stays near the padded row
+// width only for small strides and for windows not much wider than the image (other
+// geometry, e.g. a hugely dilated window over a narrow image, goes to the GEMM instead).
 constexpr int64_t kDirectMaxInC = 16;
 constexpr int64_t kDirectMaxOutC = 8;
 constexpr int64_t kDirectMaxStride = 4;
 
-// True when the direct kernel takes this shape (channel counts and stride within the limits).
+// True when the direct kernel takes this shape.
 inline bool conv2d_direct_applies(const Conv2dShape& s) {
+  const Window2d& g = s.win;
   return s.in_c >= 1 && s.in_c <= kDirectMaxInC && s.out_c >= 1 && s.out_c <= kDirectMaxOutC &&
-         s.win.stride_w <= kDirectMaxStride;
+         g.stride_w <= kDirectMaxStride && (g.kw - 1) * g.dilation_w <= 2 * g.in_w + 16;
 }
 
 // y = act(conv(x, filter) + bias) where conv2d_direct_applies(s) (else nothing is done).

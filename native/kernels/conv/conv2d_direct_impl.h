@@ -35,14 +35,14 @@ void activate_all(T* x, int64_t n, Activation act) {
 
 // Per-call tables. Input rows are kept in planar form: input row ih holds, for each channel
 // c and stride phase ph, a plane of `plane` values (padded columns ph, ph + sw, ph + 2·sw…,
-// zero outside the image); consecutive input rows are row_stride apart. Tap t =
-// (i·kw + j)·in_c + c (the filter's row order) of an output row whose first tap row starts at
-// `base` reads base + tap_offset[t] + ow for output pixel ow.
+// zero outside the image), row_stride values in all. Tap t = (i·kw + j)·in_c + c (the
+// filter's row order) reads filter row i's planar row at tap_in_row[t] + ow for output
+// pixel ow; rows outside the image read a row of zeros.
 struct Strip {
   int64_t phases;      // stride_w
   int64_t plane;       // values per plane (with slack for the last pixel block)
   int64_t row_stride;  // in_c · phases · plane
-  std::vector<int64_t> tap_offset;
+  std::vector<int64_t> tap_row, tap_in_row;
   std::vector<int64_t> q_lo, q_hi;  // per phase: plane indices inside the image
 
   Strip(const Conv2dShape& s, int64_t block_pixels) {
@@ -55,7 +55,8 @@ struct Strip {
       for (int64_t j = 0; j < g.kw; ++j)
         for (int64_t c = 0; c < s.in_c; ++c) {
           const int64_t shift = j * g.dilation_w;
-          tap_offset.push_back(i * g.dilation_h * row_stride + (c * phases + shift % phases) * plane + shift / phases);
+          tap_row.push_back(i);
+          tap_in_row.push_back((c * phases + shift % phases) * plane + shift / phases);
         }
     // Plane index q of phase ph is input column q·sw + ph − pl.
     for (int64_t ph = 0; ph < phases; ++ph) {
@@ -68,26 +69,21 @@ struct Strip {
     }
   }
 
-  // Input rows a chunk of `rows` output rows reads.
-  int64_t input_rows(const Window2d& g, int64_t rows) const {
-    return (rows - 1) * g.stride_h + (g.kh - 1) * g.dilation_h + 1;
-  }
+  int64_t taps() const { return static_cast<int64_t>(tap_row.size()); }
 };
 
-// Input rows [ih_first, ih_first + count) of image n in planar form (rows outside the image
-// are zeros).
+// Input rows [ih_lo, ih_lo + count) of image n (all inside it) in planar form.
 template <typename T>
-void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_first, int64_t count, const Strip& st,
+void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_lo, int64_t count, const Strip& st,
                  T* planes) {
   const Window2d& g = s.win;
   const int64_t cin = s.in_c, step = st.phases * cin;
   for (int64_t rr = 0; rr < count; ++rr) {
-    const int64_t ih = ih_first + rr;
-    const bool in = ih >= 0 && ih < g.in_h;
+    const int64_t ih = ih_lo + rr;
     for (int64_t c = 0; c < cin; ++c) {
       for (int64_t ph = 0; ph < st.phases; ++ph) {
         T* plane = planes + rr * st.row_stride + (c * st.phases + ph) * st.plane;
-        const int64_t lo = in ? st.q_lo[ph] : st.plane, hi = in ? st.q_hi[ph] : st.plane;
+        const int64_t lo = st.q_lo[ph], hi = st.q_hi[ph];
         for (int64_t q = 0; q < lo; ++q) plane[q] = T(0);
         if (lo < hi) {
           const T* src = x + ((n * g.in_h + ih) * g.in_w + lo * st.phases + ph - g.pad_left) * cin + c;
@@ -99,31 +95,74 @@ void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_first, 
   }
 }
 
-// Calls fn(r, base) for output rows r in [r0, r1) in order, base being where r's first tap
-// row starts. Each input row is converted once per run of rows of one image (`planes` holds
-// st.input_rows(g, r1 − r0) rows).
+// A task's buffers: the planar in-image input rows of the current run of output rows, a row
+// of zeros, and the tap pointers of the current output row.
+template <typename T>
+struct Workspace {
+  std::vector<T> planes, zeros;
+  std::vector<const T*> taps;
+};
+
+// Calls fn(r, taps) for output rows r in [r0, r1) in order, taps[t] pointing at the value tap
+// t reads for output pixel 0 (pixel ow reads taps[t][ow]). Input rows are converted once per
+// run of rows of one image, and only where they lie inside the image. Every pointer stays
+// valid until the next call.
 template <typename T, typename F>
-void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, const Strip& st, T* planes, F&& fn) {
+void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, const Strip& st, Workspace<T>& ws,
+                  F&& fn) {
   const Window2d& g = s.win;
+  const int64_t taps = st.taps();
+  ws.zeros.assign(static_cast<size_t>(st.row_stride), T(0));
+  ws.taps.resize(static_cast<size_t>(taps));
   for (int64_t r = r0; r < r1;) {
     const int64_t n = r / g.out_h, oh0 = r % g.out_h, oh1 = std::min(g.out_h, oh0 + (r1 - r));
-    fill_planes(s, x, n, oh0 * g.stride_h - g.pad_top, st.input_rows(g, oh1 - oh0), st, planes);
-    for (int64_t oh = oh0; oh < oh1; ++oh, ++r) fn(r, planes + (oh - oh0) * g.stride_h * st.row_stride);
+    const int64_t first = oh0 * g.stride_h - g.pad_top;
+    const int64_t last = (oh1 - 1) * g.stride_h - g.pad_top + (g.kh - 1) * g.dilation_h;
+    const int64_t lo = std::max<int64_t>(first, 0), hi = std::min(last + 1, g.in_h);
+    const int64_t count = std::max<int64_t>(hi - lo, 0);
+    if (count > (oh1 - oh0) * g.kh) {
+      // Sparse rows (stride taller than the window): convert each output row's kh rows on
+      // their own (every row of the run keeps its own, so all its pointers stay valid).
+      ws.planes.resize(static_cast<size_t>((oh1 - oh0) * g.kh * st.row_stride));
+      for (int64_t oh = oh0; oh < oh1; ++oh, ++r) {
+        T* own = ws.planes.data() + (oh - oh0) * g.kh * st.row_stride;
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          if (ih >= 0 && ih < g.in_h) fill_planes(s, x, n, ih, 1, st, own + i * st.row_stride);
+        }
+        for (int64_t t = 0; t < taps; ++t) {
+          const int64_t ih = oh * g.stride_h - g.pad_top + st.tap_row[t] * g.dilation_h;
+          const T* row = ih >= 0 && ih < g.in_h ? own + st.tap_row[t] * st.row_stride : ws.zeros.data();
+          ws.taps[t] = row + st.tap_in_row[t];
+        }
+        fn(r, ws.taps.data());
+      }
+      continue;
+    }
+    ws.planes.resize(static_cast<size_t>(count * st.row_stride));
+    fill_planes(s, x, n, lo, count, st, ws.planes.data());
+    for (int64_t oh = oh0; oh < oh1; ++oh, ++r) {
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t ih = oh * g.stride_h - g.pad_top + st.tap_row[t] * g.dilation_h;
+        const T* row = ih >= lo && ih < hi ? ws.planes.data() + (ih - lo) * st.row_stride : ws.zeros.data();
+        ws.taps[t] = row + st.tap_in_row[t];
+      }
+      fn(r, ws.taps.data());
+    }
   }
 }
 
 #ifdef NG_CONV_VECTORS
 
 template <typename T, int OC, int NV>
-inline void row_block(const Strip& st, const T* strip, const T* f, int64_t ow0, typename VecOf<T>::type (&acc)[OC][NV]) {
+inline void row_block(int64_t taps, const T* const* tap, const T* f, int64_t ow0,
+                      typename VecOf<T>::type (&acc)[OC][NV]) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   for (int o = 0; o < OC; ++o)
     for (int v = 0; v < NV; ++v) acc[o][v] = V{};
-  const int64_t taps = static_cast<int64_t>(st.tap_offset.size());
-  const int64_t* offsets = st.tap_offset.data();
   for (int64_t t = 0; t < taps; ++t) {
-    const T* xs = strip + offsets[t] + ow0;
+    const T* xs = tap[t] + ow0;
     const T* wt = f + t * OC;
     V xv[NV];
     for (int v = 0; v < NV; ++v) xv[v] = load(xs + v * L);
@@ -136,16 +175,17 @@ inline void row_block(const Strip& st, const T* strip, const T* f, int64_t ow0, 
 
 template <typename T, int OC>
 void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y, int64_t r0, int64_t r1,
-          const Strip& st, T* strip) {
+          const Strip& st, Workspace<T>& ws) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   constexpr int NV = OC <= 2 ? 4 : OC <= 6 ? 2 : 1;  // OC·NV accumulators fit the register file
   const Window2d& g = s.win;
-  for_each_row(s, x, r0, r1, st, strip, [&](int64_t r, const T* base) {
+  const int64_t taps = st.taps();
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* tap) {
     T* yr = y + r * g.out_w * OC;
     for (int64_t ow0 = 0; ow0 < g.out_w; ow0 += NV * L) {
       V acc[OC][NV];
-      row_block<T, OC, NV>(st, base, f, ow0, acc);
+      row_block<T, OC, NV>(taps, tap, f, ow0, acc);
       T out[OC][NV * L];
       std::memcpy(out, acc, sizeof(out));
       const int64_t nw = std::min<int64_t>(NV * L, g.out_w - ow0);
@@ -161,27 +201,29 @@ constexpr int64_t kBlockPixels = 4 * NG_CONV_VEC_BYTES / 4;  // the widest block
 
 // Filter gradient of output rows [r0, r1) (a run of rows of one image): for each tap t and
 // output channel o,
-//   vacc[(t·OC + o)·L + lane] += Σ over rows and full pixel blocks of strip(t) · dyᵀ[o], and
+//   vacc[(t·OC + o)·L + lane] += Σ over rows and full pixel blocks of x(t) · dyᵀ[o], and
 //   sacc[t·OC + o] += the same over each row's last, partial block (scalar),
 // rows, blocks and lanes always in the same order. dyt receives the rows of dy transposed.
 template <typename T, int OC>
-void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int64_t r1, const Strip& st, T* planes,
-                 T* dyt, T* vacc, T* sacc) {
+void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int64_t r1, const Strip& st,
+                 Workspace<T>& ws, T* dyt, T* vacc, T* sacc) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   const Window2d& g = s.win;
-  const int64_t taps = static_cast<int64_t>(st.tap_offset.size()), rows = r1 - r0;
+  const int64_t taps = st.taps(), rows = r1 - r0;
   const int64_t full = g.out_w / L * L, ld = rows * g.out_w;  // dyt[o·ld + row·out_w + ow]
-  const int64_t n = r0 / g.out_h, oh0 = r0 % g.out_h;
-  fill_planes(s, x, n, oh0 * g.stride_h - g.pad_top, st.input_rows(g, rows), st, planes);
   for (int64_t q = 0; q < rows * g.out_w; ++q)
     for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[(r0 * g.out_w + q) * OC + o];
-  const int64_t row_step = g.stride_h * st.row_stride;
+  // Tap pointers of every row of the run, then the sums tap by tap over all rows.
+  std::vector<const T*> ptrs(static_cast<size_t>(rows * taps));
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* tap) {
+    std::copy(tap, tap + taps, ptrs.begin() + (r - r0) * taps);
+  });
   for (int64_t t = 0; t < taps; ++t) {
     V a[OC];
     for (int o = 0; o < OC; ++o) a[o] = V{};
     for (int64_t rr = 0; rr < rows; ++rr) {
-      const T* xs = planes + rr * row_step + st.tap_offset[t];
+      const T* xs = ptrs[rr * taps + t];
       const T* dr = dyt + rr * g.out_w;
       for (int64_t q = 0; q < full; q += L) {
         const V xv = load(xs + q);
@@ -210,15 +252,15 @@ constexpr int64_t kBlockPixels = 8;
 
 template <typename T, int OC>
 void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y, int64_t r0, int64_t r1,
-          const Strip& st, T* strip) {
+          const Strip& st, Workspace<T>& ws) {
   const Window2d& g = s.win;
-  const int64_t taps = static_cast<int64_t>(st.tap_offset.size());
-  for_each_row(s, x, r0, r1, st, strip, [&](int64_t r, const T* base) {
+  const int64_t taps = st.taps();
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* tap) {
     T* yr = y + r * g.out_w * OC;
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
       T acc[OC] = {};
       for (int64_t t = 0; t < taps; ++t) {
-        const T xv = base[st.tap_offset[t] + ow];
+        const T xv = tap[t][ow];
         for (int o = 0; o < OC; ++o) acc[o] += xv * f[t * OC + o];
       }
       for (int o = 0; o < OC; ++o) yr[ow * OC + o] = acc[o] + (bias ? bias[o] : T(0));
@@ -238,10 +280,9 @@ void forward_oc(const Conv2dShape& s, const T* x, const T* f, const T* bias, Act
   // Tasks of whole rows; at least a few, so that converted input rows are reused.
   const int64_t per_task = std::max<int64_t>(
       std::min<int64_t>(g.out_h, 8), kRowWork / std::max<int64_t>(1, g.out_w * g.kh * g.kw * s.in_c * OC));
-  const size_t planes = static_cast<size_t>(st.input_rows(g, per_task) * st.row_stride) * sizeof(T);
   parallel_for((rows_total + per_task - 1) / per_task, [&](int64_t t) {
-    T* strip = static_cast<T*>(conv_detail::thread_scratch(conv_detail::ScratchSlot::Columns, planes));
-    rows<T, OC>(s, x, f, bias, act, y, t * per_task, std::min(rows_total, (t + 1) * per_task), st, strip);
+    Workspace<T> ws;
+    rows<T, OC>(s, x, f, bias, act, y, t * per_task, std::min(rows_total, (t + 1) * per_task), st, ws);
   });
 }
 
@@ -254,19 +295,19 @@ void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
   constexpr int64_t L = lanes<T>();
   const Window2d& g = s.win;
   const Strip st(s, kBlockPixels);
-  const int64_t taps = static_cast<int64_t>(st.tap_offset.size()), acc_n = taps * OC;
+  const int64_t taps = st.taps(), acc_n = taps * OC;
   const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
   std::vector<T> vacc(static_cast<size_t>(groups * acc_n * L), T(0));
   std::vector<T> sacc(static_cast<size_t>(groups * acc_n), T(0));
-  if (g.out_h > 0 && g.out_w > 0) {
+  if (s.batch > 0 && g.out_h > 0 && g.out_w > 0) {  // then dy (and so dyt) is out_w·… long
     parallel_for(groups, [&](int64_t grp) {
       const int64_t chunk = std::min(g.out_h, kFilterChunkRows);
-      std::vector<T> planes(static_cast<size_t>(st.input_rows(g, chunk) * st.row_stride));
+      Workspace<T> ws;
       std::vector<T> dyt(static_cast<size_t>(OC * chunk * g.out_w));
       for (int64_t n = s.batch * grp / groups; n < s.batch * (grp + 1) / groups; ++n)
         for (int64_t oh = 0; oh < g.out_h; oh += chunk)
-          filter_rows<T, OC>(s, x, dy, n * g.out_h + oh, n * g.out_h + std::min(g.out_h, oh + chunk), st,
-                             planes.data(), dyt.data(), vacc.data() + grp * acc_n * L, sacc.data() + grp * acc_n);
+          filter_rows<T, OC>(s, x, dy, n * g.out_h + oh, n * g.out_h + std::min(g.out_h, oh + chunk), st, ws,
+                             dyt.data(), vacc.data() + grp * acc_n * L, sacc.data() + grp * acc_n);
     });
   }
   for (int64_t e = 0; e < acc_n; ++e) {

@@ -173,8 +173,8 @@ template <typename T>
 void backward_input_typed(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
   const Window2d& g = s.win;
   const int64_t cin = s.in_c, cout = s.out_c, mult = cin ? cout / cin : 0;
-  if (cin == 0 || s.batch == 0) return;
   const int64_t plane = g.in_h * g.in_w, blocks = ceil_div(cin, kTaskChannels);
+  if (cin == 0 || s.batch == 0 || plane == 0) return;  // dx is empty
   parallel_for(s.batch * blocks, [&](int64_t t) {
     const int64_t n = t / blocks, c0 = (t % blocks) * kTaskChannels, w = std::min(kTaskChannels, cin - c0);
     T* dxn = dx + n * plane * cin + c0;
@@ -214,7 +214,11 @@ void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df)
   const int64_t cin = s.in_c, cout = s.out_c, mult = cin ? cout / cin : 0;
   const int64_t taps = g.kh * g.kw, fsize = taps * cout;
   if (fsize == 0) return;
-  const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
+  if (s.batch == 0 || g.out_h == 0 || g.out_w == 0) {  // no output pixel: df = 0
+    for (int64_t e = 0; e < fsize; ++e) df[e] = T(0);
+    return;
+  }
+  const int64_t groups = std::min(s.batch, kFilterGroups);
   const int64_t blocks = ceil_div(cin, kTaskChannels);
   T* partial = groups > 1 ? static_cast<T*>(conv_detail::thread_scratch(
                                 conv_detail::ScratchSlot::Reduction, static_cast<size_t>((groups - 1) * fsize) * sizeof(T)))
