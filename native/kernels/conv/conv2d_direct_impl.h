@@ -35,29 +35,30 @@ void activate_all(T* x, int64_t n, Activation act) {
 
 // Per-call tables. Input rows are kept in planar form: input row ih holds, for each channel
 // c and stride phase ph, a plane of `plane` values (padded columns ph, ph + sw, ph + 2·sw…,
-// zero outside the image), row_stride values in all. Tap t = (i·kw + j)·in_c + c (the
-// filter's row order) reads filter row i's planar row at tap_in_row[t] + ow for output
-// pixel ow; rows outside the image read a row of zeros.
+// zero outside the image), row_stride values in all. Tap t = i·kw·in_c + jc, jc = j·in_c + c
+// (the filter's row order), reads the planar row of filter row i at in_row[jc] + ow for
+// output pixel ow; rows outside the image read a row of zeros.
 struct Strip {
   int64_t phases;      // stride_w
   int64_t plane;       // values per plane (with slack for the last pixel block)
   int64_t row_stride;  // in_c · phases · plane
-  std::vector<int64_t> tap_row, tap_in_row;
+  int64_t row_taps;    // kw · in_c
+  std::vector<int64_t> in_row;
   std::vector<int64_t> q_lo, q_hi;  // per phase: plane indices inside the image
 
   Strip(const Conv2dShape& s, int64_t block_pixels) {
     const Window2d& g = s.win;
     phases = g.stride_w;
+    kh = g.kh;
     const int64_t pixels = (g.out_w + block_pixels - 1) / block_pixels * block_pixels;
     plane = pixels + ((g.kw - 1) * g.dilation_w) / g.stride_w + 1;
     row_stride = s.in_c * phases * plane;
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j)
-        for (int64_t c = 0; c < s.in_c; ++c) {
-          const int64_t shift = j * g.dilation_w;
-          tap_row.push_back(i);
-          tap_in_row.push_back((c * phases + shift % phases) * plane + shift / phases);
-        }
+    row_taps = g.kw * s.in_c;
+    for (int64_t j = 0; j < g.kw; ++j)
+      for (int64_t c = 0; c < s.in_c; ++c) {
+        const int64_t shift = j * g.dilation_w;
+        in_row.push_back((c * phases + shift % phases) * plane + shift / phases);
+      }
     // Plane index q of phase ph is input column q·sw + ph − pl.
     for (int64_t ph = 0; ph < phases; ++ph) {
       const int64_t first = g.pad_left - ph;  // q·sw ≥ first
@@ -69,7 +70,8 @@ struct Strip {
     }
   }
 
-  int64_t taps() const { return static_cast<int64_t>(tap_row.size()); }
+  int64_t kh = 0;
+  int64_t taps() const { return kh * row_taps; }
 };
 
 // Input rows [ih_lo, ih_lo + count) of image n (all inside it) in planar form.
@@ -96,58 +98,47 @@ void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_lo, int
 }
 
 // A task's buffers: the planar in-image input rows of the current run of output rows, a row
-// of zeros, and the tap pointers of the current output row.
+// of zeros, and the planar rows (one per filter row) of the current output row.
 template <typename T>
 struct Workspace {
   std::vector<T> planes, zeros;
-  std::vector<const T*> taps;
+  std::vector<const T*> rows;
 };
 
-// Calls fn(r, taps) for output rows r in [r0, r1) in order, taps[t] pointing at the value tap
-// t reads for output pixel 0 (pixel ow reads taps[t][ow]). Input rows are converted once per
-// run of rows of one image, and only where they lie inside the image. Every pointer stays
-// valid until the next call.
+// Calls fn(r, rows) for output rows r in [r0, r1) in order, rows[i] being the planar row
+// filter row i reads (tap t = i·row_taps + jc of output pixel ow reads rows[i][in_row[jc] +
+// ow]). Input rows are converted once per run of rows of one image, and only where they lie
+// inside the image. Every pointer stays valid until the next call.
 template <typename T, typename F>
 void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, const Strip& st, Workspace<T>& ws,
                   F&& fn) {
   const Window2d& g = s.win;
-  const int64_t taps = st.taps();
   ws.zeros.assign(static_cast<size_t>(st.row_stride), T(0));
-  ws.taps.resize(static_cast<size_t>(taps));
+  ws.rows.resize(static_cast<size_t>(g.kh));
   for (int64_t r = r0; r < r1;) {
     const int64_t n = r / g.out_h, oh0 = r % g.out_h, oh1 = std::min(g.out_h, oh0 + (r1 - r));
     const int64_t first = oh0 * g.stride_h - g.pad_top;
     const int64_t last = (oh1 - 1) * g.stride_h - g.pad_top + (g.kh - 1) * g.dilation_h;
     const int64_t lo = std::max<int64_t>(first, 0), hi = std::min(last + 1, g.in_h);
     const int64_t count = std::max<int64_t>(hi - lo, 0);
-    if (count > (oh1 - oh0) * g.kh) {
-      // Sparse rows (stride taller than the window): convert each output row's kh rows on
-      // their own (every row of the run keeps its own, so all its pointers stay valid).
-      ws.planes.resize(static_cast<size_t>((oh1 - oh0) * g.kh * st.row_stride));
-      for (int64_t oh = oh0; oh < oh1; ++oh, ++r) {
-        T* own = ws.planes.data() + (oh - oh0) * g.kh * st.row_stride;
-        for (int64_t i = 0; i < g.kh; ++i) {
-          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
-          if (ih >= 0 && ih < g.in_h) fill_planes(s, x, n, ih, 1, st, own + i * st.row_stride);
-        }
-        for (int64_t t = 0; t < taps; ++t) {
-          const int64_t ih = oh * g.stride_h - g.pad_top + st.tap_row[t] * g.dilation_h;
-          const T* row = ih >= 0 && ih < g.in_h ? own + st.tap_row[t] * st.row_stride : ws.zeros.data();
-          ws.taps[t] = row + st.tap_in_row[t];
-        }
-        fn(r, ws.taps.data());
-      }
-      continue;
-    }
-    ws.planes.resize(static_cast<size_t>(count * st.row_stride));
-    fill_planes(s, x, n, lo, count, st, ws.planes.data());
+    // Sparse rows (stride taller than the window): each output row's kh rows on their own.
+    const bool sparse = count > (oh1 - oh0) * g.kh;
+    ws.planes.resize(static_cast<size_t>((sparse ? (oh1 - oh0) * g.kh : count) * st.row_stride));
+    if (!sparse) fill_planes(s, x, n, lo, count, st, ws.planes.data());
     for (int64_t oh = oh0; oh < oh1; ++oh, ++r) {
-      for (int64_t t = 0; t < taps; ++t) {
-        const int64_t ih = oh * g.stride_h - g.pad_top + st.tap_row[t] * g.dilation_h;
-        const T* row = ih >= lo && ih < hi ? ws.planes.data() + (ih - lo) * st.row_stride : ws.zeros.data();
-        ws.taps[t] = row + st.tap_in_row[t];
+      T* own = ws.planes.data() + (oh - oh0) * g.kh * st.row_stride;
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+        if (ih < 0 || ih >= g.in_h) {
+          ws.rows[i] = ws.zeros.data();
+        } else if (sparse) {
+          fill_planes(s, x, n, ih, 1, st, own + i * st.row_stride);
+          ws.rows[i] = own + i * st.row_stride;
+        } else {
+          ws.rows[i] = ws.planes.data() + (ih - lo) * st.row_stride;
+        }
       }
-      fn(r, ws.taps.data());
+      fn(r, ws.rows.data());
     }
   }
 }
@@ -155,20 +146,25 @@ void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, cons
 #ifdef NG_CONV_VECTORS
 
 template <typename T, int OC, int NV>
-inline void row_block(int64_t taps, const T* const* tap, const T* f, int64_t ow0,
+inline void row_block(const Strip& st, const T* const* rows, const T* f, int64_t ow0,
                       typename VecOf<T>::type (&acc)[OC][NV]) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   for (int o = 0; o < OC; ++o)
     for (int v = 0; v < NV; ++v) acc[o][v] = V{};
-  for (int64_t t = 0; t < taps; ++t) {
-    const T* xs = tap[t] + ow0;
-    const T* wt = f + t * OC;
-    V xv[NV];
-    for (int v = 0; v < NV; ++v) xv[v] = load(xs + v * L);
-    for (int o = 0; o < OC; ++o) {
-      const V w = splat(wt[o]);
-      for (int v = 0; v < NV; ++v) acc[o][v] = madd(w, xv[v], acc[o][v]);
+  const int64_t* in_row = st.in_row.data();
+  for (int64_t i = 0; i < st.kh; ++i) {
+    const T* row = rows[i] + ow0;
+    const T* wi = f + i * st.row_taps * OC;
+    for (int64_t jc = 0; jc < st.row_taps; ++jc) {
+      const T* xs = row + in_row[jc];
+      const T* wt = wi + jc * OC;
+      V xv[NV];
+      for (int v = 0; v < NV; ++v) xv[v] = load(xs + v * L);
+      for (int o = 0; o < OC; ++o) {
+        const V w = splat(wt[o]);
+        for (int v = 0; v < NV; ++v) acc[o][v] = madd(w, xv[v], acc[o][v]);
+      }
     }
   }
 }
@@ -180,12 +176,11 @@ void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activatio
   constexpr int L = sizeof(V) / sizeof(T);
   constexpr int NV = OC <= 2 ? 4 : OC <= 6 ? 2 : 1;  // OC·NV accumulators fit the register file
   const Window2d& g = s.win;
-  const int64_t taps = st.taps();
-  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* tap) {
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* rows) {
     T* yr = y + r * g.out_w * OC;
     for (int64_t ow0 = 0; ow0 < g.out_w; ow0 += NV * L) {
       V acc[OC][NV];
-      row_block<T, OC, NV>(taps, tap, f, ow0, acc);
+      row_block<T, OC, NV>(st, rows, f, ow0, acc);
       T out[OC][NV * L];
       std::memcpy(out, acc, sizeof(out));
       const int64_t nw = std::min<int64_t>(NV * L, g.out_w - ow0);
@@ -216,8 +211,10 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
     for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[(r0 * g.out_w + q) * OC + o];
   // Tap pointers of every row of the run, then the sums tap by tap over all rows.
   std::vector<const T*> ptrs(static_cast<size_t>(rows * taps));
-  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* tap) {
-    std::copy(tap, tap + taps, ptrs.begin() + (r - r0) * taps);
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* row) {
+    const T** p = ptrs.data() + (r - r0) * taps;
+    for (int64_t i = 0; i < st.kh; ++i)
+      for (int64_t jc = 0; jc < st.row_taps; ++jc) *p++ = row[i] + st.in_row[jc];
   });
   for (int64_t t = 0; t < taps; ++t) {
     V a[OC];
@@ -255,12 +252,12 @@ void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activatio
           const Strip& st, Workspace<T>& ws) {
   const Window2d& g = s.win;
   const int64_t taps = st.taps();
-  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* tap) {
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* row) {
     T* yr = y + r * g.out_w * OC;
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
       T acc[OC] = {};
       for (int64_t t = 0; t < taps; ++t) {
-        const T xv = tap[t][ow];
+        const T xv = row[t / st.row_taps][st.in_row[t % st.row_taps] + ow];
         for (int o = 0; o < OC; ++o) acc[o] += xv * f[t * OC + o];
       }
       for (int o = 0; o < OC; ++o) yr[ow * OC + o] = acc[o] + (bias ? bias[o] : T(0));
