@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import * as ng from '../lib/index.js';
-import type { Conv2dSpec } from '../lib/backend/backend.js';
+import type { Conv2dSpec, Storage } from '../lib/backend/backend.js';
 import { backendNamed } from '../lib/backend/registry.js';
 import { resolveWindow, type Padding, type Window2d } from '../lib/ops/window.js';
 import { CONFIGS, type Config, NATIVE_ISAS, lcg, maxAbsDiff, onJs, use } from './backends.js';
@@ -141,7 +141,8 @@ const CASES: Case[] = [
   { name: 'depthwise 3×3 same', depthwise: true, x: [2, 9, 10, 7], f: [3, 3, 7, 1], padding: 'same', bias: true },
   { name: 'depthwise multiplier 3 stride 2', depthwise: true, x: [3, 11, 9, 5], f: [3, 3, 5, 3], strides: 2, padding: 'same', activation: 'relu', bias: true },
   { name: 'depthwise 5×5 dilation 2 valid', depthwise: true, x: [2, 13, 12, 4], f: [5, 5, 4, 2], dilation: 2 },
-  { name: 'depthwise 70 channels (blocks + tail)', depthwise: true, x: [2, 6, 7, 70], f: [3, 3, 70, 1], strides: [2, 1], padding: [[2, 0], [1, 1]], bias: true },
+  { name: 'depthwise 70 channels (blocks + tail)', depthwise: true, x: [2, 6, 7, 70], f: [3, 3, 70, 1], strides: [2, 1], padding: [[2, 0], [1, 1]], bias: true, activation: 'tanh' },
+  { name: 'depthwise 24 channels, wide rows', depthwise: true, x: [2, 5, 19, 24], f: [3, 3, 24, 1], padding: 'same' },
   { name: 'depthwise 7×7 stride 3 explicit', depthwise: true, x: [9, 10, 11, 3], f: [7, 7, 3, 2], strides: 3, padding: [[3, 3], [2, 4]] },
 ];
 
@@ -209,7 +210,7 @@ describe.each(CONFIGS.filter((c) => c.backend !== 'js'))('$label against the js 
     if (c.bias) expect(maxAbsDiff(got.db!, want.db!)).toBeLessThan(2e-5 * Math.sqrt(got.y.length));
   });
 
-  it.each(CASES.filter((_, i) => i % 3 === 0))('float64: $name', (c) => {
+  it.each(CASES.filter((c, i) => i % 3 === 0 || c.depthwise))('float64: $name', (c) => {
     use(config);
     const got = runCase(c, 'float64', 202);
     const want = onJs(config, () => runCase(c, 'float64', 202));
@@ -258,6 +259,8 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 5×5 stride 2, filter-gradient tiles', x: [4, 30, 31, 12], f: [5, 5, 12, 20], strides: 2, padding: 'same' },
     { name: 'conv 1×1', x: [4, 20, 20, 64], f: [1, 1, 64, 80] },
     { name: 'depthwise', depthwise: true, x: [9, 17, 18, 100], f: [3, 3, 100, 2], padding: 'same', bias: true },
+    { name: 'conv 3 → 6 channels (direct kernel)', x: [9, 20, 19, 3], f: [5, 5, 3, 6], padding: 'same', bias: true },
+    { name: 'conv 24 → 5 channels (transposed GEMM)', x: [9, 14, 13, 24], f: [3, 3, 24, 5], strides: 2 },
   ];
   it.each(NATIVE_ISAS.flatMap((isa) => cases.map((c) => ({ isa, c }))))('$isa: $c.name', ({ isa, c }) => {
     ng.setBackend('native');
@@ -322,6 +325,55 @@ describe('bad input', () => {
   });
 });
 
+describe('garbage geometry', () => {
+  // Random metas (zero and huge dims, strides, pads, out sizes that do not follow from the
+  // window): every call either throws a named Error or runs; with buffers of exactly the
+  // sizes the meta implies, many run, and must stay inside them.
+  it.each(['native', 'wasm'] as const)('the %s kernels refuse or run every random meta without crashing', (name) => {
+    const b = backendNamed(name);
+    const rnd = lcg(5);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const values = [0, 1, 1, 2, 2, 3, 5, 2 ** 31, 2 ** 40] as const;
+    const steps = [1, 1, 1, 2, 3, 2 ** 31] as const;
+    const pads = [0, 0, 1, 2, 2 ** 31] as const;
+    const junk = [0, 1, 8, 27].map((n) => b.alloc('float32', n));
+    let ran = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const v = () => pick(values);
+      const window: Window2d = {
+        inH: v(), inW: v(), kh: v(), kw: v(), strideH: pick(steps), strideW: pick(steps), dilationH: pick(steps),
+        dilationW: pick(steps), padTop: pick(pads), padBottom: 0, padLeft: pick(pads), padRight: 0, outH: v(), outW: v(),
+      };
+      const spec: Conv2dSpec = { batch: v(), inC: v(), outC: v(), activation: pick(['none', 'relu', 'tanh'] as const), window };
+      const depthwise = rnd() < 0.5;
+      const sizes = [
+        spec.batch * window.inH * window.inW * spec.inC,
+        window.kh * window.kw * (depthwise ? 1 : spec.inC) * spec.outC,
+        spec.batch * window.outH * window.outW * spec.outC,
+      ];
+      const exact = rnd() < 0.7 && sizes.every((n) => n <= 5000);
+      const buf = exact ? sizes.map((n) => b.alloc('float32', n)) : [pick(junk), pick(junk), pick(junk)];
+      const [xs, fs, ys] = buf as [Storage, Storage, Storage];
+      try {
+        const pass = Math.floor(rnd() * 3);
+        if (depthwise) {
+          if (pass === 0) b.depthwiseConv2d(xs, fs, ys, spec);
+          else if (pass === 1) b.depthwiseConv2dBackwardInput(ys, fs, xs, spec);
+          else b.depthwiseConv2dBackwardFilter(xs, ys, fs, spec);
+        } else if (pass === 0) b.conv2d(xs, fs, ys, spec);
+        else if (pass === 1) b.conv2dBackwardInput(ys, fs, xs, spec);
+        else b.conv2dBackwardFilter(xs, ys, fs, spec);
+        ran++;
+      } catch (e) {
+        expect((e as Error).message).toMatch(/^(depthwiseC|c)onv2d(BackwardInput|BackwardFilter)?: /);
+      }
+      if (exact) for (const s of buf) b.free(s);
+    }
+    expect(ran).toBeGreaterThan(50);
+    for (const s of junk) b.free(s);
+  });
+});
+
 describe('edge cases', () => {
   it.each(CONFIGS)('$label: an empty batch gives empty output and zero filter/bias gradients', (config) => {
     use(config);
@@ -345,6 +397,17 @@ describe('edge cases', () => {
     expect(Array.from(x.grad!.dataSync())).toEqual([
       1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
     ]);
+  });
+
+  it.each(CONFIGS)('$label: strides far larger than the image take one window', (config) => {
+    use(config);
+    const x = ng.tensor(Float32Array.from({ length: 30 }, (_, i) => i), [1, 5, 6, 1]);
+    x.requiresGrad = true;
+    const y = ng.conv2d(x, ng.ones([2, 2, 1, 3]), { strides: 2 ** 30 });
+    expect(y.shape).toEqual([1, 1, 1, 3]);
+    expect(Array.from(y.dataSync())).toEqual([14, 14, 14]);
+    y.sum().backward();
+    expect(Array.from(x.grad!.dataSync()).filter((v) => v !== 0)).toEqual([3, 3, 3, 3]);
   });
 
   it('mixed dtypes promote to float64 and give gradients in each input dtype', () => {

@@ -15,10 +15,12 @@
 #include "conv2d.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "../../runtime/checks.h"
 #include "../../runtime/thread_pool.h"
+#include "conv2d_direct.h"
 #include "im2col.h"
 
 namespace ng {
@@ -31,6 +33,12 @@ constexpr size_t kTileBytes = size_t(160) << 10;
 // Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
 // is the tile's row count; fixed by the shape alone (it decides the summation order).
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
+// Images with at most this many channels build transposed columns directly (im2col_t_rows).
+constexpr int64_t kFewChannels = 4;
+// The filter gradient sums at most this many groups of tiles in parallel, each into its own
+// partial of the filter's size, within this much memory in all.
+constexpr int64_t kFilterGroups = 8;
+constexpr size_t kPartialBytes = size_t(16) << 20;
 // Rows of im2col per parallel task in the filter gradient.
 constexpr int64_t kIm2colChunk = 64;
 
@@ -95,6 +103,26 @@ T* scratch(ScratchSlot slot, int64_t count) {
   return static_cast<T*>(thread_scratch(slot, static_cast<size_t>(count) * sizeof(T)));
 }
 
+// x = act(x) over n values (the activations the GEMM epilogue would have fused).
+template <typename T>
+void activate_all(T* x, int64_t n, Activation act) {
+  switch (act) {
+    case Activation::None: return;
+    case Activation::Relu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0);
+      return;
+    case Activation::LeakyRelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0.01) * x[i];
+      return;
+    case Activation::Sigmoid:
+      for (int64_t i = 0; i < n; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
+      return;
+    case Activation::Tanh:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+      return;
+  }
+}
+
 template <typename T>
 void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
   const Dims d = dims_of(s);
@@ -106,15 +134,78 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     Blas<T>::gemm(isa, false, false, d.m, d.n, d.k, x, std::max<int64_t>(d.k, 1), f, d.n, T(0), y, d.n, ep);
     return;
   }
+  if (conv2d_direct_applies(s)) {
+    conv2d_direct_forward(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, f, bias, act, y);
+    return;
+  }
+  const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);
+  const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, blocking.mr);
+  const int64_t tiles = ceil_div(d.m, rows);
+  if (d.n * 2 <= blocking.nr) {
+    // Few output channels would fill a fraction of the GEMM's register tile (NR columns):
+    // compute yᵀ = fᵀ · colᵀ instead, where the pixels fill it, then transpose into y.
+    // Images with few channels build colᵀ directly (long runs); others transpose im2col's
+    // rows while the GEMM packs them.
+    const bool direct_t = s.in_c <= kFewChannels;
+    parallel_for(tiles, [&](int64_t t) {
+      const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows), r = p1 - p0;
+      T* col = scratch<T>(ScratchSlot::Columns, r * d.k);
+      T* yt = scratch<T>(ScratchSlot::Product, r * d.n);
+      if (direct_t) {
+        im2col_t_rows(s, x, p0, p1, col, r);
+        Blas<T>::gemm(isa, true, false, d.n, r, d.k, f, d.n, col, r, T(0), yt, r);
+      } else {
+        im2col_rows(s, x, p0, p1, col, d.k);
+        Blas<T>::gemm(isa, true, true, d.n, r, d.k, f, d.n, col, d.k, T(0), yt, r);
+      }
+      T* out = y + p0 * d.n;
+      for (int64_t p = 0; p < r; ++p)
+        for (int64_t o = 0; o < d.n; ++o) out[p * d.n + o] = yt[o * r + p] + (bias ? bias[o] : T(0));
+      activate_all(out, r * d.n, act);
+    });
+    return;
+  }
   const PackedMatrix<T> packed(isa, false, d.k, d.n, f, d.n);
-  const int64_t mr = gemm_blocking(isa, sizeof(T) == 8).mr;
-  const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, mr);
-  parallel_for(ceil_div(d.m, rows), [&](int64_t t) {
+  parallel_for(tiles, [&](int64_t t) {
     const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows);
     T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
     im2col_rows(s, x, p0, p1, col, d.k);
     Blas<T>::gemm_packed(isa, p1 - p0, col, d.k, packed, y + p0 * d.n, d.n, ep);
   });
+}
+
+// With stride 1 the input gradient is itself a convolution, of dy with the filter flipped in
+// space and transposed in channels, f'[i, j, o, c] = f[kh−1−i, kw−1−j, c, o], padded by
+// (k−1)·d − pad before:
+//   dx[n, h, w, c] = Σ_{i, j, o} dy[n, h − pt' + i·dh, w − pl' + j·dw, o] · f'[i, j, o, c].
+// Returns false (nothing done) when the geometry does not allow it.
+template <typename T>
+bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T* f, T* dx) {
+  const Window2d& g = s.win;
+  const int64_t pt = (g.kh - 1) * g.dilation_h - g.pad_top, pl = (g.kw - 1) * g.dilation_w - g.pad_left;
+  if (g.stride_h != 1 || g.stride_w != 1 || pt < 0 || pl < 0) return false;
+  Conv2dShape t;
+  t.batch = s.batch;
+  t.in_c = s.out_c;
+  t.out_c = s.in_c;
+  t.win = Window2d{g.out_h, g.out_w, g.kh, g.kw, 1, 1, g.dilation_h, g.dilation_w, pt, pl, g.in_h, g.in_w};
+  // The convolution of dy covers the whole input, padding included: worth it when that is
+  // not much more work than the direct form ('same' padding), or when it runs on the direct
+  // small-channel kernel, which is several times faster than GEMM + col2im there.
+  const bool direct = conv2d_direct_applies(t);
+  const int64_t in_area = g.in_h * g.in_w, out_area = g.out_h * g.out_w;
+  if (direct ? in_area * 2 > out_area * 3 : in_area * 4 > out_area * 5) return false;
+  const int64_t taps = g.kh * g.kw, cin = s.in_c, cout = s.out_c;
+  T* flipped = scratch<T>(ScratchSlot::Filter, taps * cin * cout);
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    const T* src = f + (taps - 1 - tap) * cin * cout;
+    T* dst = flipped + tap * cout * cin;
+    for (int64_t c = 0; c < cin; ++c)
+      for (int64_t o = 0; o < cout; ++o) dst[o * cin + c] = src[c * cout + o];
+  }
+  forward(isa, t, dy, flipped, static_cast<const T*>(nullptr), Activation::None, dx);
+  trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
+  return true;
 }
 
 template <typename T>
@@ -128,6 +219,9 @@ void backward_input(Isa isa, const Conv2dShape& s, const T* dy, const T* f, T* d
     Blas<T>::gemm(isa, false, true, d.m, d.k, d.n, dy, d.n, f, d.n, T(0), dx, d.k);
     return;
   }
+  if (backward_input_as_conv(isa, s, dy, f, dx)) return;
+  // Strided: dcol = dy · fᵀ per tile, scattered back by col2im. One task per image, which
+  // owns that image's dx and adds into it in a fixed order.
   const PackedMatrix<T> packed(isa, true, d.n, d.k, f, d.n);  // op(B) = fᵀ, n × k
   const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, gemm_blocking(isa, sizeof(T) == 8).mr);
   parallel_for(s.batch, [&](int64_t b) {
@@ -141,6 +235,40 @@ void backward_input(Isa isa, const Conv2dShape& s, const T* dy, const T* f, T* d
   });
 }
 
+// Few output channels: dfᵀ [n, k] = Σ_tiles dy_tᵀ · col_t, so that the long receptive-field
+// dimension k fills the GEMM's register tile; transposed into df at the end. Images with few
+// channels build colᵀ directly (long runs), read back transposed by the GEMM.
+template <typename T>
+void backward_filter_few_outputs(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* df, int64_t rows) {
+  const Dims d = dims_of(s);
+  const bool direct_t = s.in_c <= kFewChannels;
+  T* col = scratch<T>(ScratchSlot::Reduction, std::min(rows, d.m) * d.k);
+  T* dft = scratch<T>(ScratchSlot::Filter, d.n * d.k);
+  for (int64_t p0 = 0; p0 < d.m; p0 += rows) {
+    const int64_t p1 = std::min(d.m, p0 + rows), r = p1 - p0;
+    parallel_for(ceil_div(r, kIm2colChunk), [&](int64_t c) {
+      const int64_t q0 = p0 + c * kIm2colChunk, q1 = std::min(p1, q0 + kIm2colChunk);
+      if (direct_t)
+        im2col_t_rows(s, x, q0, q1, col + (q0 - p0), r);
+      else
+        im2col_rows(s, x, q0, q1, col + (q0 - p0) * d.k, d.k);
+    });
+    const T beta = p0 == 0 ? T(0) : T(1);
+    if (direct_t)
+      Blas<T>::gemm(isa, true, true, d.n, d.k, r, dy + p0 * d.n, d.n, col, r, beta, dft, d.k);
+    else
+      Blas<T>::gemm(isa, true, false, d.n, d.k, r, dy + p0 * d.n, d.n, col, d.k, beta, dft, d.k);
+  }
+  for (int64_t i = 0; i < d.k; ++i)
+    for (int64_t o = 0; o < d.n; ++o) df[i * d.n + o] = dft[o * d.k + i];
+  trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
+}
+
+// df = Σ_tiles col_tᵀ · dy_t over tiles of a fixed number of rows. The tiles fall into up to
+// kFilterGroups consecutive groups (a function of the shape alone); each group is one task
+// that sums its tiles in order into its own partial, then df = partial 0 + partial 1 + … in
+// group order. With a single group, the GEMMs are threaded over df instead (never over
+// their depth).
 template <typename T>
 void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* df) {
   const Dims d = dims_of(s);
@@ -149,20 +277,50 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     std::fill(df, df + d.k * d.n, T(0));
     return;
   }
-  if (d.pointwise) {
-    Blas<T>::gemm(isa, true, false, d.k, d.n, d.m, x, d.k, dy, d.n, T(0), df, d.n);
+  if (conv2d_direct_applies(s) &&
+      conv2d_direct_backward_filter(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, dy, df))
+    return;
+  const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
+  if (!d.pointwise && d.n * 2 <= gemm_blocking(isa, sizeof(T) == 8).nr) {
+    backward_filter_few_outputs(isa, s, x, dy, df, rows);
     return;
   }
-  const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
-  T* col = scratch<T>(ScratchSlot::Partial, std::min(rows, d.m) * d.k);
-  for (int64_t p0 = 0; p0 < d.m; p0 += rows) {
-    const int64_t p1 = std::min(d.m, p0 + rows);
-    parallel_for(ceil_div(p1 - p0, kIm2colChunk), [&](int64_t c) {
-      const int64_t q0 = p0 + c * kIm2colChunk, q1 = std::min(p1, q0 + kIm2colChunk);
-      im2col_rows(s, x, q0, q1, col + (q0 - p0) * d.k, d.k);
-    });
-    Blas<T>::gemm(isa, true, false, d.k, d.n, p1 - p0, col, d.k, dy + p0 * d.n, d.n, p0 == 0 ? T(0) : T(1), df, d.n);
+  const int64_t fsize = d.k * d.n, tiles = ceil_div(d.m, rows);
+  const int64_t groups = std::max<int64_t>(
+      1, std::min({tiles, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * sizeof(T)))}));
+  T* partial = groups > 1 ? scratch<T>(ScratchSlot::Reduction, (groups - 1) * fsize) : nullptr;
+  const auto run_group = [&](int64_t grp) {
+    T* out = grp == 0 ? df : partial + (grp - 1) * fsize;
+    const int64_t t0 = tiles * grp / groups, t1 = tiles * (grp + 1) / groups;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows);
+      const T* a = x + p0 * d.k;  // pointwise: the image rows are the columns
+      if (!d.pointwise) {
+        T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
+        // Inside a group task this runs serially (a nested parallel_for).
+        parallel_for(ceil_div(p1 - p0, kIm2colChunk), [&](int64_t c) {
+          const int64_t q0 = p0 + c * kIm2colChunk, q1 = std::min(p1, q0 + kIm2colChunk);
+          im2col_rows(s, x, q0, q1, col + (q0 - p0) * d.k, d.k);
+        });
+        a = col;
+      }
+      Blas<T>::gemm(isa, true, false, d.k, d.n, p1 - p0, a, d.k, dy + p0 * d.n, d.n, t == t0 ? T(0) : T(1), out, d.n);
+    }
+  };
+  if (groups == 1) {
+    run_group(0);
+    return;
   }
+  parallel_for(groups, run_group);
+  constexpr int64_t kChunk = 4096;
+  parallel_for(ceil_div(fsize, kChunk), [&](int64_t c) {
+    for (int64_t e = c * kChunk; e < std::min(fsize, (c + 1) * kChunk); ++e) {
+      T v = df[e];
+      for (int64_t grp = 1; grp < groups; ++grp) v += partial[(grp - 1) * fsize + e];
+      df[e] = v;
+    }
+  });
+  trim_thread_scratch(ScratchSlot::Reduction, kFilterTileBytes);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
 #include "../../runtime/thread_pool.h"
 #include "depthwise_paths.h"
@@ -15,9 +18,19 @@
 #pragma GCC target("avx2,fma")
 #endif
 
+#define NG_CONV_FMA _mm256_fmadd_ps
+#define NG_CONV_FMA_PD _mm256_fmadd_pd
+#define NG_CONV_SPLAT _mm256_set1_ps
+#define NG_CONV_SPLAT_PD _mm256_set1_pd
+#define NG_CONV_VEC_BYTES 32
 namespace ng::depthwise_avx2 {
 #include "depthwise_impl.h"
 }  // namespace ng::depthwise_avx2
+#undef NG_CONV_VEC_BYTES
+#undef NG_CONV_FMA
+#undef NG_CONV_FMA_PD
+#undef NG_CONV_SPLAT
+#undef NG_CONV_SPLAT_PD
 
 #if defined(__clang__)
 #pragma clang attribute pop

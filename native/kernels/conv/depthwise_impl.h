@@ -1,7 +1,9 @@
 // The depthwise convolution loops, included inside namespace ng::depthwise_<isa> by each
-// depthwise_<isa>.cpp, which sets the target instruction set: the compiler vectorizes the
-// channel loops for that path. The includer provides <algorithm>, <cmath>, <cstdint>,
-// thread_pool.h, im2col.h (scratch) and depthwise.h.
+// depthwise_<isa>.cpp, which sets the target instruction set and the vector macros of
+// conv2d_simd.h. The includer provides <algorithm>, <cmath>, <cstdint>, thread_pool.h,
+// im2col.h (scratch) and depthwise.h.
+
+#include "conv2d_simd.h"
 
 constexpr int64_t kChannelBlock = 32;  // channels kept in registers in the forward pass
 constexpr int64_t kTaskChannels = 64;  // input channels per task in the backward passes
@@ -51,6 +53,38 @@ inline void dot_taps(int64_t width, const T* x, int64_t xi, int64_t xj, const T*
   }
 }
 
+#ifdef NG_CONV_VECTORS
+constexpr int kBlockPixels = 4;   // output pixels sharing each loaded filter vector
+constexpr int kBlockVectors = 2;  // vectors of channels per block
+
+// Multiplier 1, interior pixels: kBlockPixels consecutive output pixels × kBlockVectors
+// vectors of channels. x0 is tap (ilo, 0) of the first pixel at the block's first channel,
+// f0 the filter at tap (ilo, 0), same channel; xp steps from pixel to pixel.
+template <typename T>
+inline void pixel_block(const T* x0, int64_t xi, int64_t xj, int64_t xp, const T* f0, int64_t fi, int64_t fj,
+                        int64_t ni, int64_t nj, const T* bias, T* y0, int64_t yp) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  V acc[kBlockPixels][kBlockVectors];
+  for (int b = 0; b < kBlockVectors; ++b) {
+    const V start = bias ? load(bias + b * L) : V{};
+    for (int p = 0; p < kBlockPixels; ++p) acc[p][b] = start;
+  }
+  for (int64_t i = 0; i < ni; ++i) {
+    for (int64_t j = 0; j < nj; ++j) {
+      const T* xt = x0 + i * xi + j * xj;
+      const T* ft = f0 + i * fi + j * fj;
+      V w[kBlockVectors];
+      for (int b = 0; b < kBlockVectors; ++b) w[b] = load(ft + b * L);
+      for (int p = 0; p < kBlockPixels; ++p)
+        for (int b = 0; b < kBlockVectors; ++b) acc[p][b] = madd(load(xt + p * xp + b * L), w[b], acc[p][b]);
+    }
+  }
+  for (int p = 0; p < kBlockPixels; ++p)
+    for (int b = 0; b < kBlockVectors; ++b) store(y0 + p * yp + b * L, acc[p][b]);
+}
+#endif
+
 template <typename T>
 void forward_typed(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
   const Window2d& g = s.win;
@@ -63,9 +97,39 @@ void forward_typed(const Conv2dShape& s, const T* x, const T* f, const T* bias, 
     alignas(64) T acc[kChannelBlock];
     for (int64_t r = t * per_task; r < std::min(rows, (t + 1) * per_task); ++r) {
       const int64_t n = r / g.out_h, oh = r % g.out_h;
+      // Multiplier 1: interior pixels (every column tap inside) in blocks, channels [0, fast_c).
+      int64_t fast_lo = 0, fast_hi = 0, fast_c = 0;
+#ifdef NG_CONV_VECTORS
+      constexpr int64_t kChannels = kBlockVectors * sizeof(typename VecOf<T>::type) / sizeof(T);
+      if (mult == 1 && cout >= kChannels) {
+        fast_c = cout / kChannels * kChannels;
+        fast_lo = std::min(g.out_w, (g.pad_left + g.stride_w - 1) / g.stride_w);
+        const int64_t top = g.in_w - 1 - (g.kw - 1) * g.dilation_w + g.pad_left;
+        fast_hi = top < 0 ? fast_lo : std::max(fast_lo, std::min(g.out_w, top / g.stride_w + 1));
+        fast_hi = fast_lo + (fast_hi - fast_lo) / kBlockPixels * kBlockPixels;
+        const Taps t0 = taps_of(g, oh, fast_lo);
+        if (t0.ilo < t0.ihi) {
+          for (int64_t ow = fast_lo; ow < fast_hi; ow += kBlockPixels) {
+            const int64_t iw0 = ow * g.stride_w - g.pad_left;
+            const T* x0 = x + ((n * g.in_h + t0.ih0 + t0.ilo * g.dilation_h) * g.in_w + iw0) * cin;
+            T* y0 = y + (r * g.out_w + ow) * cout;
+            for (int64_t c0 = 0; c0 < fast_c; c0 += kChannels)
+              pixel_block(x0 + c0, xi, xj, g.stride_w * cin, f + t0.ilo * fi + c0, fi, fj, t0.ihi - t0.ilo, g.kw,
+                          bias ? bias + c0 : nullptr, y0 + c0, cout);
+            if (act != Activation::None)
+              for (int64_t p = 0; p < kBlockPixels; ++p)
+                for (int64_t c = 0; c < fast_c; ++c) y0[p * cout + c] = activate(y0[p * cout + c], act);
+          }
+        } else {
+          fast_hi = fast_lo;  // the row lies in the padding: the generic loop writes bias/act
+        }
+      }
+#endif
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         T* yo = y + (r * g.out_w + ow) * cout;
         const Taps tp = taps_of(g, oh, ow);
+        const int64_t c_first = ow >= fast_lo && ow < fast_hi ? fast_c : 0;  // channels still to do
+        if (c_first == cout) continue;
         if (tp.empty()) {
           for (int64_t o = 0; o < cout; ++o) yo[o] = activate(T(0) + (bias ? bias[o] : T(0)), act);
           continue;
@@ -74,7 +138,7 @@ void forward_typed(const Conv2dShape& s, const T* x, const T* f, const T* bias, 
         const T* x0 = x + ((n * g.in_h + tp.ih0 + tp.ilo * g.dilation_h) * g.in_w + tp.iw0 + tp.jlo * g.dilation_w) * cin;
         const T* f0 = f + (tp.ilo * g.kw + tp.jlo) * cout;
         if (mult == 1) {
-          for (int64_t c0 = 0; c0 < cout; c0 += kChannelBlock) {
+          for (int64_t c0 = c_first; c0 < cout; c0 += kChannelBlock) {
             const int64_t w = std::min(kChannelBlock, cout - c0);
             if (w == kChannelBlock)
               dot_taps<T, kChannelBlock>(w, x0 + c0, xi, xj, f0 + c0, fi, fj, ni, nj, acc);
@@ -109,8 +173,8 @@ template <typename T>
 void backward_input_typed(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
   const Window2d& g = s.win;
   const int64_t cin = s.in_c, cout = s.out_c, mult = cin ? cout / cin : 0;
-  if (cin == 0 || s.batch == 0) return;
   const int64_t plane = g.in_h * g.in_w, blocks = ceil_div(cin, kTaskChannels);
+  if (cin == 0 || s.batch == 0 || plane == 0) return;  // dx is empty
   parallel_for(s.batch * blocks, [&](int64_t t) {
     const int64_t n = t / blocks, c0 = (t % blocks) * kTaskChannels, w = std::min(kTaskChannels, cin - c0);
     T* dxn = dx + n * plane * cin + c0;
@@ -150,10 +214,14 @@ void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df)
   const int64_t cin = s.in_c, cout = s.out_c, mult = cin ? cout / cin : 0;
   const int64_t taps = g.kh * g.kw, fsize = taps * cout;
   if (fsize == 0) return;
-  const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
+  if (s.batch == 0 || g.out_h == 0 || g.out_w == 0) {  // no output pixel: df = 0
+    for (int64_t e = 0; e < fsize; ++e) df[e] = T(0);
+    return;
+  }
+  const int64_t groups = std::min(s.batch, kFilterGroups);
   const int64_t blocks = ceil_div(cin, kTaskChannels);
   T* partial = groups > 1 ? static_cast<T*>(conv_detail::thread_scratch(
-                                conv_detail::ScratchSlot::Partial, static_cast<size_t>((groups - 1) * fsize) * sizeof(T)))
+                                conv_detail::ScratchSlot::Reduction, static_cast<size_t>((groups - 1) * fsize) * sizeof(T)))
                           : nullptr;
   parallel_for(groups * blocks, [&](int64_t t) {
     const int64_t grp = t / blocks, c0 = (t % blocks) * kTaskChannels, w = std::min(kTaskChannels, cin - c0);

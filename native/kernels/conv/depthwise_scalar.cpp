@@ -8,6 +8,8 @@
 #include "depthwise_paths.h"
 #include "im2col.h"
 
+#define NG_CONV_VEC_BYTES 16
 namespace ng::depthwise_scalar {
 #include "depthwise_impl.h"
 }  // namespace ng::depthwise_scalar
+#undef NG_CONV_VEC_BYTES

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <vector>
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #elif defined(__wasm_simd128__)
@@ -170,6 +171,43 @@ void im2col_rows(const Conv2dShape& s, const T* x, int64_t p0, int64_t p1, T* co
 }
 
 template <typename T>
+void im2col_t_rows(const Conv2dShape& s, const T* x, int64_t p0, int64_t p1, T* colt, int64_t ldt) {
+  const Window2d& g = s.win;
+  const int64_t c = s.in_c, row = g.in_w * c, sw = g.stride_w;
+  // Tap j of pixel ow reads input column ow·sw + off[j]; it is inside for ow in [lo[j], hi[j]).
+  std::vector<int64_t> off(g.kw), lo(g.kw), hi(g.kw);
+  for (int64_t j = 0; j < g.kw; ++j) {
+    off[j] = j * g.dilation_w - g.pad_left;
+    lo[j] = off[j] >= 0 ? 0 : (-off[j] + sw - 1) / sw;
+    hi[j] = g.in_w - 1 - off[j] < 0 ? 0 : (g.in_w - 1 - off[j]) / sw + 1;
+  }
+  for_each_segment(s, p0, p1, [&](const Segment& sg) {
+    const int64_t col0 = sg.first - p0 - sg.ow0;  // pixel ow is column col0 + ow of colt
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t ih = sg.ih0 + i * g.dilation_h;
+      const bool row_in = ih >= 0 && ih < g.in_h;
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const int64_t a = row_in ? std::min(std::max(lo[j], sg.ow0), sg.ow1) : sg.ow1;
+        const int64_t b = row_in ? std::min(std::max(hi[j], a), sg.ow1) : sg.ow1;
+        for (int64_t ch = 0; ch < c; ++ch) {
+          T* d = colt + ((i * g.kw + j) * c + ch) * ldt + col0;
+          zero_run(d + sg.ow0, a - sg.ow0);
+          if (a < b) {
+            const T* src = x + sg.image + ih * row + (a * sw + off[j]) * c + ch;
+            if (sw * c == 1) {
+              copy_run(d + a, src, b - a);
+            } else {
+              for (int64_t ow = a; ow < b; ++ow) d[ow] = src[(ow - a) * sw * c];
+            }
+          }
+          zero_run(d + b, sg.ow1 - b);
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
 void col2im_rows(const Conv2dShape& s, const T* col, int64_t ldc, int64_t p0, int64_t p1, T* dx) {
   const Window2d& g = s.win;
   const int64_t c = s.in_c, run = g.kw * c, row = g.in_w * c, dw = g.dilation_w;
@@ -198,6 +236,8 @@ void col2im_rows(const Conv2dShape& s, const T* col, int64_t ldc, int64_t p0, in
 
 template void im2col_rows<float>(const Conv2dShape&, const float*, int64_t, int64_t, float*, int64_t);
 template void im2col_rows<double>(const Conv2dShape&, const double*, int64_t, int64_t, double*, int64_t);
+template void im2col_t_rows<float>(const Conv2dShape&, const float*, int64_t, int64_t, float*, int64_t);
+template void im2col_t_rows<double>(const Conv2dShape&, const double*, int64_t, int64_t, double*, int64_t);
 template void col2im_rows<float>(const Conv2dShape&, const float*, int64_t, int64_t, int64_t, float*);
 template void col2im_rows<double>(const Conv2dShape&, const double*, int64_t, int64_t, int64_t, double*);
 
@@ -206,6 +246,9 @@ namespace {
 class Scratch {
  public:
   ~Scratch() { release(); }
+  void trim(size_t keep) {
+    if (cap_ > keep) release();
+  }
   void* get(size_t bytes) {
     if (bytes > cap_) {
       release();
@@ -225,11 +268,13 @@ class Scratch {
   size_t cap_ = 0;
 };
 
-thread_local Scratch tls_scratch[2];
+thread_local Scratch tls_scratch[4];
 
 }  // namespace
 
 void* thread_scratch(ScratchSlot slot, size_t bytes) { return tls_scratch[static_cast<int>(slot)].get(bytes); }
+
+void trim_thread_scratch(ScratchSlot slot, size_t keep) { tls_scratch[static_cast<int>(slot)].trim(keep); }
 
 }  // namespace conv_detail
 }  // namespace ng

@@ -1,0 +1,39 @@
+// Direct convolution for few input and few output channels (a first layer on a gray or RGB
+// image with a handful of filters, e.g. LeNet's 28×28×1 → 6, and the input gradient of such
+// layers, itself a convolution with out_c and in_c swapped). There the GEMM formulation
+// spends most of its time building columns (kh·kw·in_c values per pixel for only
+// 2·out_c flops each) and fills a fraction of the GEMM's register tile. This kernel instead
+// copies each output row's receptive rows once into a zero-padded planar strip and
+// accumulates a block of pixels × all output channels in registers, tap by tap.
+#pragma once
+
+#include "conv2d.h"
+
+namespace ng {
+
+// The largest in_c, out_c and horizontal stride the direct kernel takes. Its planar input
+// rows hold about stride_w · out_w + (kw − 1)·dw values, which stays near the padded row
+// width only for small strides and for windows not much wider than the image (other
+// geometry, e.g. a hugely dilated window over a narrow image, goes to the GEMM instead).
+constexpr int64_t kDirectMaxInC = 16;
+constexpr int64_t kDirectMaxOutC = 8;
+constexpr int64_t kDirectMaxStride = 4;
+
+// True when the direct kernel takes this shape.
+inline bool conv2d_direct_applies(const Conv2dShape& s) {
+  const Window2d& g = s.win;
+  return s.in_c >= 1 && s.in_c <= kDirectMaxInC && s.out_c >= 1 && s.out_c <= kDirectMaxOutC &&
+         g.stride_w <= kDirectMaxStride && (g.kw - 1) * g.dilation_w <= 2 * g.in_w + 16;
+}
+
+// y = act(conv(x, filter) + bias) where conv2d_direct_applies(s) (else nothing is done).
+void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
+                           const void* bias, Activation act, void* y);
+
+// dfilter = ∂⟨dy, conv(x, filter)⟩/∂filter under the same limits. Returns false (nothing
+// done) outside them or where the build has no vector path for it; the caller then uses the
+// GEMM.
+bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                                   void* dfilter);
+
+}  // namespace ng

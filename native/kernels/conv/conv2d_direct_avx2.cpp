@@ -1,0 +1,42 @@
+// The direct small-channel convolution compiled for AVX2 + FMA (entered only when the CPU has them).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
+#include "../../runtime/thread_pool.h"
+#include "conv2d_direct.h"
+#include "conv2d_direct_paths.h"
+#include "im2col.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+#define NG_CONV_FMA _mm256_fmadd_ps
+#define NG_CONV_FMA_PD _mm256_fmadd_pd
+#define NG_CONV_SPLAT _mm256_set1_ps
+#define NG_CONV_SPLAT_PD _mm256_set1_pd
+#define NG_CONV_VEC_BYTES 32
+namespace ng::conv2d_direct_avx2 {
+#include "conv2d_direct_impl.h"
+}  // namespace ng::conv2d_direct_avx2
+#undef NG_CONV_VEC_BYTES
+#undef NG_CONV_FMA
+#undef NG_CONV_FMA_PD
+#undef NG_CONV_SPLAT
+#undef NG_CONV_SPLAT_PD
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif  // x86-64

@@ -1,0 +1,371 @@
+// The direct small-channel convolution loops (see conv2d_direct.h), included inside
+// namespace ng::conv2d_direct_<isa> by each conv2d_direct_<isa>.cpp, which sets the target
+// instruction set and the vector macros of conv2d_simd.h. The includer provides <algorithm>,
+// <cmath>, <cstdint>, <cstring>, <vector>, thread_pool.h, im2col.h and conv2d_direct.h.
+//
+// Each output row r = n·out_h + oh is computed from a strip: for every filter row i, input
+// channel c and stride phase φ < sw, the plane of padded input columns φ, φ + sw, φ + 2·sw…
+// (zero outside the image). Tap j of output pixel ow then reads plane φ = (j·dw) mod sw at
+// index ow + ⌊j·dw / sw⌋, so consecutive pixels read consecutive values whatever the stride.
+// A block of NV vectors of pixels × all OC output channels accumulates in registers.
+
+#include "conv2d_simd.h"
+
+constexpr int64_t kRowWork = 1 << 15;  // multiply-adds per task, roughly
+
+// x = act(x) over n values, the switch outside the loops.
+template <typename T>
+void activate_all(T* x, int64_t n, Activation act) {
+  switch (act) {
+    case Activation::None: return;
+    case Activation::Relu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0);
+      return;
+    case Activation::LeakyRelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0.01) * x[i];
+      return;
+    case Activation::Sigmoid:
+      for (int64_t i = 0; i < n; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
+      return;
+    case Activation::Tanh:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+      return;
+  }
+}
+
+// Per-call tables. Input rows are kept in planar form: input row ih holds, for each channel
+// c and stride phase ph, a plane of `plane` values (padded columns ph, ph + sw, ph + 2·sw…,
+// zero outside the image), row_stride values in all. Tap t = i·kw·in_c + jc, jc = j·in_c + c
+// (the filter's row order), reads the planar row of filter row i at in_row[jc] + ow for
+// output pixel ow; rows outside the image read a row of zeros.
+struct Strip {
+  int64_t phases;      // stride_w
+  int64_t plane;       // values per plane (with slack for the last pixel block)
+  int64_t row_stride;  // in_c · phases · plane
+  int64_t row_taps;    // kw · in_c
+  std::vector<int64_t> in_row;
+  std::vector<int64_t> q_lo, q_hi;  // per phase: plane indices inside the image
+
+  Strip(const Conv2dShape& s, int64_t block_pixels) {
+    const Window2d& g = s.win;
+    phases = g.stride_w;
+    kh = g.kh;
+    const int64_t pixels = (g.out_w + block_pixels - 1) / block_pixels * block_pixels;
+    plane = pixels + ((g.kw - 1) * g.dilation_w) / g.stride_w + 1;
+    row_stride = s.in_c * phases * plane;
+    row_taps = g.kw * s.in_c;
+    for (int64_t j = 0; j < g.kw; ++j)
+      for (int64_t c = 0; c < s.in_c; ++c) {
+        const int64_t shift = j * g.dilation_w;
+        in_row.push_back((c * phases + shift % phases) * plane + shift / phases);
+      }
+    // Plane index q of phase ph is input column q·sw + ph − pl.
+    for (int64_t ph = 0; ph < phases; ++ph) {
+      const int64_t first = g.pad_left - ph;  // q·sw ≥ first
+      const int64_t lo = first <= 0 ? 0 : (first + phases - 1) / phases;
+      const int64_t last = g.in_w - 1 + g.pad_left - ph;  // q·sw ≤ last
+      const int64_t hi = last < 0 ? 0 : std::min(plane, last / phases + 1);
+      q_lo.push_back(std::min(lo, hi));
+      q_hi.push_back(hi);
+    }
+  }
+
+  int64_t kh = 0;
+  int64_t taps() const { return kh * row_taps; }
+};
+
+// Input rows [ih_lo, ih_lo + count) of image n (all inside it) in planar form.
+template <typename T>
+void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_lo, int64_t count, const Strip& st,
+                 T* planes) {
+  const Window2d& g = s.win;
+  const int64_t cin = s.in_c, step = st.phases * cin;
+  for (int64_t rr = 0; rr < count; ++rr) {
+    const int64_t ih = ih_lo + rr;
+    for (int64_t c = 0; c < cin; ++c) {
+      for (int64_t ph = 0; ph < st.phases; ++ph) {
+        T* plane = planes + rr * st.row_stride + (c * st.phases + ph) * st.plane;
+        const int64_t lo = st.q_lo[ph], hi = st.q_hi[ph];
+        for (int64_t q = 0; q < lo; ++q) plane[q] = T(0);
+        if (lo < hi) {
+          const T* src = x + ((n * g.in_h + ih) * g.in_w + lo * st.phases + ph - g.pad_left) * cin + c;
+          for (int64_t q = lo; q < hi; ++q) plane[q] = src[(q - lo) * step];
+        }
+        for (int64_t q = hi; q < st.plane; ++q) plane[q] = T(0);
+      }
+    }
+  }
+}
+
+// A task's buffers: the planar in-image input rows of the current run of output rows, a row
+// of zeros, and the planar rows (one per filter row) of the current output row.
+template <typename T>
+struct Workspace {
+  std::vector<T> planes, zeros;
+  std::vector<const T*> rows;
+};
+
+// Calls fn(r, rows) for output rows r in [r0, r1) in order, rows[i] being the planar row
+// filter row i reads (tap t = i·row_taps + jc of output pixel ow reads rows[i][in_row[jc] +
+// ow]). Input rows are converted once per run of rows of one image, and only where they lie
+// inside the image. Every pointer stays valid until the next call.
+template <typename T, typename F>
+void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, const Strip& st, Workspace<T>& ws,
+                  F&& fn) {
+  const Window2d& g = s.win;
+  ws.zeros.assign(static_cast<size_t>(st.row_stride), T(0));
+  ws.rows.resize(static_cast<size_t>(g.kh));
+  for (int64_t r = r0; r < r1;) {
+    const int64_t n = r / g.out_h, oh0 = r % g.out_h, oh1 = std::min(g.out_h, oh0 + (r1 - r));
+    const int64_t first = oh0 * g.stride_h - g.pad_top;
+    const int64_t last = (oh1 - 1) * g.stride_h - g.pad_top + (g.kh - 1) * g.dilation_h;
+    const int64_t lo = std::max<int64_t>(first, 0), hi = std::min(last + 1, g.in_h);
+    const int64_t count = std::max<int64_t>(hi - lo, 0);
+    // Sparse rows (stride taller than the window): each output row's kh rows on their own.
+    const bool sparse = count > (oh1 - oh0) * g.kh;
+    ws.planes.resize(static_cast<size_t>((sparse ? (oh1 - oh0) * g.kh : count) * st.row_stride));
+    if (!sparse) fill_planes(s, x, n, lo, count, st, ws.planes.data());
+    for (int64_t oh = oh0; oh < oh1; ++oh, ++r) {
+      T* own = ws.planes.data() + (oh - oh0) * g.kh * st.row_stride;
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+        if (ih < 0 || ih >= g.in_h) {
+          ws.rows[i] = ws.zeros.data();
+        } else if (sparse) {
+          fill_planes(s, x, n, ih, 1, st, own + i * st.row_stride);
+          ws.rows[i] = own + i * st.row_stride;
+        } else {
+          ws.rows[i] = ws.planes.data() + (ih - lo) * st.row_stride;
+        }
+      }
+      fn(r, ws.rows.data());
+    }
+  }
+}
+
+#ifdef NG_CONV_VECTORS
+
+template <typename T, int OC, int NV>
+inline void row_block(const Strip& st, const T* const* rows, const T* f, int64_t ow0,
+                      typename VecOf<T>::type (&acc)[OC][NV]) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  for (int o = 0; o < OC; ++o)
+    for (int v = 0; v < NV; ++v) acc[o][v] = V{};
+  const int64_t* in_row = st.in_row.data();
+  for (int64_t i = 0; i < st.kh; ++i) {
+    const T* row = rows[i] + ow0;
+    const T* wi = f + i * st.row_taps * OC;
+    for (int64_t jc = 0; jc < st.row_taps; ++jc) {
+      const T* xs = row + in_row[jc];
+      const T* wt = wi + jc * OC;
+      V xv[NV];
+      for (int v = 0; v < NV; ++v) xv[v] = load(xs + v * L);
+      for (int o = 0; o < OC; ++o) {
+        const V w = splat(wt[o]);
+        for (int v = 0; v < NV; ++v) acc[o][v] = madd(w, xv[v], acc[o][v]);
+      }
+    }
+  }
+}
+
+template <typename T, int OC>
+void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y, int64_t r0, int64_t r1,
+          const Strip& st, Workspace<T>& ws) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  constexpr int NV = OC <= 2 ? 4 : OC <= 6 ? 2 : 1;  // OC·NV accumulators fit the register file
+  const Window2d& g = s.win;
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* rows) {
+    T* yr = y + r * g.out_w * OC;
+    for (int64_t ow0 = 0; ow0 < g.out_w; ow0 += NV * L) {
+      V acc[OC][NV];
+      row_block<T, OC, NV>(st, rows, f, ow0, acc);
+      T out[OC][NV * L];
+      std::memcpy(out, acc, sizeof(out));
+      const int64_t nw = std::min<int64_t>(NV * L, g.out_w - ow0);
+      T* dst = yr + ow0 * OC;
+      for (int64_t q = 0; q < nw; ++q)
+        for (int o = 0; o < OC; ++o) dst[q * OC + o] = out[o][q] + (bias ? bias[o] : T(0));
+    }
+    activate_all(yr, g.out_w * OC, act);
+  });
+}
+
+constexpr int64_t kBlockPixels = 4 * NG_CONV_VEC_BYTES / 4;  // the widest block (NV = 4, float)
+
+// Filter gradient of output rows [r0, r1) (a run of rows of one image): for each tap t and
+// output channel o,
+//   vacc[(t·OC + o)·L + lane] += Σ over rows and full pixel blocks of x(t) · dyᵀ[o], and
+//   sacc[t·OC + o] += the same over each row's last, partial block (scalar),
+// rows, blocks and lanes always in the same order. dyt receives the rows of dy transposed.
+template <typename T, int OC>
+void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int64_t r1, const Strip& st,
+                 Workspace<T>& ws, T* dyt, T* vacc, T* sacc) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  const Window2d& g = s.win;
+  const int64_t taps = st.taps(), rows = r1 - r0;
+  const int64_t full = g.out_w / L * L, ld = rows * g.out_w;  // dyt[o·ld + row·out_w + ow]
+  for (int64_t q = 0; q < rows * g.out_w; ++q)
+    for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[(r0 * g.out_w + q) * OC + o];
+  // Tap pointers of every row of the run, then the sums tap by tap over all rows.
+  std::vector<const T*> ptrs(static_cast<size_t>(rows * taps));
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* row) {
+    const T** p = ptrs.data() + (r - r0) * taps;
+    for (int64_t i = 0; i < st.kh; ++i)
+      for (int64_t jc = 0; jc < st.row_taps; ++jc) *p++ = row[i] + st.in_row[jc];
+  });
+  for (int64_t t = 0; t < taps; ++t) {
+    V a[OC];
+    for (int o = 0; o < OC; ++o) a[o] = V{};
+    for (int64_t rr = 0; rr < rows; ++rr) {
+      const T* xs = ptrs[rr * taps + t];
+      const T* dr = dyt + rr * g.out_w;
+      for (int64_t q = 0; q < full; q += L) {
+        const V xv = load(xs + q);
+        for (int o = 0; o < OC; ++o) a[o] = madd(xv, load(dr + o * ld + q), a[o]);
+      }
+      for (int o = 0; o < OC; ++o)
+        for (int64_t q = full; q < g.out_w; ++q) sacc[t * OC + o] += xs[q] * dr[o * ld + q];
+    }
+    for (int o = 0; o < OC; ++o) {
+      T* va = vacc + (t * OC + o) * L;
+      store(va, load(va) + a[o]);
+    }
+  }
+}
+
+template <typename T>
+constexpr int64_t lanes() {
+  return sizeof(typename VecOf<T>::type) / sizeof(T);
+}
+
+#define NG_DIRECT_FILTER_GRADIENT 1
+
+#else  // no vector extensions: plain loops
+
+constexpr int64_t kBlockPixels = 8;
+
+template <typename T, int OC>
+void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y, int64_t r0, int64_t r1,
+          const Strip& st, Workspace<T>& ws) {
+  const Window2d& g = s.win;
+  const int64_t taps = st.taps();
+  for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* row) {
+    T* yr = y + r * g.out_w * OC;
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      T acc[OC] = {};
+      for (int64_t t = 0; t < taps; ++t) {
+        const T xv = row[t / st.row_taps][st.in_row[t % st.row_taps] + ow];
+        for (int o = 0; o < OC; ++o) acc[o] += xv * f[t * OC + o];
+      }
+      for (int o = 0; o < OC; ++o) yr[ow * OC + o] = acc[o] + (bias ? bias[o] : T(0));
+    }
+    activate_all(yr, g.out_w * OC, act);
+  });
+}
+
+#endif
+
+template <typename T, int OC>
+void forward_oc(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
+  const Window2d& g = s.win;
+  const int64_t rows_total = s.batch * g.out_h;
+  if (rows_total == 0 || g.out_w == 0) return;
+  const Strip st(s, kBlockPixels);
+  // Tasks of whole rows; at least a few, so that converted input rows are reused.
+  const int64_t per_task = std::max<int64_t>(
+      std::min<int64_t>(g.out_h, 8), kRowWork / std::max<int64_t>(1, g.out_w * g.kh * g.kw * s.in_c * OC));
+  parallel_for((rows_total + per_task - 1) / per_task, [&](int64_t t) {
+    Workspace<T> ws;
+    rows<T, OC>(s, x, f, bias, act, y, t * per_task, std::min(rows_total, (t + 1) * per_task), st, ws);
+  });
+}
+
+#ifdef NG_DIRECT_FILTER_GRADIENT
+constexpr int64_t kFilterGroups = 8;  // most image groups the filter gradient sums
+constexpr int64_t kFilterChunkRows = 32;  // output rows converted at once
+
+template <typename T, int OC>
+void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
+  constexpr int64_t L = lanes<T>();
+  const Window2d& g = s.win;
+  const Strip st(s, kBlockPixels);
+  const int64_t taps = st.taps(), acc_n = taps * OC;
+  const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
+  std::vector<T> vacc(static_cast<size_t>(groups * acc_n * L), T(0));
+  std::vector<T> sacc(static_cast<size_t>(groups * acc_n), T(0));
+  if (s.batch > 0 && g.out_h > 0 && g.out_w > 0) {  // then dy (and so dyt) is out_w·… long
+    parallel_for(groups, [&](int64_t grp) {
+      const int64_t chunk = std::min(g.out_h, kFilterChunkRows);
+      Workspace<T> ws;
+      std::vector<T> dyt(static_cast<size_t>(OC * chunk * g.out_w));
+      for (int64_t n = s.batch * grp / groups; n < s.batch * (grp + 1) / groups; ++n)
+        for (int64_t oh = 0; oh < g.out_h; oh += chunk)
+          filter_rows<T, OC>(s, x, dy, n * g.out_h + oh, n * g.out_h + std::min(g.out_h, oh + chunk), st, ws,
+                             dyt.data(), vacc.data() + grp * acc_n * L, sacc.data() + grp * acc_n);
+    });
+  }
+  for (int64_t e = 0; e < acc_n; ++e) {
+    T sum = T(0);
+    for (int64_t grp = 0; grp < groups; ++grp) {
+      for (int64_t l = 0; l < L; ++l) sum += vacc[(grp * acc_n + e) * L + l];
+      sum += sacc[grp * acc_n + e];
+    }
+    df[e] = sum;
+  }
+}
+
+template <typename T>
+void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df) {
+  switch (s.out_c) {
+    case 1: return filter_oc<T, 1>(s, x, dy, df);
+    case 2: return filter_oc<T, 2>(s, x, dy, df);
+    case 3: return filter_oc<T, 3>(s, x, dy, df);
+    case 4: return filter_oc<T, 4>(s, x, dy, df);
+    case 5: return filter_oc<T, 5>(s, x, dy, df);
+    case 6: return filter_oc<T, 6>(s, x, dy, df);
+    case 7: return filter_oc<T, 7>(s, x, dy, df);
+    case 8: return filter_oc<T, 8>(s, x, dy, df);
+    default: return;
+  }
+}
+
+// False when this path has no direct filter gradient (no vector extensions): the caller
+// falls back to the GEMM.
+bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df) {
+  if (dtype == DType::Float32)
+    backward_filter_typed(s, static_cast<const float*>(x), static_cast<const float*>(dy), static_cast<float*>(df));
+  else
+    backward_filter_typed(s, static_cast<const double*>(x), static_cast<const double*>(dy), static_cast<double*>(df));
+  return true;
+}
+#else
+bool backward_filter(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
+#endif
+
+template <typename T>
+void forward_typed(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
+  switch (s.out_c) {
+    case 1: return forward_oc<T, 1>(s, x, f, bias, act, y);
+    case 2: return forward_oc<T, 2>(s, x, f, bias, act, y);
+    case 3: return forward_oc<T, 3>(s, x, f, bias, act, y);
+    case 4: return forward_oc<T, 4>(s, x, f, bias, act, y);
+    case 5: return forward_oc<T, 5>(s, x, f, bias, act, y);
+    case 6: return forward_oc<T, 6>(s, x, f, bias, act, y);
+    case 7: return forward_oc<T, 7>(s, x, f, bias, act, y);
+    case 8: return forward_oc<T, 8>(s, x, f, bias, act, y);
+    default: return;
+  }
+}
+
+void forward(DType dtype, const Conv2dShape& s, const void* x, const void* f, const void* bias, Activation act,
+             void* y) {
+  if (dtype == DType::Float32)
+    forward_typed(s, static_cast<const float*>(x), static_cast<const float*>(f), static_cast<const float*>(bias), act,
+                  static_cast<float*>(y));
+  else
+    forward_typed(s, static_cast<const double*>(x), static_cast<const double*>(f), static_cast<const double*>(bias),
+                  act, static_cast<double*>(y));
+}
