@@ -7,6 +7,7 @@
 //  3. peak RSS during native MLP training vs the analytic bytes of weights, gradients, Adam
 //     state and one batch's activations.
 // --quick shrinks every dataset, epoch count and timing budget (a smoke run, noisier figures).
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
@@ -21,6 +22,8 @@ type Net = Workload['name'];
 type NgBackend = 'native' | 'wasm' | 'js';
 
 const quick = process.argv.includes('--quick');
+/** Set in the child process that measures peak memory (see rssInChild). */
+const RSS_CHILD = '--rss-child';
 const ALL_THREADS = cpus().length;
 const CLASSES = 10;
 const BATCH: Record<Net, number> = { mlp: 128, lenet: 64 };
@@ -37,15 +40,15 @@ const NG_PLAN: Record<NgBackend, Record<Net, NgPlan>> = quick
   ? { native: { mlp: { batches: 10, timedEpochs: 2 }, lenet: { batches: 8, timedEpochs: 2 } },
     wasm: { mlp: { batches: 4, timedEpochs: 2 }, lenet: { batches: 4, timedEpochs: 2 } },
     js: { mlp: { batches: 1, timedEpochs: 1 }, lenet: { batches: 1, timedEpochs: 1 } } }
-  : { native: { mlp: { batches: 40, timedEpochs: 5 }, lenet: { batches: 30, timedEpochs: 4 } },
-    wasm: { mlp: { batches: 16, timedEpochs: 3 }, lenet: { batches: 12, timedEpochs: 3 } },
-    js: { mlp: { batches: 2, timedEpochs: 2 }, lenet: { batches: 2, timedEpochs: 2 } } };
+  : { native: { mlp: { batches: 40, timedEpochs: 8 }, lenet: { batches: 30, timedEpochs: 6 } },
+    wasm: { mlp: { batches: 16, timedEpochs: 5 }, lenet: { batches: 12, timedEpochs: 4 } },
+    js: { mlp: { batches: 2, timedEpochs: 3 }, lenet: { batches: 2, timedEpochs: 3 } } };
 /** tfjs steps (trainOnBatch calls) after warm-up steps; tfjs-cpu trains LeNet at ~10 samples/s. */
 const TFJS_PLAN: Record<'cpu' | 'wasm', Record<Net, { steps: number; warmupSteps: number }>> = quick
   ? { cpu: { mlp: { steps: 2, warmupSteps: 1 }, lenet: { steps: 1, warmupSteps: 1 } },
     wasm: { mlp: { steps: 6, warmupSteps: 2 }, lenet: { steps: 1, warmupSteps: 1 } } }
-  : { cpu: { mlp: { steps: 6, warmupSteps: 2 }, lenet: { steps: 3, warmupSteps: 1 } },
-    wasm: { mlp: { steps: 30, warmupSteps: 3 }, lenet: { steps: 2, warmupSteps: 1 } } };
+  : { cpu: { mlp: { steps: 8, warmupSteps: 2 }, lenet: { steps: 4, warmupSteps: 1 } },
+    wasm: { mlp: { steps: 40, warmupSteps: 3 }, lenet: { steps: 2, warmupSteps: 1 } } };
 const TIMING = quick ? { samples: 3, minSampleMs: 20, maxTotalMs: 1000 } : { samples: 7, minSampleMs: 50, maxTotalMs: 3000 };
 const RSS_PLAN = quick ? { batches: 10, epochs: 2 } : { batches: 20, epochs: 3 };
 
@@ -88,10 +91,15 @@ function paramCount(model: ng.Model): number {
 function syntheticData(name: Net, n: number): { x: ng.Tensor; y: ng.Tensor } {
   const shape = [n, ...SAMPLE_SHAPE[name]];
   const x = ng.tensor(seededNormal(shape.reduce((a, b) => a * b, 1), 7), shape);
+  return { x, y: oneHotLabels(n) };
+}
+
+/** n one-hot float32 labels [n, 10], classes drawn uniformly (seeded). */
+function oneHotLabels(n: number): ng.Tensor {
   const oneHot = new Float32Array(n * CLASSES);
   const u = seededUniform(11);
   for (let i = 0; i < n; i++) oneHot[i * CLASSES + Math.floor(u() * CLASSES)] = 1;
-  return { x, y: ng.tensor(oneHot, [n, CLASSES]) };
+  return ng.tensor(oneHot, [n, CLASSES]);
 }
 
 function useNodegrad(backend: NgBackend, threads: number): void {
@@ -350,19 +358,28 @@ function resetPeakRssMark(): boolean {
 const MB = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MB` : '—');
 
 /**
- * Peak RSS of native MLP training against the analytic bytes. Runs first, in a process that has
- * trained nothing yet, so that memory freed by earlier runs cannot hide growth. The baseline is
- * taken after the dataset exists and before the model does, so parameters count as growth.
+ * Peak RSS of native MLP training against the analytic bytes, in the child process started by
+ * rssInChild (node --expose-gc): a process that has trained nothing, so that memory freed by
+ * earlier runs (and still held by malloc or V8) cannot hide growth. The baseline is taken after
+ * the dataset exists, a full GC, and before the model does, so parameters count as growth.
  */
 async function rssSection(): Promise<string> {
   useNodegrad('native', ALL_THREADS);
   const batch = BATCH.mlp;
   const n = RSS_PLAN.batches * batch;
-  const { x, y } = syntheticData('mlp', n);
+  // x is drawn straight into tensor storage: a JavaScript copy of it, freed before training,
+  // would leave pages that training reuses without growing RSS.
+  ng.seed(1);
+  const x = ng.randn([n, MLP_UNITS[0]!]);
+  const y = oneHotLabels(n);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const resettable = resetPeakRssMark();
   const base = process.memoryUsage();
   let peakRss = base.rss;
   let peakBuffers = base.arrayBuffers;
+  let peakHeap = base.heapTotal;
+  const epochRss: number[] = [];
   const baseLive = ng.memory().backends.native!.bytes;
   let peakLive = baseLive;
   ng.seed(2);
@@ -374,8 +391,10 @@ async function rssSection(): Promise<string> {
         const m = process.memoryUsage();
         peakRss = Math.max(peakRss, m.rss);
         peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+        peakHeap = Math.max(peakHeap, m.heapTotal);
         peakLive = Math.max(peakLive, ng.memory().backends.native!.bytes);
       },
+      onEpochEnd: () => { epochRss.push(process.memoryUsage().rss); },
     }],
   });
   const hwm = resettable ? peakRssMark() : NaN;
@@ -399,6 +418,7 @@ async function rssSection(): Promise<string> {
       ['RSS peak, sampled at every batch end', MB(peakRss), MB(peakRss - base.rss), times((peakRss - base.rss) / total)],
       ['RSS peak, kernel high-water mark (VmHWM)', MB(hwm), MB(hwm - base.rss), times((hwm - base.rss) / total)],
       ['ArrayBuffers (tensor storage), batch-end peak', MB(peakBuffers), MB(peakBuffers - base.arrayBuffers), times((peakBuffers - base.arrayBuffers) / total)],
+      ['V8 heap (heapTotal: JS objects, JIT feedback), batch-end peak', MB(peakHeap), MB(peakHeap - base.heapTotal), ''],
       ['live nodegrad tensors (ng.memory), batch-end peak', MB(peakLive), MB(peakLive - baseLive), times((peakLive - baseLive) / total)],
       ['analytic: params P·4', MB(analytic.params), '', ''],
       ['analytic: gradients P·4', MB(analytic.grads), '', ''],
@@ -406,13 +426,25 @@ async function rssSection(): Promise<string> {
       ['analytic: activations of one step (see below)', MB(analytic.activations), '', ''],
       ['analytic total', MB(total), '', ''],
     ]),
+    `RSS growth at the end of each epoch: ${epochRss.map((r) => MB(r - base.rss)).join(', ')} (flat after the first epoch = no leak).`,
     `Activations: batch × 4 B × (input ${MLP_UNITS[0]} + labels ${CLASSES} + 2 × layer outputs ${outputs} + 1 loss value): each layer output`,
     `is saved by the forward (ReLU fused into the GEMM) and matched by one gradient of its size in the backward.`,
-    `The baseline is Node's own RSS (V8, the addon, the wasm module, tfjs and onnxruntime code, the ${MB(n * (MLP_UNITS[0]! + CLASSES) * f32)} dataset):`,
-    `it is not the model's memory, so only the growth over it is compared with the analytic bytes.`
+    `Measured in a fresh child process. The baseline is Node's own RSS (V8, the addon, the tfjs code, the ${MB(n * (MLP_UNITS[0]! + CLASSES) * f32)} dataset)`,
+    `after ${gc ? 'a full GC' : 'no GC (--expose-gc missing)'}: it is not the model's memory, so only the growth over it is compared with the analytic bytes.`
       + (resettable ? '' : ' (VmHWM could not be reset here, so no kernel high-water mark.)'),
   ];
   return lines.join('\n');
+}
+
+/** Runs rssSection in a fresh `node --expose-gc` child (this script, same loader flags); returns its report. */
+function rssInChild(): string {
+  const args = [...process.execArgv, '--expose-gc', process.argv[1]!, RSS_CHILD, ...(quick ? ['--quick'] : [])];
+  try {
+    return execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trimEnd();
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return `\nPeak memory: the measuring child process failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`;
+  }
 }
 
 async function verifyParameterCounts(): Promise<string> {
@@ -439,7 +471,7 @@ async function main(): Promise<void> {
   console.log(`Peers: ${await peerInfo()}`);
   console.log(await verifyParameterCounts());
 
-  const rss = backends.includes('native') ? await rssSection() : '\nPeak memory: the native backend does not load here.';
+  const rss = backends.includes('native') ? rssInChild() : '\nPeak memory: the native backend does not load here.';
   console.log('\nTraining runs:');
   const { rows, mlpModel } = await trainingSection();
   printTraining(rows);
@@ -449,5 +481,6 @@ async function main(): Promise<void> {
   console.log(`\nTotal ${((performance.now() - t0) / 1000).toFixed(0)} s; load average at the end ${load()}.`);
 }
 
-await main();
+if (process.argv.includes(RSS_CHILD)) console.log(await rssSection());
+else await main();
 process.exit(0);
