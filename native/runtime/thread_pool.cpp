@@ -47,8 +47,10 @@ inline void cpu_relax() {
 
 // Waking a thread blocked on a condition variable costs tens of microseconds, as much as a
 // whole small GEMM. So workers spin on the job counter for a while after each job (and the
-// caller spins for completion) before they block.
-constexpr int kSpinIterations = 20000;  // tens to a few hundred microseconds, by CPU
+// caller spins for completion) before they block. Long enough to bridge the JavaScript
+// between the kernels of one training step, short enough not to steal a shared core
+// from the main thread for long (20,000 was measured to do so under load).
+constexpr int kSpinIterations = 4000;  // about 100 microseconds with Zen 3's PAUSE
 
 class Pool {
  public:
