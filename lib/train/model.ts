@@ -62,6 +62,7 @@ export interface EvaluateArgs {
 /**
  * A stack of layers with the Keras training API: compile, fit, evaluate, predict, save.
  * The layers build nn modules; training runs them through autograd and an nn optimizer.
+ * The modules are in training mode during fit() only, and in inference mode otherwise.
  */
 export class Model implements TrainingModel {
   readonly layers: Layer[];
@@ -92,6 +93,7 @@ export class Model implements TrainingModel {
     let shape = inputShape.slice();
     for (const layer of this.layers) shape = layer.build(shape);
     this.net = new Sequential(...this.layers.map((l) => l.module));
+    this.net.eval();  // inference mode outside fit()
   }
 
   get built(): boolean {
@@ -212,6 +214,7 @@ export class Model implements TrainingModel {
     callbacks.setParams({ epochs, steps, samples: train?.x.shape[0], batchSize, verbose, initialEpoch });
     this.stopTraining = false;
     try {
+      this.module.train();
       await callbacks.onTrainBegin();
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await callbacks.onEpochBegin(epoch);
@@ -222,6 +225,7 @@ export class Model implements TrainingModel {
           : await this.trainDataset(x as BatchDataset, classWeight, metrics, callbacks);
         if (val && !this.stopTraining) {
           const v = this.evaluateTensors(val.x, val.y, batchSize);
+          this.module.train();
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
         }
         logs.lr = this.optimizer.lr;
@@ -229,6 +233,7 @@ export class Model implements TrainingModel {
       }
       await callbacks.onTrainEnd();
     } finally {
+      if (this.built) this.module.eval();
       for (const t of owned) t.dispose();
     }
     return history;
@@ -284,7 +289,6 @@ export class Model implements TrainingModel {
     const { loss } = this.requireCompiled('fit');
     const net = this.net!;
     const opt = this.optimizer;
-    net.train();
     opt.zeroGrad();
     const useLogits = loss.fromLogitsOf(this.layers.at(-1)!.outputActivation);
     const out = this.forward(x, useLogits);
@@ -325,25 +329,20 @@ export class Model implements TrainingModel {
     const metrics = freshMetrics(compiled.metrics, compiled.lossName);
     const n = x.shape[0]!;
     const net = this.net!;
-    const wasTraining = net.training;
-    net.eval();
+    if (net.training) net.eval();
     let lossSum = 0;
-    try {
-      for (let start = 0; start < n; start += batchSize) {
-        const size = Math.min(batchSize, n - start);
-        lossSum += size * tidy(() => noGrad(() => {
-          const xb = sliceRows(x, start, size);
-          const yb = sliceRows(y, start, size);
-          const useLogits = compiled.loss.fromLogitsOf(this.layers.at(-1)!.outputActivation);
-          const out = this.forward(xb, useLogits);
-          const l = compiled.loss.perSample(out, yb, useLogits).mean().item();
-          const probs = useLogits ? applyHead(this.layers.at(-1)!.outputActivation!, out) : out;
-          for (const m of metrics) m.update(yb, probs);
-          return l;
-        }));
-      }
-    } finally {
-      net.train(wasTraining);
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      lossSum += size * tidy(() => noGrad(() => {
+        const xb = sliceRows(x, start, size);
+        const yb = sliceRows(y, start, size);
+        const useLogits = compiled.loss.fromLogitsOf(this.layers.at(-1)!.outputActivation);
+        const out = this.forward(xb, useLogits);
+        const l = compiled.loss.perSample(out, yb, useLogits).mean().item();
+        const probs = useLogits ? applyHead(this.layers.at(-1)!.outputActivation!, out) : out;
+        for (const m of metrics) m.update(yb, probs);
+        return l;
+      }));
     }
     return { loss: n ? lossSum / n : NaN, ...metricLogs(metrics) };
   }
@@ -361,20 +360,15 @@ export class Model implements TrainingModel {
       const batchSize = checkCount(op, 'batchSize', args.batchSize ?? 32, 1);
       const n = xs.shape[0]!;
       const net = this.net!;
-      const wasTraining = net.training;
-      net.eval();
-      try {
-        if (n <= batchSize) return noGrad(() => this.forward(xs, false));
-        const parts: Tensor[] = [];
-        for (let start = 0; start < n; start += batchSize) {
-          parts.push(tidy(() => noGrad(() => this.forward(sliceRows(xs, start, Math.min(batchSize, n - start)), false))));
-        }
-        const out = concat(parts, 0);
-        for (const p of parts) p.dispose();
-        return out;
-      } finally {
-        net.train(wasTraining);
+      if (net.training) net.eval();
+      if (n <= batchSize) return noGrad(() => this.forward(xs, false));
+      const parts: Tensor[] = [];
+      for (let start = 0; start < n; start += batchSize) {
+        parts.push(tidy(() => noGrad(() => this.forward(sliceRows(xs, start, Math.min(batchSize, n - start)), false))));
       }
+      const out = concat(parts, 0);
+      for (const p of parts) p.dispose();
+      return out;
     } finally {
       if (xs !== x) xs.dispose();
     }
