@@ -5,8 +5,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Median milliseconds per call of fn: each sample repeats fn for at least minSampleMs. */
-export function medianMs(fn: () => void, { samples = 5, minSampleMs = 40, maxTotalMs = 4000 } = {}): number {
-  fn();  // warm-up (and JIT)
+export function medianMs(fn: () => void, { samples = 5, minSampleMs = 40, maxTotalMs = 4000, warmupMs = 100 } = {}): number {
+  // Warm up for a while, not once: V8 optimizes the op layer only after many calls, and a
+  // small kernel measured cold runs 3-4x slower than it does in a training loop.
+  const warmEnd = performance.now() + warmupMs;
+  do fn(); while (performance.now() < warmEnd);
   let reps = 1;
   let t0 = performance.now();
   fn();
