@@ -356,15 +356,20 @@ std::string parse_conv2d(const char* fn, const std::vector<int64_t>& m, bool dep
   const int64_t x_shape[4] = {s.batch, g.in_h, g.in_w, s.in_c};
   const int64_t y_shape[4] = {s.batch, g.out_h, g.out_w, s.out_c};
   const int64_t f_shape[4] = {g.kh, g.kw, depthwise ? 1 : s.in_c, s.out_c};
-  // The kernels also form these products (without the channel dims that may be zero).
+  // The kernels also form these products, which a zero dim elsewhere leaves unchecked above.
   const int64_t field[3] = {g.kh, g.kw, s.in_c};
   const int64_t pixels[3] = {s.batch, g.out_h, g.out_w};
-  int64_t unused = 0;
+  const int64_t image[3] = {g.in_h, g.in_w, s.in_c};
+  const int64_t out_image[3] = {g.out_h, g.out_w, s.out_c};
+  const int64_t taps[3] = {g.kh, g.kw, s.out_c};
   std::string err = check_size(fn, x_shape, 4, &sizes->x);
   if (err.empty()) err = check_size(fn, y_shape, 4, &sizes->y);
   if (err.empty()) err = check_size(fn, f_shape, 4, &sizes->filter);
-  if (err.empty()) err = check_size(fn, field, 3, &unused);
-  if (err.empty()) err = check_size(fn, pixels, 3, &unused);
+  for (const int64_t* dims : {field, pixels, image, out_image, taps}) {
+    int64_t unused = 0;
+    if (err.empty()) err = check_size(fn, dims, 3, &unused);
+    if (err.empty()) err = check_size(fn, dims, 2, &unused);
+  }
   if (!err.empty()) return err;
   *shape = s;
   *act = static_cast<Activation>(m[15]);
