@@ -1,17 +1,20 @@
-// GEMM-based convolution drivers. With m = batch·out_h·out_w output pixels, k = kh·kw·in_c
-// and n = out_c:
-//   forward   y [m, n]  = col [m, k] · f [k, n]           (bias and activation fused)
-//   dx:       dcol [m, k] = dy [m, n] · fᵀ, then col2im (scatter-add into dx)
-//   dfilter:  df [k, n] = Σ_tiles col_tᵀ · dy_t          (tiles summed in a fixed order)
-// A 1×1, stride-1, unpadded convolution is a plain GEMM over the image ([m, in_c]): no
-// columns at all.
+// Convolution drivers. With m = batch·out_h·out_w output pixels, k = kh·kw·in_c and
+// n = out_c, the GEMM view is y [m, n] = col [m, k] · f [k, n], col being the receptive
+// fields (im2col), built in bounded tiles of rows. The paths:
+//   forward    1×1 stride-1 unpadded: one GEMM over the image itself (no columns);
+//              few channels in and out: the direct kernel (conv2d_direct.h);
+//              few out channels: yᵀ = fᵀ · colᵀ per tile (the pixels fill the register tile);
+//              else per tile col · f against the filter packed once (bias, activation fused).
+//   dx         1×1: dy · fᵀ; stride 1: itself a convolution of dy with the flipped filter
+//              (forward paths above, no scatter); else dcol = dy · fᵀ per tile, then col2im.
+//   dfilter    few channels: the direct kernel; few out channels: dfᵀ = Σ dyᵀ · col; else
+//              df = Σ_tiles colᵀ · dy.
 //
-// Threads. The forward pass runs independent row tiles as tasks (each builds its columns in
-// L2 and multiplies them at once); every output element is computed by the same GEMM
-// operations whatever the tile or thread. The input gradient runs one task per image (each
-// owns its slice of dx and adds into it in a fixed order). The filter gradient walks its
-// tiles in order, with each GEMM threaded over its own output (the GEMM never splits k).
-// So results do not depend on the thread count.
+// Threads, with results that never depend on their number: forward tiles are independent
+// tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
+// the scatter form of dx runs one task per image, each adding into its own slice in a fixed
+// order; df sums fixed tiles in order, in up to kFilterGroups fixed groups (partials added
+// in group order) or, with one group, with the GEMM threaded over df.
 #include "conv2d.h"
 
 #include <algorithm>
