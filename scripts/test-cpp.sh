@@ -29,3 +29,12 @@ g++ "${flags[@]}" -O2 native/tests/pool_test.cpp "${pool_sources[@]}" -o "$out/p
 g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   native/tests/pool_test.cpp "${pool_sources[@]}" -o "$out/pool_test_asan"
 "$out/pool_test_asan" --quick
+
+conv_sources=(native/kernels/conv/*.cpp native/kernels/gemm/*.cpp native/runtime/cpu.cpp native/runtime/checks.cpp
+  native/runtime/thread_pool.cpp)
+g++ "${flags[@]}" -O2 native/tests/conv_test.cpp "${conv_sources[@]}" -o "$out/conv_test"
+"$out/conv_test" --quick
+
+g++ "${flags[@]}" -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  native/tests/conv_test.cpp "${conv_sources[@]}" -o "$out/conv_test_asan"
+"$out/conv_test_asan" --quick

@@ -1,17 +1,20 @@
-// GEMM-based convolution drivers. With m = batch·out_h·out_w output pixels, k = kh·kw·in_c
-// and n = out_c:
-//   forward   y [m, n]  = col [m, k] · f [k, n]           (bias and activation fused)
-//   dx:       dcol [m, k] = dy [m, n] · fᵀ, then col2im (scatter-add into dx)
-//   dfilter:  df [k, n] = Σ_tiles col_tᵀ · dy_t          (tiles summed in a fixed order)
-// A 1×1, stride-1, unpadded convolution is a plain GEMM over the image ([m, in_c]): no
-// columns at all.
+// Convolution drivers. With m = batch·out_h·out_w output pixels, k = kh·kw·in_c and
+// n = out_c, the GEMM view is y [m, n] = col [m, k] · f [k, n], col being the receptive
+// fields (im2col), built in bounded tiles of rows. The paths:
+//   forward    1×1 stride-1 unpadded: one GEMM over the image itself (no columns);
+//              few channels in and out: the direct kernel (conv2d_direct.h);
+//              few out channels: yᵀ = fᵀ · colᵀ per tile (the pixels fill the register tile);
+//              else per tile col · f against the filter packed once (bias, activation fused).
+//   dx         1×1: dy · fᵀ; stride 1: itself a convolution of dy with the flipped filter
+//              (forward paths above, no scatter); else dcol = dy · fᵀ per tile, then col2im.
+//   dfilter    few channels: the direct kernel; few out channels: dfᵀ = Σ dyᵀ · col; else
+//              df = Σ_tiles colᵀ · dy.
 //
-// Threads. The forward pass runs independent row tiles as tasks (each builds its columns in
-// L2 and multiplies them at once); every output element is computed by the same GEMM
-// operations whatever the tile or thread. The input gradient runs one task per image (each
-// owns its slice of dx and adds into it in a fixed order). The filter gradient walks its
-// tiles in order, with each GEMM threaded over its own output (the GEMM never splits k).
-// So results do not depend on the thread count.
+// Threads, with results that never depend on their number: forward tiles are independent
+// tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
+// the scatter form of dx runs one task per image, each adding into its own slice in a fixed
+// order; df sums fixed tiles in order, in up to kFilterGroups fixed groups (partials added
+// in group order) or, with one group, with the GEMM threaded over df.
 #include "conv2d.h"
 
 #include <algorithm>
@@ -356,15 +359,20 @@ std::string parse_conv2d(const char* fn, const std::vector<int64_t>& m, bool dep
   const int64_t x_shape[4] = {s.batch, g.in_h, g.in_w, s.in_c};
   const int64_t y_shape[4] = {s.batch, g.out_h, g.out_w, s.out_c};
   const int64_t f_shape[4] = {g.kh, g.kw, depthwise ? 1 : s.in_c, s.out_c};
-  // The kernels also form these products (without the channel dims that may be zero).
+  // The kernels also form these products, which a zero dim elsewhere leaves unchecked above.
   const int64_t field[3] = {g.kh, g.kw, s.in_c};
   const int64_t pixels[3] = {s.batch, g.out_h, g.out_w};
-  int64_t unused = 0;
+  const int64_t image[3] = {g.in_h, g.in_w, s.in_c};
+  const int64_t out_image[3] = {g.out_h, g.out_w, s.out_c};
+  const int64_t taps[3] = {g.kh, g.kw, s.out_c};
   std::string err = check_size(fn, x_shape, 4, &sizes->x);
   if (err.empty()) err = check_size(fn, y_shape, 4, &sizes->y);
   if (err.empty()) err = check_size(fn, f_shape, 4, &sizes->filter);
-  if (err.empty()) err = check_size(fn, field, 3, &unused);
-  if (err.empty()) err = check_size(fn, pixels, 3, &unused);
+  for (const int64_t* dims : {field, pixels, image, out_image, taps}) {
+    int64_t unused = 0;
+    if (err.empty()) err = check_size(fn, dims, 3, &unused);
+    if (err.empty()) err = check_size(fn, dims, 2, &unused);
+  }
   if (!err.empty()) return err;
   *shape = s;
   *act = static_cast<Activation>(m[15]);

@@ -19,11 +19,12 @@ constexpr int64_t kDirectMaxInC = 16;
 constexpr int64_t kDirectMaxOutC = 8;
 constexpr int64_t kDirectMaxStride = 4;
 
-// True when the direct kernel takes this shape.
+// True when the direct kernel takes this shape. (With a non-empty image its width is bounded
+// by the input buffer, and so are the planar rows.)
 inline bool conv2d_direct_applies(const Conv2dShape& s) {
   const Window2d& g = s.win;
-  return s.in_c >= 1 && s.in_c <= kDirectMaxInC && s.out_c >= 1 && s.out_c <= kDirectMaxOutC &&
-         g.stride_w <= kDirectMaxStride && (g.kw - 1) * g.dilation_w <= 2 * g.in_w + 16;
+  return s.in_c >= 1 && s.in_c <= kDirectMaxInC && s.out_c >= 1 && s.out_c <= kDirectMaxOutC && g.in_h >= 1 &&
+         g.in_w >= 1 && g.stride_w <= kDirectMaxStride && (g.kw - 1) * g.dilation_w <= 2 * g.in_w + 16;
 }
 
 // y = act(conv(x, filter) + bias) where conv2d_direct_applies(s) (else nothing is done).

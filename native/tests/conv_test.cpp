@@ -1,0 +1,279 @@
+// Standalone test of native/kernels/conv (standard and depthwise; forward, input gradient,
+// filter gradient) against a float64 direct-sum reference, on every path this binary and CPU
+// can run, float32 and float64, with random geometry (batch, sizes, kernels, strides,
+// dilations, explicit paddings, 1–33 channels, so that every kernel variant is reached);
+// that 1 and 3 threads give the same bits; and a fuzz of random metas accepted by
+// parse_conv2d run on buffers of exactly the implied sizes (run it under ASan/UBSan, as
+// scripts/test-cpp.sh does, to catch any access outside them).
+//
+//   g++ -std=c++17 -O2 -ffp-contract=off -fno-math-errno -pthread native/tests/conv_test.cpp
+//       native/kernels/conv/*.cpp native/kernels/gemm/*.cpp native/runtime/*.cpp -o /tmp/conv_test
+// Options: --quick (fewer cases), --seed N.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../kernels/conv/conv2d.h"
+#include "../kernels/conv/depthwise.h"
+#include "../runtime/isa.h"
+#include "../runtime/thread_pool.h"
+
+using ng::Activation;
+using ng::Conv2dShape;
+using ng::DType;
+using ng::Isa;
+
+namespace {
+
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  int64_t uniform_int(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(next() % uint64_t(hi - lo + 1)); }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * ((next() >> 11) * 0x1.0p-53); }
+  template <typename T>
+  T pick(std::initializer_list<T> xs) {
+    return *(xs.begin() + uniform_int(0, int64_t(xs.size()) - 1));
+  }
+};
+
+struct Problem {
+  Conv2dShape s;
+  bool depthwise;
+  int64_t nx, nf, ny;
+};
+
+// Output channel o of a depthwise conv reads input channel o / mult.
+double reference_tap(const Problem& p, const std::vector<double>& x, const std::vector<double>& f, int64_t n,
+                     int64_t oh, int64_t ow, int64_t o) {
+  const auto& g = p.s.win;
+  const int64_t cin = p.s.in_c, cout = p.s.out_c;
+  double acc = 0;
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+      const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+      if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
+      const double* xp = &x[((n * g.in_h + ih) * g.in_w + iw) * cin];
+      if (p.depthwise) {
+        acc += xp[o / (cout / cin)] * f[(i * g.kw + j) * cout + o];
+      } else {
+        for (int64_t c = 0; c < cin; ++c) acc += xp[c] * f[((i * g.kw + j) * cin + c) * cout + o];
+      }
+    }
+  return acc;
+}
+
+// y, and by the adjoint identities dx and df, in float64.
+void reference(const Problem& p, const std::vector<double>& x, const std::vector<double>& f,
+               const std::vector<double>& dy, std::vector<double>* y, std::vector<double>* dx, std::vector<double>* df) {
+  const auto& g = p.s.win;
+  const int64_t cin = p.s.in_c, cout = p.s.out_c;
+  y->assign(p.ny, 0);
+  dx->assign(p.nx, 0);
+  df->assign(p.nf, 0);
+  for (int64_t n = 0; n < p.s.batch; ++n)
+    for (int64_t oh = 0; oh < g.out_h; ++oh)
+      for (int64_t ow = 0; ow < g.out_w; ++ow)
+        for (int64_t o = 0; o < cout; ++o) {
+          const int64_t yi = ((n * g.out_h + oh) * g.out_w + ow) * cout + o;
+          (*y)[yi] = reference_tap(p, x, f, n, oh, ow, o);
+          for (int64_t i = 0; i < g.kh; ++i)
+            for (int64_t j = 0; j < g.kw; ++j) {
+              const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+              const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+              if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) continue;
+              const int64_t xb = ((n * g.in_h + ih) * g.in_w + iw) * cin;
+              if (p.depthwise) {
+                const int64_t c = o / (cout / cin), fi = (i * g.kw + j) * cout + o;
+                (*dx)[xb + c] += dy[yi] * f[fi];
+                (*df)[fi] += x[xb + c] * dy[yi];
+              } else {
+                for (int64_t c = 0; c < cin; ++c) {
+                  const int64_t fi = ((i * g.kw + j) * cin + c) * cout + o;
+                  (*dx)[xb + c] += dy[yi] * f[fi];
+                  (*df)[fi] += x[xb + c] * dy[yi];
+                }
+              }
+            }
+        }
+}
+
+// A random, consistent geometry (explicit paddings, the output size they imply).
+bool random_problem(Rng& r, Problem* p) {
+  Conv2dShape& s = p->s;
+  p->depthwise = r.uniform_int(0, 3) == 0;
+  s.batch = r.uniform_int(1, 3);
+  s.in_c = r.pick<int64_t>({1, 2, 3, 5, 8, 17, 33});
+  s.out_c = p->depthwise ? s.in_c * r.uniform_int(1, 3) : r.pick<int64_t>({1, 2, 4, 6, 9, 16, 24, 40});
+  auto& g = s.win;
+  g.in_h = r.uniform_int(1, 13);
+  g.in_w = r.uniform_int(1, 13);
+  g.kh = r.pick<int64_t>({1, 1, 2, 3, 3, 5});
+  g.kw = r.pick<int64_t>({1, 1, 2, 3, 3, 5});
+  g.stride_h = r.uniform_int(1, 3);
+  g.stride_w = r.uniform_int(1, 3);
+  g.dilation_h = r.uniform_int(1, 2);
+  g.dilation_w = r.uniform_int(1, 2);
+  g.pad_top = r.uniform_int(0, g.kh);
+  g.pad_left = r.uniform_int(0, g.kw);
+  const int64_t pad_bottom = r.uniform_int(0, g.kh), pad_right = r.uniform_int(0, g.kw);
+  const int64_t span_h = (g.kh - 1) * g.dilation_h + 1, span_w = (g.kw - 1) * g.dilation_w + 1;
+  const int64_t ph = g.in_h + g.pad_top + pad_bottom, pw = g.in_w + g.pad_left + pad_right;
+  if (span_h > ph || span_w > pw) return false;
+  g.out_h = (ph - span_h) / g.stride_h + 1;
+  g.out_w = (pw - span_w) / g.stride_w + 1;
+  p->nx = s.batch * g.in_h * g.in_w * s.in_c;
+  p->nf = g.kh * g.kw * (p->depthwise ? 1 : s.in_c) * s.out_c;
+  p->ny = s.batch * g.out_h * g.out_w * s.out_c;
+  return true;
+}
+
+template <typename T>
+std::vector<T> cast(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+
+struct Outputs {
+  std::vector<double> y, dx, df;
+};
+
+template <typename T>
+Outputs run(Isa isa, const Problem& p, const std::vector<double>& x, const std::vector<double>& f,
+            const std::vector<double>& dy) {
+  const DType dt = sizeof(T) == 8 ? DType::Float64 : DType::Float32;
+  const auto xt = cast<T>(x), ft = cast<T>(f), dyt = cast<T>(dy);
+  std::vector<T> y(p.ny), dx(p.nx), df(p.nf);
+  if (p.depthwise) {
+    ng::depthwise_conv2d_forward(isa, dt, p.s, xt.data(), ft.data(), nullptr, Activation::None, y.data());
+    ng::depthwise_conv2d_backward_input(isa, dt, p.s, dyt.data(), ft.data(), dx.data());
+    ng::depthwise_conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), df.data());
+  } else {
+    ng::conv2d_forward(isa, dt, p.s, xt.data(), ft.data(), nullptr, Activation::None, y.data());
+    ng::conv2d_backward_input(isa, dt, p.s, dyt.data(), ft.data(), dx.data());
+    ng::conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), df.data());
+  }
+  return {std::vector<double>(y.begin(), y.end()), std::vector<double>(dx.begin(), dx.end()),
+          std::vector<double>(df.begin(), df.end())};
+}
+
+// Largest |got − want| / (tolerance scaled by the number of summed terms).
+double worst(const std::vector<double>& got, const std::vector<double>& want, double eps, int64_t terms) {
+  double w = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    w = std::max(w, std::fabs(got[i] - want[i]) / (eps * double(terms + 4) * (1 + std::fabs(want[i]))));
+  return w;
+}
+
+std::string describe(const Problem& p) {
+  const auto& g = p.s.win;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s n%lld %lldx%lldx%lld k%lldx%lld s%lld,%lld d%lld,%lld p%lld,%lld -> %lldx%lldx%lld",
+                p.depthwise ? "depthwise" : "conv", (long long)p.s.batch, (long long)g.in_h, (long long)g.in_w,
+                (long long)p.s.in_c, (long long)g.kh, (long long)g.kw, (long long)g.stride_h, (long long)g.stride_w,
+                (long long)g.dilation_h, (long long)g.dilation_w, (long long)g.pad_top, (long long)g.pad_left,
+                (long long)g.out_h, (long long)g.out_w, (long long)p.s.out_c);
+  return buf;
+}
+
+template <typename T>
+int check_path(Isa isa, int cases, uint64_t seed) {
+  Rng r(seed);
+  int failed = 0, done = 0;
+  while (done < cases) {
+    Problem p;
+    if (!random_problem(r, &p)) continue;
+    ++done;
+    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
+    for (auto& v : x) v = double(T(r.uniform(-1, 1)));
+    for (auto& v : f) v = double(T(r.uniform(-1, 1)));
+    for (auto& v : dy) v = double(T(r.uniform(-1, 1)));
+    reference(p, x, f, dy, &y, &dx, &df);
+    ng::set_num_threads(1);
+    const Outputs one = run<T>(isa, p, x, f, dy);
+    ng::set_num_threads(3);
+    const Outputs three = run<T>(isa, p, x, f, dy);
+    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const int64_t field = p.s.win.kh * p.s.win.kw * (p.depthwise ? 1 : p.s.in_c);
+    const double e[3] = {worst(one.y, y, eps, field), worst(one.dx, dx, eps, field * p.s.out_c),
+                         worst(one.df, df, eps, p.ny)};
+    const bool same = one.y == three.y && one.dx == three.dx && one.df == three.df;
+    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || !same) {
+      if (++failed <= 5)
+        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f%s\n", describe(p).c_str(), e[0], e[1], e[2],
+                    same ? "" : ", results differ between 1 and 3 threads");
+    }
+  }
+  std::printf("%s/%s: %d cases, %d failed\n", ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", cases, failed);
+  return failed;
+}
+
+// Random metas as the bindings would accept them, run on exactly-sized buffers.
+int fuzz(int trials, uint64_t seed) {
+  Rng r(seed);
+  int ran = 0;
+  for (int t = 0; t < trials; ++t) {
+    auto v = [&] { return r.pick<int64_t>({0, 1, 1, 2, 2, 3, 5, int64_t(1) << 31, int64_t(1) << 40}); };
+    auto step = [&] { return r.pick<int64_t>({1, 1, 1, 2, 3, int64_t(1) << 31}); };
+    auto pad = [&] { return r.pick<int64_t>({0, 0, 1, 2, int64_t(1) << 31}); };
+    const std::vector<int64_t> meta = {v(), v(), v(), v(), v(), v(), v(), step(), step(), step(), step(),
+                                       pad(), pad(), v(), v(), r.uniform_int(0, 4)};
+    const bool depthwise = r.uniform_int(0, 1) == 1;
+    Conv2dShape s;
+    ng::Conv2dSizes z;
+    Activation act;
+    if (!ng::parse_conv2d("fuzz", meta, depthwise, &s, &z, &act).empty()) continue;
+    if (z.x > 100000 || z.filter > 100000 || z.y > 100000) continue;
+    std::vector<float> x(z.x, 1.0f), f(z.filter, 0.5f), y(z.y, 2.0f);
+    std::vector<float> bias(static_cast<size_t>(std::min<int64_t>(s.out_c, 100000)), 0.25f);
+    const float* b = s.out_c <= 100000 ? bias.data() : nullptr;
+    const int pass = int(r.uniform_int(0, 2));
+    const Isa isa = ng::active_isa();
+    if (depthwise) {
+      if (pass == 0) ng::depthwise_conv2d_forward(isa, DType::Float32, s, x.data(), f.data(), b, act, y.data());
+      if (pass == 1) ng::depthwise_conv2d_backward_input(isa, DType::Float32, s, y.data(), f.data(), x.data());
+      if (pass == 2) ng::depthwise_conv2d_backward_filter(isa, DType::Float32, s, x.data(), y.data(), f.data());
+    } else {
+      if (pass == 0) ng::conv2d_forward(isa, DType::Float32, s, x.data(), f.data(), b, act, y.data());
+      if (pass == 1) ng::conv2d_backward_input(isa, DType::Float32, s, y.data(), f.data(), x.data());
+      if (pass == 2) ng::conv2d_backward_filter(isa, DType::Float32, s, x.data(), y.data(), f.data());
+    }
+    ++ran;
+  }
+  std::printf("fuzz: %d random metas accepted and run of %d\n", ran, trials);
+  return ran > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  uint64_t seed = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--quick")) quick = true;
+    if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+  }
+  int failed = 0;
+  const Isa paths[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon};
+  for (const Isa isa : paths) {
+    if (!ng::isa_supported(isa)) {
+      std::printf("%s: not available here, skipped\n", ng::isa_name(isa));
+      continue;
+    }
+    failed += check_path<float>(isa, quick ? 300 : 2000, seed);
+    failed += check_path<double>(isa, quick ? 100 : 600, seed + 1);
+  }
+  failed += fuzz(quick ? 20000 : 100000, seed + 2);
+  std::printf(failed ? "conv_test: FAILED\n" : "conv_test: OK\n");
+  return failed ? 1 : 0;
+}
