@@ -6,10 +6,18 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 # The prebuild is made for the tarball only: left in the work tree, node-gyp-build would
-# load it whenever build/ is being rebuilt, stale or not.
-trap 'rm -rf "$work" "$root/prebuilds"' EXIT
-
+# load it whenever build/ is being rebuilt, stale or not. prebuildify rebuilds build/ for
+# its own target, so the developer's addon is put back afterwards.
 cd "$root"
+saved="$work/nodegrad.node"
+[[ -f build/Release/nodegrad.node ]] && cp build/Release/nodegrad.node "$saved"
+restore() {
+  rm -rf "$root/prebuilds"
+  if [[ -f $saved ]]; then mkdir -p "$root/build/Release" && cp "$saved" "$root/build/Release/nodegrad.node"; fi
+  rm -rf "$work"
+}
+trap restore EXIT
+
 npm run prebuild >/dev/null 2>&1
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) kB)"
