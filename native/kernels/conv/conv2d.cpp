@@ -106,25 +106,7 @@ T* scratch(ScratchSlot slot, int64_t count) {
   return static_cast<T*>(thread_scratch(slot, static_cast<size_t>(count) * sizeof(T)));
 }
 
-// x = act(x) over n values (the activations the GEMM epilogue would have fused).
-template <typename T>
-void activate_all(T* x, int64_t n, Activation act) {
-  switch (act) {
-    case Activation::None: return;
-    case Activation::Relu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0);
-      return;
-    case Activation::LeakyRelu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0.01) * x[i];
-      return;
-    case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
-      return;
-    case Activation::Tanh:
-      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
-      return;
-  }
-}
+#include "activate_all.inc"
 
 template <typename T>
 void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {

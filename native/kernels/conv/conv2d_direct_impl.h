@@ -13,25 +13,7 @@
 
 constexpr int64_t kRowWork = 1 << 15;  // multiply-adds per task, roughly
 
-// x = act(x) over n values, the switch outside the loops.
-template <typename T>
-void activate_all(T* x, int64_t n, Activation act) {
-  switch (act) {
-    case Activation::None: return;
-    case Activation::Relu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0);
-      return;
-    case Activation::LeakyRelu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0.01) * x[i];
-      return;
-    case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
-      return;
-    case Activation::Tanh:
-      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
-      return;
-  }
-}
+#include "activate_all.inc"
 
 // Per-call tables. Input rows are kept in planar form: input row ih holds, for each channel
 // c and stride phase ph, a plane of `plane` values (padded columns ph, ph + sw, ph + 2·sw…,
