@@ -68,6 +68,7 @@ export * as linalg from './linalg/index.js';
 export * as layers from './layers/index.js';
 export { Model, modelFromConfig, sequential } from './train/model.js';
 export type { CompileArgs, EvaluateArgs, FitArgs, MetricLike, ModelConfig } from './train/model.js';
+export type { LossLike, LossSpec } from './train/loss-by-name.js';
 export { loadModel } from './train/model-io.js';
 export { optimizers } from './train/optimizers.js';
 export type { OptimizerName, OptimizerSpec } from './train/optimizers.js';

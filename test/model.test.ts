@@ -111,6 +111,27 @@ describe('model: training semantics', () => {
     expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
   });
 
+  it('a loss given as { name, ...settings } applies them, keeps the fused softmax head, and survives save/load', async () => {
+    use(BACKENDS[0]!);
+    ng.seed(5);
+    const { x, y } = blobs(64, 5);
+    const model = smallModel();
+    model.compile({ optimizer: 'sgd', loss: { name: 'sparseCategoricalCrossentropy', labelSmoothing: 0.2 } });
+    const smoothed = model.evaluate(x, y).loss!;
+    const expected = ng.losses.sparseCategoricalCrossentropy(model.predict(x), y, { labelSmoothing: 0.2 }).item();
+    const plain = ng.losses.sparseCategoricalCrossentropy(model.predict(x), y).item();
+    expect(smoothed).toBeCloseTo(expected, 5);
+    expect(Math.abs(smoothed - plain)).toBeGreaterThan(1e-3);
+    const dir = join(tempDir(), 'spec');
+    await model.save(dir);
+    const loaded = await ng.loadModel(dir);
+    expect(loaded.toJSON().compile!.loss).toEqual({ name: 'sparseCategoricalCrossentropy', labelSmoothing: 0.2 });
+    expect(loaded.evaluate(x, y).loss!).toBe(smoothed);
+    expect(() => model.compile({ optimizer: 'sgd', loss: { name: 'huber', delta: 2, smoothing: 1 } as never }))
+      .toThrow(/unknown option 'smoothing' for loss 'huber'/);
+    expect(() => model.compile({ optimizer: 'sgd', loss: { labelSmoothing: 0.1 } as never })).toThrow(/needs a name/);
+  });
+
   it('fit yields to the event loop between batches, and memory stays flat across epochs', async () => {
     use(BACKENDS[0]!);
     const { x, y } = blobs(512, 4);

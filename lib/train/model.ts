@@ -16,8 +16,7 @@ import { drawSeed } from '../random/state.js';
 import { getMetric, type Metric } from '../metrics/index.js';
 import { type Callback, type CallbackHooks, CallbackList, History } from './callback.js';
 import { type ArrayInput, type BatchDataset, isDataset, toTensor, unpackBatch } from './inputs.js';
-import { type CompiledLoss, resolveLoss } from './loss-by-name.js';
-import type { Loss, LossFunction } from '../losses/index.js';
+import { type CompiledLoss, type LossLike, type LossSpec, lossSpecOf, resolveLoss } from './loss-by-name.js';
 import { type OptimizerSpec, makeOptimizer, optimizerSpec } from './optimizers.js';
 import { ProgressBar } from './progress.js';
 import type { Logs, OutputStream, TrainingModel, Verbosity } from './types.js';
@@ -27,8 +26,11 @@ export type MetricLike = string | Metric;
 
 export interface CompileArgs {
   optimizer: string | OptimizerSpec;
-  /** A Keras loss name ('categoricalCrossentropy', 'mse', …) or a function (yPred, yTrue) => per-sample losses. */
-  loss: string | LossFunction | Loss | CompiledLoss;
+  /**
+   * A Keras loss name ('categoricalCrossentropy', 'mse', …), a name with settings
+   * ({ name: 'categoricalCrossentropy', labelSmoothing: 0.1 }), or a function (yPred, yTrue) => per-sample losses.
+   */
+  loss: LossLike;
   metrics?: MetricLike[];
 }
 
@@ -69,7 +71,7 @@ export class Model implements TrainingModel {
   name: string;
   stopTraining = false;
   private net: Sequential | null = null;
-  private compiled: { spec: OptimizerSpec; loss: CompiledLoss; lossName: string | null; metrics: MetricLike[] } | null = null;
+  private compiled: { spec: OptimizerSpec; loss: CompiledLoss; lossName: string | null; lossSpec: string | LossSpec | null; metrics: MetricLike[] } | null = null;
   private opt: Optimizer | null = null;
 
   constructor(layers: Layer[], name = 'sequential') {
@@ -133,11 +135,12 @@ export class Model implements TrainingModel {
     if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics? }');
     const spec = optimizerSpec(args.optimizer);
     const loss = resolveLoss(args.loss);
-    const lossName = typeof args.loss === 'string' ? args.loss : null;
+    const lossSpec = lossSpecOf(args.loss);
+    const lossName = typeof lossSpec === 'string' ? lossSpec : lossSpec?.name ?? null;
     const metrics = args.metrics ?? [];
     if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array of names or Metric objects, got ${typeof metrics}`);
     for (const m of metrics) getMetric(m, { loss: lossName ?? undefined });  // unknown names fail here, not mid-fit
-    this.compiled = { spec, loss, lossName, metrics };
+    this.compiled = { spec, loss, lossName, lossSpec, metrics };
     this.opt = null;
     if (this.net) this.opt = makeOptimizer(spec, this.net.parameters());
   }
@@ -426,7 +429,7 @@ export class Model implements TrainingModel {
       layers: this.layers.map((l) => l.toSpec()),
       inputShape: this.built ? this.inputShape : null,
       compile: this.compiled
-        ? { optimizer: this.compiled.spec, loss: this.compiled.lossName, metrics: this.compiled.metrics.filter((m) => typeof m === 'string') as string[] }
+        ? { optimizer: this.compiled.spec, loss: this.compiled.lossSpec, metrics: this.compiled.metrics.filter((m) => typeof m === 'string') as string[] }
         : null,
     };
   }
@@ -462,7 +465,7 @@ export interface ModelConfig {
   name: string;
   layers: LayerSpec[];
   inputShape: number[] | null;
-  compile: { optimizer: OptimizerSpec; loss: string | null; metrics: string[] } | null;
+  compile: { optimizer: OptimizerSpec; loss: string | LossSpec | null; metrics: string[] } | null;
 }
 
 /** ng.sequential([...layers]): a model from a list of layers. */
