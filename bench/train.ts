@@ -7,13 +7,14 @@
 //  3. peak RSS during native MLP training vs the analytic bytes of weights, gradients, Adam
 //     state and one batch's activations.
 // --quick shrinks every dataset, epoch count and timing budget (a smoke run, noisier figures).
+// --inference runs section 2 alone, on seeded random weights instead of trained ones.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 import * as ng from '../lib/index.js';
 import { fmt, medianMs, table } from './harness.js';
-import { MLP_UNITS, onnxMlpModel, seededNormal, seededUniform } from './onnx-mlp.js';
+import { MLP_UNITS, onnxMlpModel, randomMlpWeights, seededNormal, seededUniform } from './onnx-mlp.js';
 import {
   type TrainResult, type Workload, loadOnnxRuntime, onnxMlpInference, peerInfo, tfjsMlpInference, tfjsModel, tfjsTrain, useTfjs,
 } from './train-peers.js';
@@ -22,6 +23,7 @@ type Net = Workload['name'];
 type NgBackend = 'native' | 'wasm' | 'js';
 
 const quick = process.argv.includes('--quick');
+const inferenceOnly = process.argv.includes('--inference');
 /** Set in the child process that measures peak memory (see rssInChild). */
 const RSS_CHILD = '--rss-child';
 const ALL_THREADS = cpus().length;
@@ -478,6 +480,20 @@ async function main(): Promise<void> {
   console.log(`Peers: ${await peerInfo()}`);
   console.log(await verifyParameterCounts());
 
+  if (inferenceOnly) {
+    let model: ng.Model | undefined;
+    if (backends.includes('native')) {
+      useNodegrad('native', ALL_THREADS);
+      model = ngModel('mlp');
+      const current = model.getWeights();
+      const ws = randomMlpWeights().map((w, i) => ng.tensor(w, current[i]!.shape));
+      ng.dispose(current);
+      model.setWeights(ws);
+      ng.dispose(ws);
+    }
+    await inferenceSection(model);
+    return;
+  }
   const rss = backends.includes('native') ? rssInChild() : '\nPeak memory: the native backend does not load here.';
   console.log('\nTraining runs:');
   const { rows, mlpModel } = await trainingSection();

@@ -380,6 +380,88 @@ int64_t pack_pieces(int64_t m, int64_t n, int64_t k) {
   return int64_t(threads) * 2;
 }
 
+// A few rows of C (m <= MR) times op(B) = B: each element of B is used m times only, so
+// packing B (read, write, read again) would cost more than the products. Both operands are
+// read in place, with the k-blocks and per-element operations of the packed path, so a
+// row comes out bitwise the same whether it is computed alone or inside a larger batch.
+// Column groups are split over the threads when B is large enough to be worth it.
+constexpr double kSmallMSplitBytes = 512.0 * 1024.0;
+
+template <typename T>
+void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k,
+                  T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c,
+                  int64_t ldc, const GemmEpilogue<T>& ep) {
+  const int rows = static_cast<int>(m), nr = d.nr;
+  const int64_t kc = k_block(d, k);
+  const int64_t wide = int64_t(d.small_panels[rows]) * nr;
+  const Activation act = ep.act;
+  const int64_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
+
+  // Columns [j0, j1): all k-blocks of a column group run back to back (C stays in L1).
+  auto columns = [&](int64_t j0, int64_t j1) {
+    alignas(64) T edge_c[kMaxMr * kMaxNr] = {};
+    alignas(64) T edge_bias[kMaxNr] = {};
+    T* tail_b = nullptr;
+    for (int64_t j = j0; j < j1;) {
+      const int64_t left = j1 - j;
+      const int64_t cols = left >= wide ? wide : std::min<int64_t>(left, nr);
+      const bool partial = cols < nr;
+      const UkrSmallFn<T> ukr = cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
+      T* cdst = partial ? edge_c : c + j;
+      const int64_t cld = partial ? nr : ldc;
+      if (partial) {
+        tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
+        if (ep.bias) {
+          std::memcpy(edge_bias, ep.bias + j, sizeof(T) * cols);
+          for (int jj = static_cast<int>(cols); jj < nr; ++jj) edge_bias[jj] = T(0);
+        }
+        if (beta != T(0))
+          for (int i = 0; i < rows; ++i)
+            std::memcpy(edge_c + i * nr, c + i * ldc + j, sizeof(T) * cols);
+      }
+      for (int64_t p0 = 0; p0 < k; p0 += kc) {
+        const int64_t kcq = std::min(kc, k - p0);
+        const bool first = p0 == 0, last = p0 + kcq == k;
+        UkrArgs<T> args;
+        args.alpha = alpha;
+        args.beta = first ? beta : T(1);
+        args.bias = last && ep.bias ? (partial ? edge_bias : ep.bias + j) : nullptr;
+        args.act = last ? kernel_act(act) : kActNone;
+        args.leaky_alpha = ep.leaky_alpha;
+        const T* asrc = a + p0 * cs;
+        const T* bsrc = b + p0 * ldb + j;
+        if (partial) {
+          d.pack_b(false, kcq, cols, bsrc, ldb, tail_b);  // one zero-padded panel
+          ukr(kcq, asrc, rs, cs, tail_b, nr, cdst, cld, args);
+        } else {
+          ukr(kcq, asrc, rs, cs, bsrc, ldb, cdst, cld, args);
+        }
+      }
+      if (partial)
+        for (int i = 0; i < rows; ++i)
+          std::memcpy(c + i * ldc + j, edge_c + i * nr, sizeof(T) * cols);
+      if (!act_in_kernel(act)) post_activation(c + j, ldc, rows, static_cast<int>(cols), act);
+      j += cols;
+    }
+  };
+
+  const int threads = num_threads();
+  const int64_t groups = ceil_div(n, wide);
+  const double b_bytes = double(k) * double(n) * sizeof(T);
+  const int64_t tasks = threads > 1 && b_bytes >= kSmallMSplitBytes
+                            ? std::min<int64_t>(groups, int64_t(threads) * 2)
+                            : 1;
+  if (tasks <= 1) {
+    columns(0, n);
+  } else {
+    parallel_for(tasks, [&](int64_t t) {
+      const int64_t g0 = groups * t / tasks, g1 = groups * (t + 1) / tasks;
+      columns(g0 * wide, std::min(n, g1 * wide));
+    });
+  }
+  tls_pack_b.trim(kKeepBytes);
+}
+
 template <typename T>
 void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
                const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
@@ -390,6 +472,10 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     return;
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa));
+  if (!trans_b && m <= d.mr) {
+    gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep);
+    return;
+  }
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
   pack_b_all(d, trans_b, k, n, b, ldb, bp, pack_pieces(m, n, k));
   run_packed(d, trans_a, m, n, k, alpha, a, lda, bp, beta, c, ldc, ep);

@@ -32,6 +32,14 @@ template <typename T>
 using UkrDirectFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b, T* c,
                              int64_t ldc, const UkrArgs<T>& args);
 
+// Rows [0, ROWS) of op(A) times a panel of op(B), both read in place: A element (i, p) at
+// a[i * rs + p * cs]; B row p at b + p * ldb, as many columns as the kernel is wide
+// (KernelDesc::small_panels[ROWS] * NR for ukr_small, NR for ukr_small_one). Same
+// operations per element of C as UkrFn.
+template <typename T>
+using UkrSmallFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b,
+                            int64_t ldb, T* c, int64_t ldc, const UkrArgs<T>& args);
+
 constexpr int kMaxMr = 16, kMaxNr = 32;
 
 // Packs rows [0, rows) x depth [0, kc) of op(A) (a points at op(A)(0, 0)) into
@@ -49,6 +57,9 @@ struct KernelDesc {
   int mr = 0, nr = 0, mc = 0, kc = 0;
   UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
   UkrDirectFn<T> ukr_direct = nullptr;
+  UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
+  UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
+  int small_panels[kMaxMr + 1] = {};
   PackAFn<T> pack_a = nullptr;
   PackBFn<T> pack_b = nullptr;
 };

@@ -40,12 +40,16 @@ namespace {
 // kDirectA = true:  `a` points into op(A) in place, element (i, p) at a[i * rs + p * cs]
 //                   (A not transposed: rs = lda, cs = 1; transposed: rs = 1, cs = lda);
 //                   used when packing A would cost more than it saves.
+// kDirectB = false: `b` is a packed kc x NR micro-panel (64-byte aligned).
+// kDirectB = true:  `b` points into op(B) = B in place, row p at b + p * ldb (unaligned),
+//                   NV vectors wide; used when m is so small that packing B is pure cost.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
-template <class V, int MR, int NV, int ROWS, bool kDirectA>
+template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false>
 NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
                              int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
-                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args) {
+                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
+                             int64_t ldb = 0) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
@@ -59,7 +63,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   R acc[ROWS][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
 
   // Bring the C tile towards L1 while the products are being accumulated.
@@ -71,18 +75,26 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
-    V::prefetch(b + 16 * NR);  // the B micro-panel 16 steps ahead (L1 misses on first use)
     R bv[NV];
+    if (kDirectB) {
+      // B is streamed from memory once: fetch the row 8 steps ahead, line by line.
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
+      for (int j = 0; j < NV * W; j += 64 / int(sizeof(T))) V::prefetch(b + 8 * ldb + j);
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);
+    } else {
+      V::prefetch(b + 16 * NR);  // the B micro-panel 16 steps ahead (L1 misses on first use)
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
       const R av = kDirectA ? V::bcast(a + i * rs) : V::bcast(a + i);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
     }
     a += kDirectA ? cs : MR;
-    b += NR;
+    b += kDirectB ? ldb : NR;
   }
 
   const T alpha = args.alpha, beta = args.beta;
@@ -92,7 +104,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i) {
     T* cr = c + i * ldc;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) {
       R x = acc[i][j];
       if (alpha != T(1)) x = V::mul(valpha, x);
@@ -203,6 +215,30 @@ void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
   tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
 }
 
+// Small-m kernels: ROWS rows of op(A) and op(B) both read in place. SmallWidth: how many
+// NR-wide panels one call covers, so that ROWS x width accumulators fill the registers
+// (one row alone needs several independent FMA chains to hide the FMA latency).
+template <int MR, int NV, int ROWS>
+constexpr int small_panels() {
+  return ROWS == 1 ? 4 : ROWS == 2 ? 2 : 1;
+}
+
+template <class V, int MR, int NV, int ROWS, int PANELS>
+void ukr_small_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
+                  const typename V::T* b, int64_t ldb, typename V::T* c, int64_t ldc,
+                  const UkrArgs<typename V::T>& args) {
+  tile_ukr<V, MR, NV * PANELS, ROWS, true, true>(kc, a, rs, cs, b, c, ldc, args, ldb);
+}
+
+template <class V, int MR, int NV, int... Rows>
+struct SmallKernels {
+  static constexpr UkrSmallFn<typename V::T> wide[sizeof...(Rows)] = {
+      &ukr_small_fn<V, MR, NV, Rows, small_panels<MR, NV, Rows>()>...};
+  static constexpr UkrSmallFn<typename V::T> one[sizeof...(Rows)] = {
+      &ukr_small_fn<V, MR, NV, Rows, 1>...};
+  static constexpr int panels[sizeof...(Rows)] = {small_panels<MR, NV, Rows>()...};
+};
+
 template <typename T, int MR>
 void pack_a_fn(bool trans, int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst) {
   pack_a_generic<T, MR>(trans, rows, kc, a, lda, dst);
@@ -234,6 +270,12 @@ struct RowKernels {
     (D)->kc = (KC);                                                                        \
     for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];             \
     (D)->ukr_direct = &ukr_direct_fn<V, MR, NV>;                                           \
+    using SmallT = SmallKernels<V, MR, NV, __VA_ARGS__>;                                   \
+    for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
+      (D)->ukr_small[r_] = SmallT::wide[r_ - 1];                                           \
+      (D)->ukr_small_one[r_] = SmallT::one[r_ - 1];                                        \
+      (D)->small_panels[r_] = SmallT::panels[r_ - 1];                                      \
+    }                                                                                      \
     (D)->pack_a = &pack_a_fn<V::T, MR>;                                                    \
     (D)->pack_b = &pack_b_fn<V::T, (NV) * V::kWidth>;                                      \
   } while (0)
