@@ -67,6 +67,16 @@ describe.each(BACKENDS)('model on $label', (config) => {
     let right = 0;
     for (let i = 0; i < 256; i++) right += classes[i] === labels[i] ? 1 : 0;
     expect(right / 256).toBeCloseTo(logs.accuracy!, 5);
+    // predict leaves only its output alive (the layers' intermediates are released at once,
+    // in one batch or several), and one sample gives bitwise the batch's row.
+    for (const batchSize of [256, 100]) {
+      const before = ng.memory().numTensors;
+      const out = model.predict(x, { batchSize });
+      expect(ng.memory().numTensors).toBe(before + 1);
+      const one = model.predict(x.slice([17, 0], [1, 4]));
+      expect(Array.from(one.dataSync())).toEqual(Array.from(out.dataSync().slice(34, 36)));
+      ng.dispose([out, one]);
+    }
   });
 
   it('save and load give bitwise identical predictions; a tampered file is refused', async () => {

@@ -364,7 +364,9 @@ export class Model implements TrainingModel {
       const n = xs.shape[0]!;
       const net = this.net!;
       if (net.training) net.eval();
-      if (n <= batchSize) return noGrad(() => this.forward(xs, false));
+      // tidy: the layers' intermediate outputs go back to the buffer pool at once instead of
+      // waiting for the garbage collector (fresh buffers cost page faults and GC work).
+      if (n <= batchSize) return tidy(() => noGrad(() => this.forward(xs, false)));
       const parts: Tensor[] = [];
       for (let start = 0; start < n; start += batchSize) {
         parts.push(tidy(() => noGrad(() => this.forward(sliceRows(xs, start, Math.min(batchSize, n - start)), false))));
