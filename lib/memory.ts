@@ -14,6 +14,8 @@ interface Account {
   tensors: number;
   /** The buffer, only where the garbage collector cannot reclaim it by itself (wasm memory). */
   readonly freeOnCollect: Storage | null;
+  /** Bumped by every in-place write to the buffer (caches derived from it compare it). */
+  version: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export class Holder {
   readonly account: Account;
 
   constructor(backend: Backend, storage: Storage, bytes: number) {
-    this.account = { backend, bytes, tensors: 0, freeOnCollect: backend.gcManaged ? null : storage };
+    this.account = { backend, bytes, tensors: 0, freeOnCollect: backend.gcManaged ? null : storage, version: 0 };
     stats(backend.name).bytes += bytes;
     collected.register(this, this.account, this);
   }

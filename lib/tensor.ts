@@ -116,6 +116,22 @@ export class Tensor {
     const src = this.backend.upload(this.dtype, data);
     this.backend.copyStrided(src, this.storage, [this.size], 0, [1], 0, [1]);
     this.backend.free(src);
+    this.markWritten();
+  }
+
+  /**
+   * @internal Counts in-place writes to this tensor's buffer (shared by its reshapes):
+   * optimizer steps, loadStateDict, overwrite. Caches derived from the values (a packed
+   * weight) are valid while it stays the same. Writing into the array dataSync() returns
+   * is not seen: its documentation forbids it.
+   */
+  get version(): number {
+    return this.holder.account.version;
+  }
+
+  /** @internal Records an in-place write to this tensor's buffer (see version). */
+  markWritten(): void {
+    this.holder.account.version++;
   }
 
   /** @internal A tensor of ones like this one (the seed of backward()). */

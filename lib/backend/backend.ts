@@ -69,6 +69,27 @@ export interface GemmSpec {
   activation: Activation;
 }
 
+/** Where op(B) of a GEMM lies in its buffer (see Backend.packB). */
+export interface PackBSpec {
+  k: number;
+  n: number;
+  transB: boolean;
+  ldb: number;
+  bOffset: number;
+}
+
+/**
+ * op(B) of a GEMM packed once for many products (Backend.packB): a copy, opaque above the
+ * backend, freed by releasePacked or else by the garbage collector.
+ */
+export interface PackedOperand {
+  readonly dtype: DType;
+  readonly k: number;
+  readonly n: number;
+  /** The kernel path it was packed for; products on another path need a new packing. */
+  readonly isa: string;
+}
+
 /**
  * One method per kernel. Shapes, strides and offsets are in elements. The caller (lib/ops)
  * has validated every argument; backends check again where memory safety depends on it.
@@ -114,6 +135,19 @@ export interface Backend {
   matmul(a: Storage, b: Storage, out: Storage, spec: MatmulSpec, bias?: Storage): void;
   /** C (in place) = act(alpha·op(A)·op(B) + beta·C + bias), the GEMM kernel itself. */
   gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void;
+  /**
+   * Optional, where the backend has a packed GEMM path (native): op(B) packed once, so that
+   * gemmPacked skips re-packing it on every product. A copy: later writes to b do not reach it.
+   */
+  packB?(b: Storage, spec: PackBSpec): PackedOperand;
+  /**
+   * gemm with B packed by packB, on the path B was packed for (b.isa): spec.n and spec.k
+   * must be B's (its transB, ldb and bOffset are not used). Bitwise the same result as gemm
+   * on the unpacked B on that path.
+   */
+  gemmPacked?(a: Storage, b: PackedOperand, c: Storage, spec: GemmSpec, bias?: Storage): void;
+  /** Frees a packing now; products with it then throw. */
+  releasePacked?(b: PackedOperand): void;
 
   /** out = f(x), elementwise, same size and dtype. */
   unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void;

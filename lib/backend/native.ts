@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { DTYPE_BYTES, DTYPE_CODE, type DType, type TypedArray } from '../dtype.js';
 import { packageRoot } from '../package-root.js';
 import {
-  ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
-  type GemmSpec, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, callMeta, gemmMeta, matmulMeta, scratchArray,
+  ACTIVATIONS, ARG_REDUCE_OPS, type ArgReduceOp, BINARY_OPS, type Backend, type BinaryOp, type MatmulSpec,
+  type GemmSpec, type PackBSpec, type PackedOperand, REDUCE_OPS, type ReduceOp, type Storage, UNARY_OPS, type UnaryOp, callMeta, gemmMeta, matmulMeta, scratchArray,
 } from './backend.js';
 import { type Conv2dSpec, conv2dMeta } from './backend.js';
 import { ArrayStorage } from './array-storage.js';
@@ -15,6 +15,7 @@ import { type Window2d, windowMeta } from '../ops/window.js';
 /** The addon's exports (native/napi/). */
 export interface Addon {
   info(): { isa: string; supportedIsas: string[]; threads: number; requestedIsa: string | null };
+  activeIsa(): string;
   setIsa(isa: string): void;
   setNumThreads(n: number): void;
   alloc(dtype: number, size: number): TypedArray;
@@ -31,6 +32,9 @@ export interface Addon {
   randomNormal(dst: TypedArray, seed: number, block: number, mean: number, std: number): void;
   matmul(a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array, bias?: TypedArray): void;
   gemm(a: TypedArray, b: TypedArray, c: TypedArray, meta: Float64Array, alpha: number, beta: number, bias?: TypedArray): void;
+  packB(b: TypedArray, meta: Float64Array): object;
+  gemmPacked(a: TypedArray, packed: object, c: TypedArray, meta: Float64Array, alpha: number, beta: number, bias?: TypedArray): void;
+  releasePacked(packed: object): void;
   unary(op: number, x: TypedArray, out: TypedArray, p0: number, p1: number): void;
   unaryGrad(op: number, x: TypedArray, y: TypedArray, dy: TypedArray, dx: TypedArray, p0: number, p1: number): void;
   where(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, meta: Float64Array): void;
@@ -69,6 +73,11 @@ export function loadAddon(path?: string): Addon {
   return load(packageRoot());
 }
 
+/** A packing made by the addon's packB: the handle owns the packed copy (freed by releasePacked or GC). */
+class NativePacked implements PackedOperand {
+  constructor(readonly dtype: DType, readonly k: number, readonly n: number, readonly isa: string, readonly handle: object) {}
+}
+
 function arr(s: Storage): TypedArray {
   return (s as ArrayStorage).data;
 }
@@ -90,7 +99,7 @@ export class NativeBackend implements Backend {
   }
 
   get isa(): string {
-    return this.addon.info().isa;
+    return this.addon.activeIsa();
   }
 
   get threads(): number {
@@ -175,6 +184,23 @@ export class NativeBackend implements Backend {
 
   gemm(a: Storage, b: Storage, c: Storage, spec: GemmSpec, bias?: Storage): void {
     this.addon.gemm(arr(a), arr(b), arr(c), gemmMeta(spec, scratchArray(12)), spec.alpha, spec.beta, bias ? arr(bias) : undefined);
+  }
+
+  packB(b: Storage, spec: PackBSpec): PackedOperand {
+    const meta = scratchArray(5);
+    meta.set([spec.k, spec.n, spec.transB ? 1 : 0, spec.ldb, spec.bOffset]);
+    return new NativePacked(b.dtype, spec.k, spec.n, this.isa, this.addon.packB(arr(b), meta));
+  }
+
+  gemmPacked(a: Storage, b: PackedOperand, c: Storage, spec: GemmSpec, bias?: Storage): void {
+    if (!(b instanceof NativePacked)) throw new Error('gemmPacked: the packed operand does not come from this backend');
+    const meta = scratchArray(9);
+    meta.set([spec.m, spec.n, spec.k, spec.transA ? 1 : 0, spec.lda, spec.ldc, spec.aOffset, spec.cOffset, ACTIVATIONS[spec.activation]]);
+    this.addon.gemmPacked(arr(a), b.handle, arr(c), meta, spec.alpha, spec.beta, bias ? arr(bias) : undefined);
+  }
+
+  releasePacked(b: PackedOperand): void {
+    if (b instanceof NativePacked) this.addon.releasePacked(b.handle);
   }
 
   unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {

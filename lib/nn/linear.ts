@@ -1,4 +1,4 @@
-import { matmul } from '../ops/matmul.js';
+import { PackedWeight } from '../ops/packed-weight.js';
 import { shapeString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { type ActivationLike, fusedActivation, getActivation } from './activations.js';
@@ -30,6 +30,8 @@ function checkCount(layer: string, name: string, v: unknown): number {
  * A dense layer: y = activation(x·W + b), with W of shape [inFeatures, outFeatures] (the
  * layout of the GEMM's B operand, as Keras stores kernels) and b of shape [outFeatures]. x is
  * [..., inFeatures]. The product, the bias and the activation run in one GEMM kernel call.
+ * Where nothing records a gradient (inference), the native backend keeps W packed for the
+ * GEMM between calls (a second copy of W) and packs it again only after W changed.
  */
 export class Linear extends Module {
   readonly inFeatures: number;
@@ -40,6 +42,8 @@ export class Linear extends Module {
   readonly activation: ActivationLike;
   private readonly fused: ReturnType<typeof fusedActivation>;
   private readonly applyActivation: (x: Tensor) => Tensor;
+  /** W packed for the GEMM, reused by products that record no gradient (inference). */
+  private readonly packedWeight = new PackedWeight();
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
@@ -62,8 +66,8 @@ export class Linear extends Module {
       throw new Error(`Linear(${this.inFeatures} → ${this.outFeatures}): expected input [..., ${this.inFeatures}], got ${shapeString(x.shape)}`);
     }
     const bias = this.bias ?? undefined;
-    if (this.fused) return matmul(x, this.weight, { bias, activation: this.fused });
-    return this.applyActivation(matmul(x, this.weight, { bias }));
+    if (this.fused) return this.packedWeight.matmul(x, this.weight, bias, this.fused);
+    return this.applyActivation(this.packedWeight.matmul(x, this.weight, bias, 'none'));
   }
 
   protected override extraRepr(): string {

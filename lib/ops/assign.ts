@@ -16,5 +16,6 @@ export function assignInPlace(dst: Tensor, src: Tensor, op = 'assign'): void {
   if (dst.size === 0) return;
   const local = onBackend(src, dst.backend);
   dst.backend.cast(local.storage, dst.storage);
+  dst.markWritten();
   if (local !== src) local.dispose();
 }

@@ -173,7 +173,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   private stepGroup(group: ParamGroup<O>, where: string): void {
     this.validateOptions(group, where);
     const names = this.stateNames(group);
-    const buckets = new Map<string, { backend: Backend; t: number; params: Storage[]; grads: Storage[];
+    const buckets = new Map<string, { backend: Backend; t: number; params: Storage[]; tensors: Tensor[]; grads: Storage[];
       state: Storage[]; states: ParamState[] }>();
     group.params.forEach((p, i) => {
       const g = p.grad;
@@ -188,14 +188,16 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const t = st.step + 1;
       const key = `${p.backend.name}/${p.dtype}/${t}`;
       let b = buckets.get(key);
-      if (!b) buckets.set(key, (b = { backend: p.backend, t, params: [], grads: [], state: [], states: [] }));
+      if (!b) buckets.set(key, (b = { backend: p.backend, t, params: [], tensors: [], grads: [], state: [], states: [] }));
       b.params.push(p.storage);
+      b.tensors.push(p);
       b.grads.push(g.storage);
       for (const n of names) b.state.push(st.buffers.get(n)!.storage);
       b.states.push(st);
     });
     for (const b of buckets.values()) {
       b.backend.optimizerStep(this.spec(group, b.t), b.params, b.grads, b.state);
+      for (const p of b.tensors) p.markWritten();
       for (const st of b.states) st.step = b.t;
     }
   }

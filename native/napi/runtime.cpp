@@ -27,6 +27,11 @@ Napi::Value info_fn(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// activeIsa() -> the name of the path in use (cheaper than info(): called per product).
+Napi::Value active_isa_fn(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), isa_name(active_isa()));
+}
+
 Napi::Value set_isa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw_error(info.Env(), "setIsa: expected an ISA name");
   const std::string name = info[0].As<Napi::String>();
@@ -48,6 +53,7 @@ Napi::Value set_threads(const Napi::CallbackInfo& info) {
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, info_fn, "info"));
+  exports.Set("activeIsa", Napi::Function::New(env, active_isa_fn, "activeIsa"));
   exports.Set("setIsa", Napi::Function::New(env, set_isa, "setIsa"));
   exports.Set("setNumThreads", Napi::Function::New(env, set_threads, "setNumThreads"));
 }

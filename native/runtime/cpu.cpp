@@ -19,7 +19,8 @@ unsigned long long xgetbv0() {
   return (static_cast<unsigned long long>(edx) << 32) | eax;
 }
 
-bool cpu_has_avx2_fma() {
+// cpuid is slow (a VM exit under a hypervisor): each answer is computed once.
+bool probe_avx2_fma() {
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
   const bool osxsave = c & (1u << 27), fma = c & (1u << 12), avx = c & (1u << 28);
@@ -29,12 +30,22 @@ bool cpu_has_avx2_fma() {
   return b & (1u << 5);
 }
 
-bool cpu_has_avx512f() {
-  if (!cpu_has_avx2_fma()) return false;
+bool probe_avx512f() {
+  if (!probe_avx2_fma()) return false;
   unsigned a, b, c, d;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
   if (!(b & (1u << 16))) return false;
   return (xgetbv0() & 0xE6) == 0xE6;  // opmask, ZMM_Hi256 and Hi16_ZMM state enabled
+}
+
+bool cpu_has_avx2_fma() {
+  static const bool has = probe_avx2_fma();
+  return has;
+}
+
+bool cpu_has_avx512f() {
+  static const bool has = probe_avx512f();
+  return has;
 }
 #endif
 

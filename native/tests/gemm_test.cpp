@@ -293,7 +293,7 @@ void test_case(Isa isa, const Case& c, Rng& rng, Stats& st, bool check_threads) 
 }
 
 // A row of C must not depend on how many rows are computed with it: predicting one
-// example (m = 1, B read in place) gives bitwise the batch's row (B packed). Checks every
+// example (m = 1, B read in place or pre-packed) gives bitwise the batch's row. Checks every
 // row-block size 1..MR+1 at several offsets, both layouts of A, every epilogue, 1 and 2
 // threads, with k spanning several k-blocks and n ending in a partial panel.
 template <typename T>
@@ -324,14 +324,19 @@ long test_row_invariance(Isa isa, Rng& rng, const std::string& tag) {
           const T* a = c.ta ? o.a.data() + i0 : o.a.data() + i0 * lda;
           Case sub = c;
           sub.m = rows;
+          std::vector<T> packed_part = o.c0;
           call_gemm<T>(isa, sub, a, lda, o.b.data(), o.ldb, part.data() + i0 * o.ldc, o.ldc,
                        epilogue(c, o));
+          call_gemm_packed<T>(isa, sub, a, lda, o.b.data(), o.ldb, packed_part.data() + i0 * o.ldc,
+                              o.ldc, epilogue(c, o));
           const size_t off = size_t(i0 * o.ldc), len = size_t(rows * o.ldc);
-          if (!bitwise_equal(whole.data() + off, part.data() + off, len * sizeof(T))) {
-            std::printf("  FAIL %s [%s]: rows %lld..%lld computed alone differ (%d threads)\n",
-                        tag.c_str(), describe(c).c_str(), (long long)i0,
-                        (long long)(i0 + rows - 1), threads);
-            ++bad;
+          for (const std::vector<T>* got : {&part, &packed_part}) {
+            if (!bitwise_equal(whole.data() + off, got->data() + off, len * sizeof(T))) {
+              std::printf("  FAIL %s [%s]: rows %lld..%lld computed alone differ (%s B, %d threads)\n",
+                          tag.c_str(), describe(c).c_str(), (long long)i0,
+                          (long long)(i0 + rows - 1), got == &part ? "unpacked" : "packed", threads);
+              ++bad;
+            }
           }
         }
       }

@@ -375,19 +375,28 @@ int64_t pack_pieces(int64_t m, int64_t n, int64_t k) {
   return int64_t(threads) * 2;
 }
 
-// A few rows of C (m <= MR) times op(B) = B: each element of B is used m times only, so
-// packing B (read, write, read again) would cost more than the products. Both operands are
-// read in place, with the k-blocks and per-element operations of the packed path, so a
-// row comes out bitwise the same whether it is computed alone or inside a larger batch.
+// A few rows of C (m <= MR): each element of B is used m times only, so packing B (read,
+// write, read again) would cost more than the products, and the packed-A kernel's few
+// accumulators per row would leave the FMA units waiting. Rows of op(A) are read in place
+// and several B panels feed one kernel call; B is op(B) = B in place, or already packed
+// (sgemm_packed). The k-blocks and per-element operations are the packed path's, so a row
+// comes out bitwise the same whether it is computed alone or inside a larger batch.
 // Column groups are split over the threads when B is large enough to be worth it.
 constexpr double kSmallMSplitBytes = 512.0 * 1024.0;
 
 template <typename T>
+struct SmallMB {
+  const T* b;       // op(B) = B in place, row stride ldb; or null, then:
+  int64_t ldb;
+  const T* packed;  // op(B) packed (packed_b_size layout)
+};
+
+template <typename T>
 void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k,
-                  T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c,
+                  T alpha, const T* a, int64_t lda, const SmallMB<T>& sb, T beta, T* c,
                   int64_t ldc, const GemmEpilogue<T>& ep) {
   const int rows = static_cast<int>(m), nr = d.nr;
-  const int64_t kc = k_block(d, k);
+  const int64_t kc = k_block(d, k), np = ceil_div(n, nr);
   const int64_t wide = int64_t(d.small_panels[rows]) * nr;
   const Activation act = ep.act;
   const int64_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
@@ -405,7 +414,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
       T* cdst = partial ? edge_c : c + j;
       const int64_t cld = partial ? nr : ldc;
       if (partial) {
-        tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
+        if (!sb.packed) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
         if (ep.bias) {
           std::memcpy(edge_bias, ep.bias + j, sizeof(T) * cols);
           for (int jj = static_cast<int>(cols); jj < nr; ++jj) edge_bias[jj] = T(0);
@@ -424,12 +433,14 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
         args.act = last ? kernel_act(act) : kActNone;
         args.leaky_alpha = ep.leaky_alpha;
         const T* asrc = a + p0 * cs;
-        const T* bsrc = b + p0 * ldb + j;
-        if (partial) {
-          d.pack_b(false, kcq, cols, bsrc, ldb, tail_b);  // one zero-padded panel
-          ukr(kcq, asrc, rs, cs, tail_b, nr, cdst, cld, args);
+        if (sb.packed) {  // panels of k-block q, already zero-padded at the end
+          const T* bsrc = sb.packed + p0 * np * nr + (j / nr) * kcq * nr;
+          ukr(kcq, asrc, rs, cs, bsrc, nr, kcq * nr, cdst, cld, args);
+        } else if (partial) {
+          d.pack_b(false, kcq, cols, sb.b + p0 * sb.ldb + j, sb.ldb, tail_b);  // one padded panel
+          ukr(kcq, asrc, rs, cs, tail_b, nr, nr, cdst, cld, args);
         } else {
-          ukr(kcq, asrc, rs, cs, bsrc, ldb, cdst, cld, args);
+          ukr(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, nr, cdst, cld, args);
         }
       }
       if (partial)
@@ -468,7 +479,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa));
   if (!trans_b && m <= d.mr) {
-    gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep);
+    gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{b, ldb, nullptr}, beta, c, ldc, ep);
     return;
   }
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
@@ -486,7 +497,12 @@ void gemm_packed_impl(bool trans_a, int64_t m, const T* a, int64_t lda, const Pa
     scale_only(m, n, beta, c, ldc, ep);
     return;
   }
-  run_packed(desc<T>(p.isa()), trans_a, m, n, k, alpha, a, lda, p.data(), beta, c, ldc, ep);
+  const KernelDesc<T>& d = desc<T>(p.isa());
+  if (m <= d.mr) {
+    gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{nullptr, 0, p.data()}, beta, c, ldc, ep);
+    return;
+  }
+  run_packed(d, trans_a, m, n, k, alpha, a, lda, p.data(), beta, c, ldc, ep);
 }
 
 }  // namespace

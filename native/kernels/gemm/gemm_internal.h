@@ -32,13 +32,15 @@ template <typename T>
 using UkrDirectFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b, T* c,
                              int64_t ldc, const UkrArgs<T>& args);
 
-// Rows [0, ROWS) of op(A) times a panel of op(B), both read in place: A element (i, p) at
-// a[i * rs + p * cs]; B row p at b + p * ldb, as many columns as the kernel is wide
-// (KernelDesc::small_panels[ROWS] * NR for ukr_small, NR for ukr_small_one). Same
-// operations per element of C as UkrFn.
+// Rows [0, ROWS) of op(A), read in place (element (i, p) at a[i * rs + p * cs]), times
+// panels of NR columns of op(B): panel q's row p at b + q * pstride + p * ldb, as many
+// panels as the kernel is wide (KernelDesc::small_panels[ROWS] for ukr_small, 1 for
+// ukr_small_one). B in place: ldb = its row stride, pstride = NR; packed: ldb = NR,
+// pstride = kc * NR. Same operations per element of C as UkrFn.
 template <typename T>
 using UkrSmallFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b,
-                            int64_t ldb, T* c, int64_t ldc, const UkrArgs<T>& args);
+                            int64_t ldb, int64_t pstride, T* c, int64_t ldc,
+                            const UkrArgs<T>& args);
 
 constexpr int kMaxMr = 16, kMaxNr = 32;
 

@@ -41,15 +41,18 @@ namespace {
 //                   (A not transposed: rs = lda, cs = 1; transposed: rs = 1, cs = lda);
 //                   used when packing A would cost more than it saves.
 // kDirectB = false: `b` is a packed kc x NR micro-panel (64-byte aligned).
-// kDirectB = true:  `b` points into op(B) = B in place, row p at b + p * ldb (unaligned),
-//                   NV vectors wide; used when m is so small that packing B is pure cost.
+// kDirectB = true:  for a few rows of C (small m): NV vectors of B per row p, in panels of
+//                   kPanelNv vectors, panel q at b + q * pstride + p * ldb (unaligned). B in
+//                   place: ldb = its row stride, pstride = kPanelNv * W (adjacent panels);
+//                   B packed: ldb = NR, pstride = the micro-panel size kc * NR.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
-template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false>
+template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
+          int kPanelNv = NV>
 NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
                              int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
                              typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
-                             int64_t ldb = 0) {
+                             int64_t ldb = 0, int64_t pstride = 0) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
@@ -77,11 +80,14 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   for (int64_t p = 0; p < kc; ++p) {
     R bv[NV];
     if (kDirectB) {
-      // B is streamed from memory once: fetch the row 8 steps ahead, line by line.
+      // B is streamed from memory once: fetch each panel's row 8 steps ahead, line by line.
 #pragma GCC unroll 4
-      for (int j = 0; j < NV * W; j += 64 / int(sizeof(T))) V::prefetch(b + 8 * ldb + j);
+      for (int q = 0; q < NV / kPanelNv; ++q)
+#pragma GCC unroll 4
+        for (int j = 0; j < kPanelNv * W; j += 64 / int(sizeof(T)))
+          V::prefetch(b + q * pstride + 8 * ldb + j);
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);
+      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + (j / kPanelNv) * pstride + (j % kPanelNv) * W);
     } else {
       V::prefetch(b + 16 * NR);  // the B micro-panel 16 steps ahead (L1 misses on first use)
 #pragma GCC unroll 4
@@ -215,9 +221,10 @@ void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
   tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
 }
 
-// Small-m kernels: ROWS rows of op(A) and op(B) both read in place. SmallWidth: how many
-// NR-wide panels one call covers, so that ROWS x width accumulators fill the registers
-// (one row alone needs several independent FMA chains to hide the FMA latency).
+// Small-m kernels: ROWS rows of op(A) read in place times PANELS panels of B (in place or
+// packed, see kDirectB). small_panels: how many NR-wide panels one call covers, so that the
+// ROWS x width accumulators fill the registers (one row alone needs several independent FMA
+// chains to hide the FMA latency).
 template <int MR, int NV, int ROWS>
 constexpr int small_panels() {
   return ROWS == 1 ? 4 : ROWS == 2 ? 2 : 1;
@@ -225,9 +232,9 @@ constexpr int small_panels() {
 
 template <class V, int MR, int NV, int ROWS, int PANELS>
 void ukr_small_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
-                  const typename V::T* b, int64_t ldb, typename V::T* c, int64_t ldc,
-                  const UkrArgs<typename V::T>& args) {
-  tile_ukr<V, MR, NV * PANELS, ROWS, true, true>(kc, a, rs, cs, b, c, ldc, args, ldb);
+                  const typename V::T* b, int64_t ldb, int64_t pstride, typename V::T* c,
+                  int64_t ldc, const UkrArgs<typename V::T>& args) {
+  tile_ukr<V, MR, NV * PANELS, ROWS, true, true, NV>(kc, a, rs, cs, b, c, ldc, args, ldb, pstride);
 }
 
 template <class V, int MR, int NV, int... Rows>

@@ -1,5 +1,7 @@
 #include "matmul.h"
 
+#include <algorithm>
+
 #include "../../runtime/checks.h"
 
 namespace ng {
@@ -93,6 +95,44 @@ void gemm(Isa isa, DType dtype, const GemmArgs& g, double alpha, const void* a, 
     dgemm(isa, g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, static_cast<const double*>(a) + g.a_offset, g.lda,
           static_cast<const double*>(b) + g.b_offset, g.ldb, beta, static_cast<double*>(c) + g.c_offset, g.ldc, ep);
   }
+}
+
+PackedOperand::PackedOperand(Isa isa, DType dtype, bool trans_b, int64_t k, int64_t n, const void* b, int64_t ldb)
+    : dtype_(dtype) {
+  if (dtype == DType::Float32)
+    f32_.pack(isa, trans_b, k, n, static_cast<const float*>(b), ldb);
+  else
+    f64_.pack(isa, trans_b, k, n, static_cast<const double*>(b), ldb);
+}
+
+void PackedOperand::product(const GemmArgs& g, double alpha, const void* a, double beta, void* c,
+                            const void* bias) const {
+  if (dtype_ == DType::Float32) {
+    GemmEpilogue<float> ep;
+    ep.bias = static_cast<const float*>(bias);
+    ep.act = g.act;
+    sgemm_packed(f32_.isa(), g.trans_a, g.m, static_cast<const float*>(a) + g.a_offset, g.lda, f32_,
+                 static_cast<float>(alpha), static_cast<float>(beta), static_cast<float*>(c) + g.c_offset, g.ldc, ep);
+  } else {
+    GemmEpilogue<double> ep;
+    ep.bias = static_cast<const double*>(bias);
+    ep.act = g.act;
+    dgemm_packed(f64_.isa(), g.trans_a, g.m, static_cast<const double*>(a) + g.a_offset, g.lda, f64_, alpha, beta,
+                 static_cast<double*>(c) + g.c_offset, g.ldc, ep);
+  }
+}
+
+std::string check_gemm_packed(const char* fn, const GemmArgs& g, const PackedOperand& packed, int64_t a_len,
+                              int64_t c_len) {
+  if (g.n != packed.n() || g.k != packed.k())
+    return std::string(fn) + ": the product is " + std::to_string(g.m) + "x" + std::to_string(g.k) + " by " +
+           std::to_string(g.k) + "x" + std::to_string(g.n) + " but the packed B is " + std::to_string(packed.k()) +
+           "x" + std::to_string(packed.n());
+  GemmArgs unpacked = g;  // B is not read from a buffer: check A and C against a B that fits
+  unpacked.trans_b = false;
+  unpacked.ldb = std::max<int64_t>(g.n, 1);
+  unpacked.b_offset = 0;
+  return check_gemm(fn, unpacked, a_len, g.k * unpacked.ldb, c_len);
 }
 
 }  // namespace ng

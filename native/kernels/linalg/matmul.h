@@ -56,4 +56,31 @@ std::string check_gemm(const char* fn, const GemmArgs& g, int64_t a_len, int64_t
 void gemm(Isa isa, DType dtype, const GemmArgs& g, double alpha, const void* a, const void* b, double beta, void* c,
           const void* bias);
 
+// op(B) (k×n) of float32 or float64 packed once for the path `isa`, for many products with
+// different A (a dense layer's weights during inference). A copy: later writes to B do not
+// reach it. Immutable after construction, so concurrent products may share it.
+class PackedOperand {
+ public:
+  PackedOperand(Isa isa, DType dtype, bool trans_b, int64_t k, int64_t n, const void* b, int64_t ldb);
+  DType dtype() const { return dtype_; }
+  int64_t k() const { return dtype_ == DType::Float32 ? f32_.k() : f64_.k(); }
+  int64_t n() const { return dtype_ == DType::Float32 ? f32_.n() : f64_.n(); }
+  size_t size_bytes() const { return f32_.size_bytes() + f64_.size_bytes(); }
+
+  // C = act(alpha·op(A)·B + beta·C + bias) as gemm() with this B (g.n and g.k must be B's;
+  // g.trans_b, g.ldb and g.b_offset are not used). Bitwise the same result as gemm() on the
+  // unpacked B with the path B was packed for.
+  void product(const GemmArgs& g, double alpha, const void* a, double beta, void* c, const void* bias) const;
+
+ private:
+  DType dtype_;
+  PackedMatrixF32 f32_;
+  PackedMatrixF64 f64_;
+};
+
+// Empty when `g` fits `packed` (n, k) and buffers of these lengths hold every element of A
+// and C the product reads and writes; the error message otherwise.
+std::string check_gemm_packed(const char* fn, const GemmArgs& g, const PackedOperand& packed, int64_t a_len,
+                              int64_t c_len);
+
 }  // namespace ng
