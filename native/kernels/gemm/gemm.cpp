@@ -28,8 +28,9 @@ namespace {
 constexpr int kNumIsa = 5;
 
 // Below this many flops (2mnk) a call runs on the calling thread only: waking the pool
-// costs more than it saves.
+// costs more than it saves. Large problems are cut in tasks of at least kTaskFlops.
 constexpr double kSerialFlops = 4.0e6;
+constexpr double kTaskFlops = 2.0e6;
 // op(A) is read in place (not packed) when op(B) has at most this many (padded) columns.
 constexpr int64_t kDirectAMaxCols = 64;
 // Thread-local packing buffers above this size are released after the call.
@@ -318,11 +319,14 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
 // How C is cut into tasks for parallel_for. Every element of C is computed by the same
 // sequence of floating-point operations whichever tile, task or thread computes it (the
 // k loop is never split and partial tiles use the same kernel), so the split may take
-// the thread count into account without changing any result. One task per thread, rows
-// cut evenly in whole row panels: each task packs its own rows of A once and streams B
-// once (more, smaller tasks measured 3-10% slower on 2 cores, from B read again per task
-// and more synchronisation). Column panels are split too only when there are fewer row
-// tasks than threads.
+// the thread count into account without changing any result.
+//   Up to one row block (MC) per thread (a training or inference batch): one task per
+//   thread, rows cut evenly in whole row panels, so that each thread packs its rows of A
+//   once and streams B once (more, smaller tasks measured 3-10% slower on 2 quiet cores).
+//   More rows: about 4 tasks per thread of at most MC rows, taken in turn by the threads,
+//   which keeps them all busy when one core is slowed by other load (one static task per
+//   thread measured up to 14% slower then).
+// Column panels are split too when there are fewer row tasks than wanted.
 struct Split {
   int64_t rows_per_task, mt;    // row tasks
   int64_t panels_per_task, nt;  // column-panel tasks
@@ -334,10 +338,17 @@ Split make_split(const KernelDesc<T>& d, int64_t m, int64_t n, int64_t k, int th
   const int64_t np = ceil_div(n, d.nr);
   Split s{m, 1, np, 1};
   if (threads <= 1 || flops < kSerialFlops) return s;
-  s.rows_per_task = round_up(ceil_div(m, threads), d.mr);
+  int64_t want;  // tasks
+  if (m <= int64_t(threads) * d.mc) {
+    want = threads;
+    s.rows_per_task = round_up(ceil_div(m, threads), d.mr);
+  } else {
+    want = std::min<int64_t>(int64_t(threads) * 4, static_cast<int64_t>(flops / kTaskFlops));
+    s.rows_per_task = std::min<int64_t>(d.mc, std::max<int64_t>(round_up(ceil_div(m, want), d.mr), int64_t(4) * d.mr));
+  }
   s.mt = ceil_div(m, s.rows_per_task);
-  if (s.mt < threads) {
-    s.nt = std::min<int64_t>(np, ceil_div(threads, s.mt));
+  if (s.mt < want) {
+    s.nt = std::min<int64_t>(np, ceil_div(want, s.mt));
     s.panels_per_task = ceil_div(np, s.nt);
     s.nt = ceil_div(np, s.panels_per_task);
   }
