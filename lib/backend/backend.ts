@@ -304,7 +304,13 @@ function fillMeta(meta: Float64Array, parts: readonly (number | readonly number[
 }
 
 export function matmulMeta(spec: MatmulSpec, meta: Float64Array = new Float64Array(7 + 2 * spec.batch)): Float64Array {
-  meta.set([spec.batch, spec.m, spec.n, spec.k, spec.transA ? 1 : 0, spec.transB ? 1 : 0, ACTIVATIONS[spec.activation]]);
+  meta[0] = spec.batch;
+  meta[1] = spec.m;
+  meta[2] = spec.n;
+  meta[3] = spec.k;
+  meta[4] = spec.transA ? 1 : 0;
+  meta[5] = spec.transB ? 1 : 0;
+  meta[6] = ACTIVATIONS[spec.activation];
   for (let i = 0; i < spec.batch; i++) {
     meta[7 + 2 * i] = spec.aOffsets[i]!;
     meta[8 + 2 * i] = spec.bOffsets[i]!;

@@ -1,3 +1,4 @@
+import type { BackwardFn } from '../autograd/node.js';
 import { record } from '../autograd/record.js';
 import type { Activation } from '../backend/backend.js';
 import { promoteTypes } from '../dtype.js';
@@ -42,17 +43,35 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return reshape(out, shape);
 }
 
+const FIRST_MATRIX: readonly number[] = [0];
+
 function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
   const op = 'matmul';
   const transA = options.transposeA ?? false;
   const transB = options.transposeB ?? false;
   const activation = options.activation ?? 'none';
-  const [ar, ac] = a.shape.slice(-2) as [number, number];
-  const [br, bc] = b.shape.slice(-2) as [number, number];
-  const [m, k] = transA ? [ac, ar] : [ar, ac];
-  const [kb, n] = transB ? [bc, br] : [br, bc];
+  const ar = a.shape[a.rank - 2]!, ac = a.shape[a.rank - 1]!;
+  const br = b.shape[b.rank - 2]!, bc = b.shape[b.rank - 1]!;
+  const m = transA ? ac : ar, k = transA ? ar : ac;
+  const kb = transB ? bc : br, n = transB ? br : bc;
   if (k !== kb) {
     throw new Error(`matmul: inner dimensions differ: ${shapeString(a.shape)}${transA ? 'ᵀ' : ''} × ${shapeString(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
+  }
+  if (options.bias) {
+    checkTensor(op, options.bias, 'bias');
+    if (options.bias.size !== n) throw new Error(`matmul: bias ${shapeString(options.bias.shape)} must have n = ${n} elements`);
+  }
+  const bias0 = options.bias;
+  // Two matrices of one dtype on one backend (a dense layer's product): no batch offsets,
+  // broadcasting, casts or copies to work out.
+  if (a.rank === 2 && b.rank === 2 && a.dtype === b.dtype && a.backend === b.backend &&
+      (!bias0 || (bias0.dtype === a.dtype && bias0.backend === a.backend))) {
+    const out = empty(a.backend, a.dtype, [m, n]);
+    if (out.size > 0) {
+      a.backend.matmul(a.storage, b.storage, out.storage,
+        { batch: 1, m, n, k, transA, transB, activation, aOffsets: FIRST_MATRIX, bOffsets: FIRST_MATRIX }, bias0?.storage);
+    }
+    return record(out, op, bias0 ? [a, b, bias0] : [a, b], matmulBackward(a, b, bias0, transA, transB, activation, n, out));
   }
   const batchShape = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = sizeOf(batchShape);
@@ -60,12 +79,7 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
   const backend = a.backend;
   const xa = castIfNeeded(onBackend(a, backend), dtype);
   const xb = castIfNeeded(onBackend(b, backend), dtype);
-  let bias: Tensor | undefined;
-  if (options.bias) {
-    checkTensor(op, options.bias, 'bias');
-    if (options.bias.size !== n) throw new Error(`matmul: bias ${shapeString(options.bias.shape)} must have n = ${n} elements`);
-    bias = castIfNeeded(onBackend(options.bias, backend), dtype);
-  }
+  const bias = bias0 && castIfNeeded(onBackend(bias0, backend), dtype);
 
   // Each output batch reads the A and B matrices its broadcast batch index points at.
   const aStride = broadcastStrides(a.shape.slice(0, -2), batchShape);
@@ -91,10 +105,15 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
     backend.matmul(xa.storage, xb.storage, out.storage,
       { batch, m, n, k, transA, transB, activation, aOffsets, bOffsets }, bias?.storage);
   }
-  releaseTemps([xa, xb, ...(bias ? [bias] : [])], [a, b, ...(options.bias ? [options.bias] : [])]);
+  releaseTemps(bias ? [xa, xb, bias] : [xa, xb], bias0 ? [a, b, bias0] : [a, b]);
 
-  const inputs = options.bias ? [a, b, options.bias] : [a, b];
-  return record(out, op, inputs, (g, needs) => {
+  return record(out, op, bias0 ? [a, b, bias0] : [a, b], matmulBackward(a, b, bias0, transA, transB, activation, n, out));
+}
+
+/** The gradients of out = act(op(a)·op(b) + bias) for a, b and bias. */
+function matmulBackward(a: Tensor, b: Tensor, bias: Tensor | undefined, transA: boolean, transB: boolean,
+  activation: Activation, n: number, out: Tensor): BackwardFn {
+  return (g, needs) => {
     const gz = activationGrad(activation, g, out);
     // z = op(A)·op(B): d op(A) = gz·op(B)ᵀ and d op(B) = op(A)ᵀ·gz, transposed back when stored transposed.
     const da = needs[0]
@@ -107,12 +126,12 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
       da && castIfNeeded(sumToShape(da, a.shape), a.dtype),
       db && castIfNeeded(sumToShape(db, b.shape), b.dtype),
     ];
-    if (options.bias) {
-      const gb = needs[2] ? reshape(sumToShape(gz, [1, n]), options.bias.shape) : null;
-      grads.push(gb && castIfNeeded(gb, options.bias.dtype));
+    if (bias) {
+      const gb = needs[2] ? reshape(sumToShape(gz, [1, n]), bias.shape) : null;
+      grads.push(gb && castIfNeeded(gb, bias.dtype));
     }
     return grads;
-  });
+  };
 }
 
 /** The gradient before a fused activation, from the activation's output y. */
