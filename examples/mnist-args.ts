@@ -24,3 +24,29 @@ export function report(name: string, accuracy: number, seconds: number, samples:
   console.log(`\n${name} on ${ng.getBackend()}: test accuracy ${(100 * accuracy).toFixed(2)}%, ` +
     `training ${seconds.toFixed(1)} s, ${Math.round(samples / seconds)} samples/s`);
 }
+
+export interface Digits {
+  xTrain: ng.Tensor;
+  yTrainHot: ng.Tensor;
+  xTest: ng.Tensor;
+  yTestHot: ng.Tensor;
+}
+
+/**
+ * The recipe both MNIST examples share on 8,000 digits: batch 64, the optimizer's lr 2e-3
+ * annealed to 0 by a cosine over the epochs, label smoothing 0.1. Trains, evaluates, reports.
+ */
+export async function trainAndReport(name: string, model: ng.Model, optimizer: (lr: number) => ng.OptimizerSpec,
+  data: Digits, { epochs, verbose }: ExampleArgs): Promise<void> {
+  const lr = 2e-3;
+  model.summary();
+  model.compile({ optimizer: optimizer(lr), loss: { name: 'categoricalCrossentropy', labelSmoothing: 0.1 }, metrics: ['accuracy'] });
+  const start = performance.now();
+  await model.fit(data.xTrain, data.yTrainHot, {
+    epochs, batchSize: 64, validationData: [data.xTest, data.yTestHot], verbose,
+    callbacks: [ng.callbacks.learningRateScheduler(ng.optim.schedules.cosineAnnealing(lr, epochs))],
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const { accuracy } = model.evaluate(data.xTest, data.yTestHot, { batchSize: 500 });
+  report(name, accuracy!, seconds, data.xTrain.shape[0]! * epochs);
+}

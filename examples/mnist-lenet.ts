@@ -5,9 +5,9 @@
 // enough to train on every backend, the pure-JS one included.
 //   node dist/examples/mnist-lenet.js [--epochs 10] [--backend native|wasm|js] [--quiet]
 import * as ng from '../lib/index.js';
-import { parseArgs, report } from './mnist-args.js';
+import { parseArgs, trainAndReport } from './mnist-args.js';
 
-const { epochs, verbose } = parseArgs(10);
+const args = parseArgs(10);
 ng.seed(42);
 const { xTrain, yTrain, xTest, yTest } = await ng.data.mnist({ layout: 'nhwc' });
 const yTrainHot = ng.data.toCategorical(yTrain, 10);
@@ -24,19 +24,4 @@ const model = ng.sequential([
   L.dense({ units: 84, activation: 'relu' }),
   L.dense({ units: 10, activation: 'softmax' }),
 ]);
-model.summary();
-model.compile({
-  optimizer: ng.optimizers.adam({ lr: 2e-3 }),
-  loss: { name: 'categoricalCrossentropy', labelSmoothing: 0.1 },
-  metrics: ['accuracy'],
-});
-const cosine = ng.optim.schedules.cosineAnnealing(2e-3, epochs);
-
-const start = performance.now();
-await model.fit(xTrain, yTrainHot, {
-  epochs, batchSize: 64, validationData: [xTest, yTestHot], verbose,
-  callbacks: [ng.callbacks.learningRateScheduler(cosine)],
-});
-const seconds = (performance.now() - start) / 1000;
-const { accuracy } = model.evaluate(xTest, yTestHot, { batchSize: 500 });
-report('MNIST LeNet-5', accuracy!, seconds, xTrain.shape[0]! * epochs);
+await trainAndReport('MNIST LeNet-5', model, (lr) => ng.optimizers.adam({ lr }), { xTrain, yTrainHot, xTest, yTestHot }, args);
