@@ -194,8 +194,16 @@ export class NativeBackend implements Backend {
 
   gemmPacked(a: Storage, b: PackedOperand, c: Storage, spec: GemmSpec, bias?: Storage): void {
     if (!(b instanceof NativePacked)) throw new Error('gemmPacked: the packed operand does not come from this backend');
-    const meta = scratchArray(9);
-    meta.set([spec.m, spec.n, spec.k, spec.transA ? 1 : 0, spec.lda, spec.ldc, spec.aOffset, spec.cOffset, ACTIVATIONS[spec.activation]]);
+    const meta = scratchArray(9);  // written in place: this runs once per inference product
+    meta[0] = spec.m;
+    meta[1] = spec.n;
+    meta[2] = spec.k;
+    meta[3] = spec.transA ? 1 : 0;
+    meta[4] = spec.lda;
+    meta[5] = spec.ldc;
+    meta[6] = spec.aOffset;
+    meta[7] = spec.cOffset;
+    meta[8] = ACTIVATIONS[spec.activation];
     this.addon.gemmPacked(arr(a), b.handle, arr(c), meta, spec.alpha, spec.beta, bias ? arr(bias) : undefined);
   }
 

@@ -1,5 +1,5 @@
 import { isGradEnabled } from '../autograd/mode.js';
-import type { Activation, Backend, PackedOperand } from '../backend/backend.js';
+import type { Activation, PackedOperand } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { matmul } from './matmul.js';
 import { empty } from './util.js';
@@ -16,7 +16,7 @@ import { empty } from './util.js';
  */
 export class PackedWeight {
   private packed: PackedOperand | null = null;
-  private backend: Backend | null = null;
+  /** The weight packed (its backend made the packing), and its version then. */
   private source: Tensor | null = null;
   private version = -1;
 
@@ -27,9 +27,8 @@ export class PackedWeight {
 
   /** Frees the packing now. */
   release(): void {
-    if (this.packed) this.backend?.releasePacked?.(this.packed);
+    if (this.packed) this.source?.backend.releasePacked?.(this.packed);
     this.packed = null;
-    this.backend = null;
     this.source = null;
   }
 
@@ -44,10 +43,9 @@ export class PackedWeight {
     if (x.shape.at(-1) !== k || k === 0 || n === 0 || x.size === 0) return null;
     const m = x.size / k;
 
-    if (!this.packed || this.backend !== be || this.source !== w || this.version !== w.version || this.packed.isa !== be.isa) {
+    if (!this.packed || this.source !== w || this.version !== w.version || this.packed.isa !== be.isa) {
       this.release();
       this.packed = be.packB(w.storage, { k, n, transB: false, ldb: n, bOffset: 0 });
-      this.backend = be;
       this.source = w;
       this.version = w.version;
     }

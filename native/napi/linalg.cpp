@@ -144,8 +144,9 @@ Napi::Value gemm_packed_fn(const Napi::CallbackInfo& info) {
   const PackedOperand& packed = *holder->packed;
   check_dtype(env, fn, "a", a, packed.dtype());
   check_dtype(env, fn, "c", c, packed.dtype());
-  const int64_t g_meta[12] = {meta[0], meta[1], meta[2], meta[3], 0, meta[4], meta[1], meta[5], meta[6], 0, meta[7], meta[8]};
-  const GemmArgs g = gemm_args(g_meta);
+  // B's fields (trans_b, ldb, b_offset) are the packing's: unused here.
+  const GemmArgs g{meta[0], meta[1], meta[2], meta[3] != 0, false, meta[4], meta[1], meta[5],
+                   meta[6], 0, meta[7], static_cast<Activation>(meta[8])};
   const std::string err = check_gemm_packed(fn, g, packed, a.length, c.length);
   if (!err.empty()) throw_error(env, err);
   const void* bias = nullptr;

@@ -240,6 +240,28 @@ bool use_direct_a(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
   return !trans_a && double(m) * double(k) * sizeof(T) <= kDirectAMaxBytes;
 }
 
+// A tile narrower than NR columns: the same full-width kernel runs on this copy, zeroed so
+// that lanes outside the tile never hold garbage, and its columns go back to C afterwards.
+// Every element thus sees the same operations as in a full tile.
+template <typename T>
+struct EdgeTile {
+  alignas(64) T c[kMaxMr * kMaxNr] = {};
+  alignas(64) T bias[kMaxNr] = {};
+
+  // `src`'s first `cols` values, zero-padded to nr.
+  const T* padded_bias(const T* src, int cols, int nr) {
+    std::memcpy(bias, src, sizeof(T) * cols);
+    for (int j = cols; j < nr; ++j) bias[j] = T(0);
+    return bias;
+  }
+  void load(const T* src, int64_t ld, int rows, int cols, int nr) {
+    for (int i = 0; i < rows; ++i) std::memcpy(c + i * nr, src + i * ld, sizeof(T) * cols);
+  }
+  void store(T* dst, int64_t ld, int rows, int cols, int nr) const {
+    for (int i = 0; i < rows; ++i) std::memcpy(dst + i * ld, c + i * nr, sizeof(T) * cols);
+  }
+};
+
 // Computes rows [i0, i1) x column panels [jp0, jp1) of C.
 template <typename T>
 void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, int64_t jp1) {
@@ -251,9 +273,7 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
   const bool post_act = !act_in_kernel(act);
   T* abuf = tls_pack_a.get<T>(static_cast<size_t>(round_up(mc, mr) * kc));
 
-  // Edge-tile scratch. Zeroed so that lanes outside the tile never hold garbage.
-  alignas(64) T edge_c[kMaxMr * kMaxNr] = {};
-  alignas(64) T edge_bias[kMaxNr] = {};
+  EdgeTile<T> edge;
 
   for (int64_t p0 = 0; p0 < pr.k; p0 += kc) {
     const int64_t kcq = std::min(kc, pr.k - p0);
@@ -288,32 +308,21 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
         const int64_t j = jp * nr;
         const int nrb = static_cast<int>(std::min<int64_t>(nr, pr.n - j));
         const bool full_n = nrb == nr;
-        if (!full_n && bias) {
-          std::memcpy(edge_bias, bias + j, sizeof(T) * nrb);
-          for (int jj = nrb; jj < nr; ++jj) edge_bias[jj] = T(0);
-        }
-        args.bias = bias ? (full_n ? bias + j : edge_bias) : nullptr;
+        args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, nr);
         for (int64_t ir = 0; ir < mcb; ir += mr) {
           const int mrb = static_cast<int>(std::min<int64_t>(mr, mcb - ir));
           T* ct = pr.c + (ic + ir) * pr.ldc + j;
           // Tiles with all NR columns are written directly (the row-count variants of the
-          // kernel cover a partial last row panel). Partial columns: the same kernel runs
-          // on a full-width copy. Either way every element sees the same operations.
-          T* cdst = full_n ? ct : edge_c;
+          // kernel cover a partial last row panel); partial columns go through `edge`.
+          T* cdst = full_n ? ct : edge.c;
           const int64_t ldc = full_n ? pr.ldc : nr;
-          if (!full_n && args.beta != T(0)) {
-            for (int i = 0; i < mrb; ++i)
-              std::memcpy(edge_c + i * nr, ct + i * pr.ldc, sizeof(T) * nrb);
-          }
+          if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, nr);
           if (ir < direct_rows) {
             d.ukr_direct(kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
           } else {
             d.ukr_rows[mrb](kcq, abuf + ir * kcq, bpanel, cdst, ldc, args);
           }
-          if (!full_n) {
-            for (int i = 0; i < mrb; ++i)
-              std::memcpy(ct + i * pr.ldc, edge_c + i * nr, sizeof(T) * nrb);
-          }
+          if (!full_n) edge.store(ct, pr.ldc, mrb, nrb, nr);
           if (last && post_act) post_activation(ct, pr.ldc, mrb, nrb, act);
         }
       }
@@ -419,25 +428,20 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
 
   // Columns [j0, j1): all k-blocks of a column group run back to back (C stays in L1).
   auto columns = [&](int64_t j0, int64_t j1) {
-    alignas(64) T edge_c[kMaxMr * kMaxNr] = {};
-    alignas(64) T edge_bias[kMaxNr] = {};
+    EdgeTile<T> edge;
     T* tail_b = nullptr;
+    const T* tail_bias = nullptr;
     for (int64_t j = j0; j < j1;) {
       const int64_t left = j1 - j;
       const int64_t cols = left >= wide ? wide : std::min<int64_t>(left, nr);
       const bool partial = cols < nr;
       const UkrSmallFn<T> ukr = cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
-      T* cdst = partial ? edge_c : c + j;
+      T* cdst = partial ? edge.c : c + j;
       const int64_t cld = partial ? nr : ldc;
       if (partial) {
         if (!sb.packed) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
-        if (ep.bias) {
-          std::memcpy(edge_bias, ep.bias + j, sizeof(T) * cols);
-          for (int jj = static_cast<int>(cols); jj < nr; ++jj) edge_bias[jj] = T(0);
-        }
-        if (beta != T(0))
-          for (int i = 0; i < rows; ++i)
-            std::memcpy(edge_c + i * nr, c + i * ldc + j, sizeof(T) * cols);
+        if (ep.bias) tail_bias = edge.padded_bias(ep.bias + j, static_cast<int>(cols), nr);
+        if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), nr);
       }
       for (int64_t p0 = 0; p0 < k; p0 += kc) {
         const int64_t kcq = std::min(kc, k - p0);
@@ -445,7 +449,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
         UkrArgs<T> args;
         args.alpha = alpha;
         args.beta = first ? beta : T(1);
-        args.bias = last && ep.bias ? (partial ? edge_bias : ep.bias + j) : nullptr;
+        args.bias = last && ep.bias ? (partial ? tail_bias : ep.bias + j) : nullptr;
         args.act = last ? kernel_act(act) : kActNone;
         args.leaky_alpha = ep.leaky_alpha;
         const T* asrc = a + p0 * cs;
@@ -459,9 +463,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
           ukr(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, nr, cdst, cld, args);
         }
       }
-      if (partial)
-        for (int i = 0; i < rows; ++i)
-          std::memcpy(c + i * ldc + j, edge_c + i * nr, sizeof(T) * cols);
+      if (partial) edge.store(c + j, ldc, rows, static_cast<int>(cols), nr);
       if (!act_in_kernel(act)) post_activation(c + j, ldc, rows, static_cast<int>(cols), act);
       j += cols;
     }
