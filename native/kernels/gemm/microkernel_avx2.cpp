@@ -137,12 +137,15 @@ namespace gemm_detail {
 // Baseline code (runs on any CPU): only records addresses.
 bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // Zen/Haswell-class cores: L1d 32 KiB, L2 256 KiB..1 MiB.
-  // KC: the packed B micro-panel (KC x NR: 24 KiB f32, 16 KiB f64) is reused from L1 by
-  // every row panel (with a software prefetch 16 steps ahead on its first pass); the
-  // k-blocks are balanced (gemm.cpp: k_block). KC 384 measured ~1-2% faster than 256
-  // on a Zen 3 EPYC (512 was no better on the MLP shapes and would fill L1 entirely).
-  // MC: the packed A block (MC x KC) = 216 KiB f32 / 144 KiB f64 stays in L2.
-  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 144, 384, 1, 2, 3, 4, 5, 6);
+  // KC: deep k-blocks. Each block beyond the first costs every C tile a reload and a second
+  // kernel call, and the 64 B of B a k-step reads come fast enough from L2 that the B
+  // micro-panel need not fit L1 (KC x NR = 64 KiB here). On a Zen 3 EPYC, 1T, against KC 384:
+  // the MLP's 128x784x512 with packed B +5% (87 -> 92 GFLOP/s), 1024^3 and 512^3 +2-3%
+  // (0.96 -> 1.00x OpenBLAS); 192 and 256 were slower still. The k-blocks are balanced
+  // (gemm.cpp: k_block), so k = 784 or 1024 is one block and 2048 two.
+  // MC: at least 128, so that a batch of 128 rows is one block per thread; the packed A
+  // block (MC x KC) is then about L2-sized, where it measured no slower than smaller MC.
+  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 144, 1024, 1, 2, 3, 4, 5, 6);
   f32->pack_b = &pack_b_f32_avx2;
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 72, 256, 1, 2, 3, 4, 5, 6);
   return true;
