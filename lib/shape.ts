@@ -11,7 +11,8 @@ export function shapeString(shape: Shape): string {
 /** Validates a user-given shape: non-negative safe integers. */
 export function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
       throw new Error(`${op}: shape must be an array of non-negative integers, got [${shape.map(String).join(',')}]`);
     }
@@ -23,8 +24,10 @@ export function checkShape(op: string, shape: unknown): number[] {
 }
 
 export function sizeOf(shape: Shape): number {
+  // Indexed: for-of over a tensor's (frozen) shape runs about 2x slower in V8, and this is
+  // on every op's path.
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 

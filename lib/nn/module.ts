@@ -22,6 +22,9 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/** Whether any module of this process has registered a parameter with a regularizer. */
+let regularizersRegistered = false;
+
 /**
  * The base of every layer and model, PyTorch-style. A module owns parameters (leaf tensors
  * with requiresGrad, updated in place by optimizers, so each stays the same Tensor object for
@@ -79,7 +82,10 @@ export abstract class Module {
     t.requiresGrad = this.trainableFlag;
     this.ownParams.set(name, t);
     const reg = getRegularizer(options.regularizer ?? null);
-    if (reg) this.ownRegularizers.set(name, reg);
+    if (reg) {
+      this.ownRegularizers.set(name, reg);
+      regularizersRegistered = true;
+    }
     return t;
   }
 
@@ -118,8 +124,11 @@ export abstract class Module {
       seen.add(m);
       out.push([name, m]);
     };
-    for (const [key, value] of Object.entries(this)) {
-      if (this.ownModules.has(key)) continue;
+    // for-in rather than Object.entries: this runs on every training step (modules() via
+    // regularizationLoss), and entries allocates a pair per field of every module.
+    for (const key in this) {
+      if (!Object.hasOwn(this, key) || this.ownModules.has(key)) continue;
+      const value: unknown = this[key];
       if (value instanceof Module) take(key, value);
       else if (Array.isArray(value)) value.forEach((v, i) => { if (v instanceof Module) take(`${key}.${i}`, v); });
     }
@@ -255,6 +264,9 @@ export abstract class Module {
    * loss; report it separately.
    */
   regularizationLoss(): Tensor | null {
+    // Runs every training step; most processes never register a penalty, and then the walk
+    // over the module tree (which allocates) can be skipped.
+    if (!regularizersRegistered) return null;
     let total: Tensor | null = null;
     for (const m of this.modules()) {
       for (const [name, reg] of m.ownRegularizers) {
