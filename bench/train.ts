@@ -454,8 +454,8 @@ async function rssSection(): Promise<string> {
   ];
   const peakGrowth = (Number.isFinite(hwm) ? Math.max(hwm, peakRss) : peakRss) - base.rss;
   // A peak that is still rising at the end is only a lower bound: V8 keeps touching fresh
-  // young-generation pages until its semispaces are full, later the less garbage each step
-  // makes. Only a settled run can meet the target.
+  // young-generation pages until its semispaces are full, which takes longer the less
+  // garbage each step makes. Only a settled run can meet the target.
   const last = epochRss.slice(-SETTLED_EPOCHS);
   const lateGrowth = last.length > 1 ? last.at(-1)! - last[0]! : NaN;
   const settled = lateGrowth <= SETTLED_BYTES;
