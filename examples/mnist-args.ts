@@ -32,6 +32,12 @@ export interface Digits {
   yTestHot: ng.Tensor;
 }
 
+/** The `mnist` package's digits in the library's seeded 8,000/2,000 split, labels one-hot. */
+export async function loadDigits(layout: ng.data.ImageLayout): Promise<Digits> {
+  const { xTrain, yTrain, xTest, yTest } = await ng.data.mnist({ layout });
+  return { xTrain, yTrainHot: ng.data.toCategorical(yTrain, 10), xTest, yTestHot: ng.data.toCategorical(yTest, 10) };
+}
+
 /**
  * The recipe both MNIST examples share on 8,000 digits: batch 64, the optimizer's lr 2e-3
  * annealed to 0 by a cosine over the epochs, label smoothing 0.1. Trains, evaluates, reports.

@@ -2,13 +2,11 @@
 // dropout 0.5 → dense 10, trained by Adadelta with lr 1.0, on the `mnist` package's digits.
 //   node dist/examples/mnist-cnn.js [--epochs 10] [--backend native|wasm|js] [--quiet]
 import * as ng from '../lib/index.js';
-import { parseArgs, report } from './mnist-args.js';
+import { loadDigits, parseArgs, report } from './mnist-args.js';
 
 const { epochs, verbose } = parseArgs(10);
 ng.seed(42);
-const { xTrain, yTrain, xTest, yTest } = await ng.data.mnist({ layout: 'nhwc' });
-const yTrainHot = ng.data.toCategorical(yTrain, 10);
-const yTestHot = ng.data.toCategorical(yTest, 10);
+const { xTrain, yTrainHot, xTest, yTestHot } = await loadDigits('nhwc');
 
 const model = ng.sequential([
   ng.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),

@@ -5,13 +5,11 @@
 // enough to train on every backend, the pure-JS one included.
 //   node dist/examples/mnist-lenet.js [--epochs 10] [--backend native|wasm|js] [--quiet]
 import * as ng from '../lib/index.js';
-import { parseArgs, trainAndReport } from './mnist-args.js';
+import { loadDigits, parseArgs, trainAndReport } from './mnist-args.js';
 
 const args = parseArgs(10);
 ng.seed(42);
-const { xTrain, yTrain, xTest, yTest } = await ng.data.mnist({ layout: 'nhwc' });
-const yTrainHot = ng.data.toCategorical(yTrain, 10);
-const yTestHot = ng.data.toCategorical(yTest, 10);
+const digits = await loadDigits('nhwc');
 
 const L = ng.layers;
 const model = ng.sequential([
@@ -24,4 +22,4 @@ const model = ng.sequential([
   L.dense({ units: 84, activation: 'relu' }),
   L.dense({ units: 10, activation: 'softmax' }),
 ]);
-await trainAndReport('MNIST LeNet-5', model, (lr) => ng.optimizers.adam({ lr }), { xTrain, yTrainHot, xTest, yTestHot }, args);
+await trainAndReport('MNIST LeNet-5', model, (lr) => ng.optimizers.adam({ lr }), digits, args);

@@ -1,6 +1,6 @@
 /* Reference timings for bench/gemm.ts: OpenBLAS cblas_sgemm, and the FP32 FMA peak of
  * one core. Built by the bench when libopenblas-dev is installed:
- *   cc -O2 bench/openblas/sgemm.c -lopenblas -o build/bench/openblas-sgemm
+ *   cc -O3 bench/openblas/sgemm.c -lopenblas -o build/bench/openblas-sgemm
  * Usage: openblas-sgemm gemm M N K TRANSA TRANSB THREADS   -> GFLOP/s of the fastest of 7 samples
  *        openblas-sgemm peak avx2|avx512                    -> GFLOP/s of one core
  */

@@ -62,6 +62,7 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
     if (options.bias.size !== n) throw new Error(`matmul: bias ${shapeString(options.bias.shape)} must have n = ${n} elements`);
   }
   const bias0 = options.bias;
+  const inputs = bias0 ? [a, b, bias0] : [a, b];
   // Two matrices of one dtype on one backend (a dense layer's product): no batch offsets,
   // broadcasting, casts or copies to work out.
   if (a.rank === 2 && b.rank === 2 && a.dtype === b.dtype && a.backend === b.backend &&
@@ -71,7 +72,7 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
       a.backend.matmul(a.storage, b.storage, out.storage,
         { batch: 1, m, n, k, transA, transB, activation, aOffsets: FIRST_MATRIX, bOffsets: FIRST_MATRIX }, bias0?.storage);
     }
-    return record(out, op, bias0 ? [a, b, bias0] : [a, b], matmulBackward(a, b, bias0, transA, transB, activation, n, out));
+    return record(out, op, inputs, matmulBackward(a, b, bias0, transA, transB, activation, n, out));
   }
   const batchShape = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = sizeOf(batchShape);
@@ -105,9 +106,9 @@ function matmulND(a: Tensor, b: Tensor, options: MatmulOptions): Tensor {
     backend.matmul(xa.storage, xb.storage, out.storage,
       { batch, m, n, k, transA, transB, activation, aOffsets, bOffsets }, bias?.storage);
   }
-  releaseTemps(bias ? [xa, xb, bias] : [xa, xb], bias0 ? [a, b, bias0] : [a, b]);
+  releaseTemps(bias ? [xa, xb, bias] : [xa, xb], inputs);
 
-  return record(out, op, bias0 ? [a, b, bias0] : [a, b], matmulBackward(a, b, bias0, transA, transB, activation, n, out));
+  return record(out, op, inputs, matmulBackward(a, b, bias0, transA, transB, activation, n, out));
 }
 
 /** The gradients of out = act(op(a)·op(b) + bias) for a, b and bias. */
