@@ -138,6 +138,10 @@ const CASES: Case[] = [
   { name: '7×7 valid, kernel = input', x: [3, 7, 7, 2], f: [7, 7, 2, 5] },
   { name: 'many forward tiles', x: [3, 20, 21, 17], f: [3, 3, 17, 11], padding: 'same', bias: true, activation: 'sigmoid' },
   { name: 'many filter-gradient tiles', x: [3, 12, 12, 32], f: [7, 7, 32, 5], padding: 'same' },
+  { name: '5×5 valid 6 → 16 (indirect GEMM, a pointer per filter row)', x: [3, 14, 14, 6], f: [5, 5, 6, 16], bias: true, activation: 'relu' },
+  { name: '3×3 stride 2, only rows padded (a pointer per filter row)', x: [2, 9, 11, 5], f: [3, 3, 5, 12], strides: 2, padding: [[1, 1], [0, 0]] },
+  { name: '3×3 dilation 2 valid → 10 (a pointer per tap)', x: [2, 11, 12, 4], f: [3, 3, 4, 10], dilation: 2, activation: 'leakyRelu' },
+  { name: 'receptive field deeper than a GEMM k-block', x: [1, 6, 5, 130], f: [3, 3, 130, 10], padding: 'same', bias: true },
   { name: 'depthwise 3×3 same', depthwise: true, x: [2, 9, 10, 7], f: [3, 3, 7, 1], padding: 'same', bias: true },
   { name: 'depthwise multiplier 3 stride 2', depthwise: true, x: [3, 11, 9, 5], f: [3, 3, 5, 3], strides: 2, padding: 'same', activation: 'relu', bias: true },
   { name: 'depthwise 5×5 dilation 2 valid', depthwise: true, x: [2, 13, 12, 4], f: [5, 5, 4, 2], dilation: 2 },
@@ -259,6 +263,7 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 5×5 stride 2, filter-gradient tiles', x: [4, 30, 31, 12], f: [5, 5, 12, 20], strides: 2, padding: 'same' },
     { name: 'conv 1×1', x: [4, 20, 20, 64], f: [1, 1, 64, 80] },
     { name: 'depthwise', depthwise: true, x: [9, 17, 18, 100], f: [3, 3, 100, 2], padding: 'same', bias: true },
+    { name: 'conv 5×5 valid 6 → 16 (indirect GEMM)', x: [9, 14, 14, 6], f: [5, 5, 6, 16], bias: true },
     { name: 'conv 3 → 6 channels (direct kernel)', x: [9, 20, 19, 3], f: [5, 5, 3, 6], padding: 'same', bias: true },
     { name: 'conv 24 → 5 channels (transposed GEMM)', x: [9, 14, 13, 24], f: [3, 3, 24, 5], strides: 2 },
   ];

@@ -4,7 +4,8 @@
 // combinations, padded leading dimensions, alpha/beta (beta = 0 with NaN in C), every
 // epilogue; large shapes spanning several k/row/column blocks; that nothing outside the
 // m x n part of C is written; that results are bitwise identical for 1, 2 and 3 threads;
-// that sgemm_packed equals sgemm bitwise.
+// that sgemm_packed equals sgemm bitwise; that the indirect GEMM (rows read through
+// segment pointers) equals sgemm_packed on the same rows bitwise.
 //
 // Native (run from the repository root):
 //   g++ -std=c++17 -O2 -ffp-contract=off -fno-math-errno -pthread
@@ -346,6 +347,78 @@ long test_row_invariance(Isa isa, Rng& rng, const std::string& tag) {
   return bad;
 }
 
+// The packed product and the indirect one, per element type.
+void packed_rows(int64_t m, const float* a, int64_t lda, const ng::PackedMatrixF32& p, float* c,
+                 int64_t ldc, const ng::GemmEpilogue<float>& ep) {
+  ng::sgemm_packed(p.isa(), false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
+}
+void packed_rows(int64_t m, const double* a, int64_t lda, const ng::PackedMatrixF64& p, double* c,
+                 int64_t ldc, const ng::GemmEpilogue<double>& ep) {
+  ng::dgemm_packed(p.isa(), false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
+}
+void indirect_rows(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
+                   const ng::PackedMatrixF32& p, float* c, int64_t ldc, const ng::GemmEpilogue<float>& ep) {
+  ng::sgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
+}
+void indirect_rows(int64_t m, int64_t run, const double* const* ptrs, int64_t ptr_ld,
+                   const ng::PackedMatrixF64& p, double* c, int64_t ldc, const ng::GemmEpilogue<double>& ep) {
+  ng::dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
+}
+
+// The indirect GEMM against sgemm_packed on the rows its pointers describe, bitwise: the
+// segments of each row lie scattered in a pool (as a convolution's taps do), some are a
+// shared run of zeros (padding); m covers partial row panels, k spans several k-blocks
+// with block edges inside segments, n ends in a partial panel; every epilogue.
+template <typename T>
+long test_indirect(Isa isa, Rng& rng, const std::string& tag) {
+  const ng::GemmBlocking bl = ng::gemm_blocking(isa, sizeof(T) == 8);
+  struct Shape { int64_t m, run, segs, n; };
+  const Shape shapes[] = {{1, 5, 3, 7},
+                          {bl.mr - 1 > 0 ? bl.mr - 1 : 1, 1, 9, bl.nr},
+                          {bl.mr, 3, 9, bl.nr - 3},
+                          {2 * bl.mr + 3, 7, 25, 3 * bl.nr + 5},
+                          {37, (bl.kc * 2) / 9 + 3, 9, 2 * bl.nr},
+                          {100, 16, 2 * (bl.kc / 16) + 3, 11}};
+  long bad = 0;
+  int variant = 0;
+  for (const Shape& sh : shapes) {
+    for (int tries = 0; tries < 2; ++tries, ++variant) {
+      const int64_t m = sh.m, k = sh.run * sh.segs, n = sh.n, ld = m + 2;
+      std::vector<T> zeros(static_cast<size_t>(sh.run), T(0));
+      std::vector<T> pool(static_cast<size_t>(m * sh.segs * sh.run));
+      for (T& v : pool) v = T(rng.uniform(-1, 1));
+      std::vector<const T*> ptrs(static_cast<size_t>(sh.segs * ld), nullptr);
+      std::vector<T> a(static_cast<size_t>(m * k));  // the same rows, explicit
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t sg = 0; sg < sh.segs; ++sg) {
+          const int64_t slot = (sg * m + i) * 7919 % (m * sh.segs);  // scattered
+          const bool pad = rng.uniform(0, 1) < 0.15;
+          const T* src = pad ? zeros.data() : pool.data() + slot * sh.run;
+          ptrs[size_t(sg * ld + i)] = src;
+          std::copy(src, src + sh.run, a.begin() + i * k + sg * sh.run);
+        }
+      std::vector<T> b(static_cast<size_t>(k * n)), bias(static_cast<size_t>(n));
+      for (T& v : b) v = T(rng.uniform(-1, 1));
+      for (T& v : bias) v = T(rng.uniform(-1, 1));
+      ng::GemmEpilogue<T> ep;
+      ep.bias = variant % 2 ? bias.data() : nullptr;
+      ep.act = static_cast<Activation>(variant % 5);
+      const ng::PackedMatrix<T> packed(isa, false, k, n, b.data(), n);
+      const int64_t ldc = n + 1;
+      std::vector<T> want(static_cast<size_t>(m * ldc), T(-7)), got = want;
+      packed_rows(m, a.data(), k, packed, want.data(), ldc, ep);
+      indirect_rows(m, sh.run, ptrs.data(), ld, packed, got.data(), ldc, ep);
+      if (!bitwise_equal(want.data(), got.data(), want.size() * sizeof(T))) {
+        std::printf("  FAIL %s: indirect m %lld run %lld segments %lld n %lld act %s differs from packed\n",
+                    tag.c_str(), (long long)m, (long long)sh.run, (long long)sh.segs, (long long)n,
+                    act_name(ep.act));
+        ++bad;
+      }
+    }
+  }
+  return bad;
+}
+
 template <typename T>
 bool test_path(Isa isa, int n_random, uint64_t seed) {
   Rng rng(seed);
@@ -407,8 +480,8 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
       test_case<T>(isa, c, rng, st, true);
     }
   }
-  const long row_bad = test_row_invariance<T>(isa, rng, tag);
-  st.failures += row_bad;
+  st.failures += test_row_invariance<T>(isa, rng, tag);
+  st.failures += test_indirect<T>(isa, rng, tag);
   std::printf("%s: %ld cases, %ld failed, worst err/tol %.3f\n", tag.c_str(), st.cases,
               st.failures, st.worst_ratio);
   return st.failures == 0;

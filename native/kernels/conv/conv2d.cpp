@@ -4,7 +4,8 @@
 //   forward    1×1 stride-1 unpadded: one GEMM over the image itself (no columns);
 //              few channels in and out: the direct kernel (conv2d_direct.h);
 //              few out channels: yᵀ = fᵀ · colᵀ per tile (the pixels fill the register tile);
-//              else per tile col · f against the filter packed once (bias, activation fused).
+//              else an indirect GEMM against the filter packed once: no columns, the GEMM
+//              reads each pixel's receptive field through pointers (bias, activation fused).
 //   dx         1×1: dy · fᵀ; stride 1: itself a convolution of dy with the flipped filter
 //              (forward paths above, no scatter); else dcol = dy · fᵀ per tile, then col2im.
 //   dfilter    few channels: the direct kernel; few out channels: dfᵀ = Σ dyᵀ · col; else
@@ -19,7 +20,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "../../runtime/checks.h"
 #include "../../runtime/thread_pool.h"
@@ -30,9 +33,11 @@ namespace ng {
 namespace conv_detail {
 namespace {
 
-// Columns of one forward / input-gradient task: about a third of a core's L2, so the GEMM
-// reads them while they are still cached.
+// Columns of one im2col task (forward with few out channels, strided input gradient): about
+// a third of a core's L2, so the GEMM reads them while they are still cached.
 constexpr size_t kTileBytes = size_t(160) << 10;
+// Output pixels per task of the indirect forward GEMM (rounded to the register tile's rows).
+constexpr int64_t kIndirectRows = 144;
 // Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
 // is the tile's row count; fixed by the shape alone (it decides the summation order).
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
@@ -60,6 +65,10 @@ struct Blas<float> {
                           int64_t ldc, const GemmEpilogue<float>& ep = {}) {
     sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
   }
+  static void gemm_indirect(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
+                            const PackedMatrixF32& p, float* c, int64_t ldc, const GemmEpilogue<float>& ep) {
+    sgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
+  }
 };
 
 template <>
@@ -72,6 +81,10 @@ struct Blas<double> {
   static void gemm_packed(Isa isa, int64_t m, const double* a, int64_t lda, const PackedMatrixF64& p, double* c,
                           int64_t ldc, const GemmEpilogue<double>& ep = {}) {
     dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
+  }
+  static void gemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t ptr_ld,
+                            const PackedMatrixF64& p, double* c, int64_t ldc, const GemmEpilogue<double>& ep) {
+    dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
   }
 };
 
@@ -108,6 +121,61 @@ T* scratch(ScratchSlot slot, int64_t count) {
 
 #include "activate_all.inc"
 
+// How the indirect GEMM reads a pixel's receptive field: `segments` runs of `run` input
+// values each. A filter row's kw taps are adjacent in the image (kw·in_c values in a row)
+// when dilation_w is 1 and no pixel's row overhangs the left or right border: then one
+// pointer per filter row (as for 'valid' windows); otherwise one pointer per tap, in_c values.
+// Output columns [lo[j], hi[j]) read the image at tap column j; the others its padding.
+struct TapLayout {
+  bool whole_rows;
+  int64_t run, segments;
+  std::vector<int64_t> lo, hi;
+
+  explicit TapLayout(const Conv2dShape& s) : lo(static_cast<size_t>(s.win.kw)), hi(static_cast<size_t>(s.win.kw)) {
+    const Window2d& g = s.win;
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t off = j * g.dilation_w - g.pad_left, top = g.in_w - 1 - off;  // 0 ≤ ow·sw + off ≤ in_w − 1
+      lo[j] = std::min(g.out_w, off >= 0 ? 0 : (-off + g.stride_w - 1) / g.stride_w);
+      hi[j] = std::max(lo[j], std::min(g.out_w, top < 0 ? 0 : top / g.stride_w + 1));
+    }
+    whole_rows = g.dilation_w == 1 && lo[0] == 0 && hi[g.kw - 1] == g.out_w;
+    run = whole_rows ? g.kw * s.in_c : s.in_c;
+    segments = whole_rows ? g.kh : g.kh * g.kw;
+  }
+};
+
+// For output pixels [p0, p1): ptrs[segment · (p1 − p0) + (p − p0)] = the address of the `run`
+// input values that segment (filter row i, or tap i·kw + j) of pixel p reads, or `zeros`
+// where it falls in the padding. Built segment by segment over runs of pixels in one output
+// row, where the address advances by stride_w·in_c from pixel to pixel.
+template <typename T>
+void tap_pointers(const Conv2dShape& s, const TapLayout& tl, const T* x, const T* zeros, int64_t p0, int64_t p1,
+                  const T** ptrs) {
+  const Window2d& g = s.win;
+  const int64_t r = p1 - p0, c = s.in_c, step = g.stride_w * c, kw = tl.whole_rows ? 1 : g.kw;
+  for (int64_t p = p0; p < p1;) {
+    const int64_t img = p / (g.out_h * g.out_w), rem = p % (g.out_h * g.out_w);
+    const int64_t oh = rem / g.out_w, ow0 = rem % g.out_w, len = std::min(g.out_w - ow0, p1 - p);
+    const T* image = x + img * g.in_h * g.in_w * c;
+    const T** out = ptrs + (p - p0);
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+      const bool row_in = ih >= 0 && ih < g.in_h;
+      for (int64_t j = 0; j < kw; ++j, out += r) {
+        const int64_t lo = row_in ? std::clamp(tl.lo[j] - ow0, int64_t(0), len) : len;
+        const int64_t hi = row_in ? std::clamp(tl.hi[j] - ow0, lo, len) : len;
+        for (int64_t q = 0; q < lo; ++q) out[q] = zeros;
+        if (lo < hi) {
+          const T* first = image + (ih * g.in_w + (ow0 + lo) * g.stride_w + j * g.dilation_w - g.pad_left) * c;
+          for (int64_t q = lo; q < hi; ++q) out[q] = first + (q - lo) * step;
+        }
+        for (int64_t q = hi; q < len; ++q) out[q] = zeros;
+      }
+    }
+    p += len;
+  }
+}
+
 template <typename T>
 void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
   const Dims d = dims_of(s);
@@ -124,15 +192,14 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     return;
   }
   const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);
-  const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, blocking.mr);
-  const int64_t tiles = ceil_div(d.m, rows);
   if (d.n * 2 <= blocking.nr) {
     // Few output channels would fill a fraction of the GEMM's register tile (NR columns):
     // compute yᵀ = fᵀ · colᵀ instead, where the pixels fill it, then transpose into y.
     // Images with few channels build colᵀ directly (long runs); others transpose im2col's
     // rows while the GEMM packs them.
     const bool direct_t = s.in_c <= kFewChannels;
-    parallel_for(tiles, [&](int64_t t) {
+    const int64_t rows = tile_rows(d.k, sizeof(T), kTileBytes, blocking.mr);
+    parallel_for(ceil_div(d.m, rows), [&](int64_t t) {
       const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows), r = p1 - p0;
       T* col = scratch<T>(ScratchSlot::Columns, r * d.k);
       T* yt = scratch<T>(ScratchSlot::Product, r * d.n);
@@ -150,12 +217,18 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     });
     return;
   }
+  // No columns: the GEMM reads each pixel's receptive field through one pointer per filter
+  // row or tap (an indirect GEMM). Measured against im2col + GEMM on 1 core: LeNet's 14×14×6
+  // 5×5→16 50 → 69 GFLOP/s, 3×3 'same' layers +5-15%, 3 input channels +5%.
   const PackedMatrix<T> packed(isa, false, d.k, d.n, f, d.n);
-  parallel_for(tiles, [&](int64_t t) {
-    const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows);
-    T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
-    im2col_rows(s, x, p0, p1, col, d.k);
-    Blas<T>::gemm_packed(isa, p1 - p0, col, d.k, packed, y + p0 * d.n, d.n, ep);
+  const TapLayout tl(s);
+  const std::vector<T> zeros(static_cast<size_t>(tl.run), T(0));
+  const int64_t rows_per_task = std::max<int64_t>(blocking.mr, kIndirectRows / blocking.mr * blocking.mr);
+  parallel_for(ceil_div(d.m, rows_per_task), [&](int64_t t) {
+    const int64_t p0 = t * rows_per_task, p1 = std::min(d.m, p0 + rows_per_task);
+    const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, (p1 - p0) * tl.segments);
+    tap_pointers(s, tl, x, zeros.data(), p0, p1, ptrs);
+    Blas<T>::gemm_indirect(p1 - p0, tl.run, ptrs, p1 - p0, packed, y + p0 * d.n, d.n, ep);
   });
 }
 

@@ -268,7 +268,7 @@ class Scratch {
   size_t cap_ = 0;
 };
 
-thread_local Scratch tls_scratch[4];
+thread_local Scratch tls_scratch[5];
 
 }  // namespace
 

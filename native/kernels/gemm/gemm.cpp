@@ -523,6 +523,69 @@ void gemm_packed_impl(bool trans_a, int64_t m, const T* a, int64_t lda, const Pa
   run_packed(d, trans_a, m, n, k, alpha, a, lda, p.data(), beta, c, ldc, ep);
 }
 
+// The indirect GEMM (see gemm.h): the loop nest of compute_block over all of C, with op(A)
+// read through the row pointers instead of packed. The last, partial row panel reads a
+// full MR-row pointer table whose missing rows repeat its first row; those rows are
+// computed into the edge tile and dropped.
+template <typename T>
+void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t ptr_ld,
+                        const PackedMatrix<T>& p, T* c, int64_t ldc, const GemmEpilogue<T>& ep) {
+  const int64_t n = p.n(), k = p.k();
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    scale_only(m, n, T(0), c, ldc, ep);
+    return;
+  }
+  const KernelDesc<T>& d = desc<T>(p.isa());
+  const int mr = d.mr, nr = d.nr;
+  const int64_t kc = k_block(d, k), np = ceil_div(n, nr), segs = k / run;
+  const int64_t full_rows = m / mr * mr;
+  const Activation act = ep.act;
+  const bool post_act = !act_in_kernel(act);
+  const T** tail_ptrs = nullptr;
+  if (full_rows < m) {
+    tail_ptrs = tls_pack_a.get<const T*>(static_cast<size_t>(segs * mr));
+    for (int64_t sg = 0; sg < segs; ++sg)
+      for (int i = 0; i < mr; ++i)
+        tail_ptrs[sg * mr + i] = ptrs[sg * ptr_ld + full_rows + (full_rows + i < m ? i : 0)];
+  }
+  EdgeTile<T> edge;
+  for (int64_t p0 = 0; p0 < k; p0 += kc) {
+    const int64_t kcq = std::min(kc, k - p0);
+    const bool last = p0 + kcq == k;
+    UkrArgs<T> args;
+    args.alpha = T(1);
+    args.beta = p0 == 0 ? T(0) : T(1);
+    args.act = last ? kernel_act(act) : kActNone;
+    args.leaky_alpha = ep.leaky_alpha;
+    const T* bq = p.data() + p0 * np * nr;
+    const T* bias = last ? ep.bias : nullptr;
+    const int64_t seg0 = p0 / run, first = p0 % run;
+    for (int64_t jp = 0; jp < np; ++jp) {
+      const T* bpanel = bq + jp * kcq * nr;
+      const int64_t j = jp * nr;
+      const int nrb = static_cast<int>(std::min<int64_t>(nr, n - j));
+      const bool full_n = nrb == nr;
+      args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, nr);
+      for (int64_t ir = 0; ir < m; ir += mr) {
+        const int mrb = static_cast<int>(std::min<int64_t>(mr, m - ir));
+        const bool full = full_n && mrb == mr;
+        T* ct = c + ir * ldc + j;
+        if (!full && args.beta != T(0)) edge.load(ct, ldc, mrb, nrb, nr);
+        if (mrb == mr) {
+          d.ukr_indirect(kcq, ptrs + seg0 * ptr_ld + ir, ptr_ld, run, first, bpanel,
+                         full ? ct : edge.c, full ? ldc : nr, args);
+        } else {
+          d.ukr_indirect(kcq, tail_ptrs + seg0 * mr, mr, run, first, bpanel, edge.c, nr, args);
+        }
+        if (!full) edge.store(ct, ldc, mrb, nrb, nr);
+        if (last && post_act) post_activation(ct, ldc, mrb, nrb, act);
+      }
+    }
+  }
+  tls_pack_a.trim(kKeepBytes);
+}
+
 }  // namespace
 
 }  // namespace gemm_detail
@@ -630,6 +693,18 @@ void dgemm_packed(Isa isa, bool trans_a, int64_t m, const double* a, int64_t lda
                   int64_t ldc, const GemmEpilogue<double>& ep) {
   (void)isa;
   gemm_detail::gemm_packed_impl<double>(trans_a, m, a, lda, packed, alpha, beta, c, ldc, ep);
+}
+
+void sgemm_indirect(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
+                    const PackedMatrixF32& packed, float* c, int64_t ldc,
+                    const GemmEpilogue<float>& ep) {
+  gemm_detail::gemm_indirect_impl<float>(m, run, ptrs, ptr_ld, packed, c, ldc, ep);
+}
+
+void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t ptr_ld,
+                    const PackedMatrixF64& packed, double* c, int64_t ldc,
+                    const GemmEpilogue<double>& ep) {
+  gemm_detail::gemm_indirect_impl<double>(m, run, ptrs, ptr_ld, packed, c, ldc, ep);
 }
 
 }  // namespace ng

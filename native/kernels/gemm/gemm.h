@@ -103,4 +103,18 @@ void dgemm_packed(Isa isa, bool trans_a, int64_t m, const double* a, int64_t lda
                   const PackedMatrixF64& packed, double alpha, double beta, double* c,
                   int64_t ldc, const GemmEpilogue<double>& ep = {});
 
+// Indirect GEMM (XNNPACK's "igemm"): C (m x n) = act(A · Bp + bias), where row i of A is
+// read through pointers rather than stored: it is k / run segments of `run` contiguous
+// values, segment s of row i starting at ptrs[s * ptr_ld + i] (ptr_ld >= m). A
+// convolution passes, per output pixel and filter tap, the address of that tap's input
+// channels (or of `run` zeros for padding), so no im2col column matrix is built.
+// Bp = packed op(B), k x n with k a multiple of run >= 1. Runs on the calling thread.
+// Bitwise the same as sgemm_packed on the rows those pointers describe.
+void sgemm_indirect(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
+                    const PackedMatrixF32& packed, float* c, int64_t ldc,
+                    const GemmEpilogue<float>& ep = {});
+void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t ptr_ld,
+                    const PackedMatrixF64& packed, double* c, int64_t ldc,
+                    const GemmEpilogue<double>& ep = {});
+
 }  // namespace ng

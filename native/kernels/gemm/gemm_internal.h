@@ -32,6 +32,15 @@ template <typename T>
 using UkrDirectFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b, T* c,
                              int64_t ldc, const UkrArgs<T>& args);
 
+// Same full tile, same operations, with op(A) read through pointers (indirect GEMM, a
+// convolution without im2col): row i's values come in segments of `run` contiguous
+// values, segment s at ptrs[s * ptr_ld + i]; the kc steps start `first` values into
+// segment 0 (first < run).
+template <typename T>
+using UkrIndirectFn = void (*)(int64_t kc, const T* const* ptrs, int64_t ptr_ld, int64_t run,
+                               int64_t first, const T* b, T* c, int64_t ldc,
+                               const UkrArgs<T>& args);
+
 // Rows [0, ROWS) of op(A), read in place (element (i, p) at a[i * rs + p * cs]), times
 // panels of NR columns of op(B): panel q's row p at b + q * pstride + p * ldb, as many
 // panels as the kernel is wide (KernelDesc::small_panels[ROWS] for ukr_small, 1 for
@@ -59,6 +68,7 @@ struct KernelDesc {
   int mr = 0, nr = 0, mc = 0, kc = 0;
   UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
   UkrDirectFn<T> ukr_direct = nullptr;
+  UkrIndirectFn<T> ukr_indirect = nullptr;
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
   UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
   int small_panels[kMaxMr + 1] = {};

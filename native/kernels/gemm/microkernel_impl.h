@@ -35,6 +35,36 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
+// The epilogue shared by every kernel: C = act(alpha * acc + beta * C + bias), row by row.
+template <class V, int NV, int ROWS>
+NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V::T* c, int64_t ldc,
+                               const UkrArgs<typename V::T>& args) {
+  using T = typename V::T;
+  using R = typename V::R;
+  constexpr int W = V::kWidth;
+  const T alpha = args.alpha, beta = args.beta;
+  const R valpha = V::set1(alpha), vbeta = V::set1(beta), vleaky = V::set1(args.leaky_alpha);
+  const T* bias = args.bias;
+  const int act = args.act;
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i) {
+    T* cr = c + i * ldc;
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) {
+      R x = acc[i][j];
+      if (alpha != T(1)) x = V::mul(valpha, x);
+      if (beta != T(0)) x = V::fma(vbeta, V::loadu(cr + j * W), x);
+      if (bias) x = V::add(x, V::loadu(bias + j * W));
+      if (act == kActRelu) {
+        x = V::gt0_select(x, V::zero());
+      } else if (act == kActLeaky) {
+        x = V::gt0_select(x, V::mul(vleaky, x));
+      }
+      V::storeu(cr + j * W, x);
+    }
+  }
+}
+
 // ROWS (<= MR) rows of the MR x NR tile are computed and stored.
 // kDirectA = false: `a` is a packed micro-panel, element (i, p) at a[p * MR + i].
 // kDirectA = true:  `a` points into op(A) in place, element (i, p) at a[i * rs + p * cs]
@@ -103,27 +133,58 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
     b += kDirectB ? ldb : NR;
   }
 
-  const T alpha = args.alpha, beta = args.beta;
-  const R valpha = V::set1(alpha), vbeta = V::set1(beta), vleaky = V::set1(args.leaky_alpha);
-  const T* bias = args.bias;
-  const int act = args.act;
+  store_tile<V, NV, ROWS>(acc, c, ldc, args);
+}
+
+// Indirect A (a convolution read through pointers, without im2col columns): row i of op(A)
+// is a sequence of segments of `run` contiguous values, segment s starting at
+// ptrs[s * ptr_ld + i]. The kc steps begin `first` values into segment 0. The operations
+// per element of C are those of tile_ukr over the same values (bitwise the same result).
+template <class V, int MR, int NV>
+NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld,
+                                      int64_t run, int64_t first,
+                                      const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                      int64_t ldc, const UkrArgs<typename V::T>& args) {
+  using T = typename V::T;
+  using R = typename V::R;
+  constexpr int W = V::kWidth;
+  constexpr int NR = NV * W;
+
+  R acc[MR][NV];
 #pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    T* cr = c + i * ldc;
+  for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) {
-      R x = acc[i][j];
-      if (alpha != T(1)) x = V::mul(valpha, x);
-      if (beta != T(0)) x = V::fma(vbeta, V::loadu(cr + j * W), x);
-      if (bias) x = V::add(x, V::loadu(bias + j * W));
-      if (act == kActRelu) {
-        x = V::gt0_select(x, V::zero());
-      } else if (act == kActLeaky) {
-        x = V::gt0_select(x, V::mul(vleaky, x));
-      }
-      V::storeu(cr + j * W, x);
-    }
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    V::prefetch(c + i * ldc);
+    V::prefetch(c + i * ldc + NR - 1);
   }
+
+  int64_t off = first;
+  for (int64_t left = kc; left > 0; ptrs += ptr_ld) {
+    const int64_t len = run - off < left ? run - off : left;
+    const T* a[MR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) a[i] = ptrs[i] + off;
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < len; ++p) {
+      R bv[NV];
+      V::prefetch(b + 16 * NR);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const R av = V::bcast(a[i] + p);
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+      }
+      b += NR;
+    }
+    left -= len;
+    off = 0;
+  }
+  store_tile<V, NV, MR>(acc, c, ldc, args);
 }
 
 // ---- packing (see PackAFn / PackBFn in gemm_internal.h) ----
@@ -221,6 +282,13 @@ void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
   tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
 }
 
+template <class V, int MR, int NV>
+void ukr_indirect_fn(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld, int64_t run,
+                     int64_t first, const typename V::T* b, typename V::T* c, int64_t ldc,
+                     const UkrArgs<typename V::T>& args) {
+  tile_ukr_indirect<V, MR, NV>(kc, ptrs, ptr_ld, run, first, b, c, ldc, args);
+}
+
 // Small-m kernels: ROWS rows of op(A) read in place times PANELS panels of B (in place or
 // packed, see kDirectB). small_panels: how many NR-wide panels one call covers, so that the
 // ROWS x width accumulators fill the registers (one row alone needs several independent FMA
@@ -277,6 +345,7 @@ struct RowKernels {
     (D)->kc = (KC);                                                                        \
     for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];             \
     (D)->ukr_direct = &ukr_direct_fn<V, MR, NV>;                                           \
+    (D)->ukr_indirect = &ukr_indirect_fn<V, MR, NV>;                                       \
     using SmallT = SmallKernels<V, MR, NV, __VA_ARGS__>;                                   \
     for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
       (D)->ukr_small[r_] = SmallT::wide[r_ - 1];                                           \
