@@ -5,7 +5,8 @@
 // epilogue; large shapes spanning several k/row/column blocks; that nothing outside the
 // m x n part of C is written; that results are bitwise identical for 1, 2 and 3 threads;
 // that sgemm_packed equals sgemm bitwise; that the indirect GEMM (rows read through
-// segment pointers) equals sgemm_packed on the same rows bitwise.
+// segment pointers) equals sgemm_packed on the same rows bitwise, and its transposed form
+// (sgemm_indirect_t) equals sgemm with op(A) = Aᵀ bitwise.
 //
 // Native (run from the repository root):
 //   g++ -std=c++17 -O2 -ffp-contract=off -fno-math-errno -pthread
@@ -419,6 +420,78 @@ long test_indirect(Isa isa, Rng& rng, const std::string& tag) {
   return bad;
 }
 
+void plain_gemm(Isa isa, bool ta, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  ng::sgemm(isa, ta, false, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+void plain_gemm(Isa isa, bool ta, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  ng::dgemm(isa, ta, false, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
+}
+void indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs, int64_t ld,
+                const float* b, int64_t ldb, int64_t n, float beta, float* c, int64_t ldc) {
+  ng::sgemm_indirect_t(isa, segs, run, k, ptrs, ld, b, ldb, n, beta, c, ldc);
+}
+void indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs, int64_t ld,
+                const double* b, int64_t ldb, int64_t n, double beta, double* c, int64_t ldc) {
+  ng::dgemm_indirect_t(isa, segs, run, k, ptrs, ld, b, ldb, n, beta, c, ldc);
+}
+
+// sgemm_indirect_t (C = Aᵀ·B + beta·C, A's rows read through segment pointers: a
+// convolution's filter gradient) against sgemm with op(A) = Aᵀ on the explicit A, bitwise:
+// runs that are not a multiple of MR, k over several k-blocks, n ending in a partial panel,
+// beta 0 (NaN in C ignored) and 1, at 1 and 3 threads.
+template <typename T>
+long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
+  const ng::GemmBlocking bl = ng::gemm_blocking(isa, sizeof(T) == 8);
+  struct Shape { int64_t segs, run, k, n; };
+  const Shape shapes[] = {{1, 1, 1, 1},
+                          {3, 5, 40, bl.nr},
+                          {9, 32, 2 * bl.kc + 7, 2 * bl.nr + 3},
+                          {5, 30, 300, 16},
+                          {2, bl.mr * 3 + 1, bl.kc + 1, bl.nr - 1}};
+  long bad = 0;
+  int variant = 0;
+  for (const Shape& sh : shapes) {
+    for (int tries = 0; tries < 2; ++tries, ++variant) {
+      const int64_t m = sh.segs * sh.run, k = sh.k, n = sh.n, ld = k + 3, ldc = n + 2;
+      const T beta = variant % 2 ? T(1) : T(0);
+      std::vector<T> zeros(static_cast<size_t>(sh.run), T(0));
+      std::vector<T> pool(static_cast<size_t>(k * sh.segs * sh.run));
+      for (T& v : pool) v = T(rng.uniform(-1, 1));
+      std::vector<const T*> ptrs(static_cast<size_t>(sh.segs * ld), nullptr);
+      std::vector<T> a(static_cast<size_t>(k * m));  // k x m, row p = pixel p's segments
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t sg = 0; sg < sh.segs; ++sg) {
+          const int64_t slot = (sg * k + p) * 7919 % (k * sh.segs);
+          const T* src = rng.uniform(0, 1) < 0.15 ? zeros.data() : pool.data() + slot * sh.run;
+          ptrs[size_t(sg * ld + p)] = src;
+          std::copy(src, src + sh.run, a.begin() + p * m + sg * sh.run);
+        }
+      std::vector<T> b(static_cast<size_t>(k * n));
+      for (T& v : b) v = T(rng.uniform(-1, 1));
+      std::vector<T> c0(static_cast<size_t>(m * ldc));
+      for (T& v : c0) v = beta == T(0) ? std::numeric_limits<T>::quiet_NaN() : T(rng.uniform(-1, 1));
+      std::vector<T> want = c0;
+      plain_gemm(isa, true, m, n, k, a.data(), m, b.data(), n, beta, want.data(), ldc);
+      for (int threads : {1, 3}) {
+        ng::set_num_threads(threads);
+        std::vector<T> got = c0;
+        indirect_t(isa, sh.segs, sh.run, k, ptrs.data(), ld, b.data(), n, n, beta, got.data(), ldc);
+        // Bits, padding columns included (with beta 0 they hold NaN, which must stay untouched).
+        if (!bitwise_equal(want.data(), got.data(), want.size() * sizeof(T))) {
+          std::printf("  FAIL %s: indirect_t segments %lld run %lld k %lld n %lld beta %g (%d threads) differs from gemm\n",
+                      tag.c_str(), (long long)sh.segs, (long long)sh.run, (long long)k, (long long)n,
+                      double(beta), threads);
+          ++bad;
+        }
+      }
+      ng::set_num_threads(1);
+    }
+  }
+  return bad;
+}
+
 template <typename T>
 bool test_path(Isa isa, int n_random, uint64_t seed) {
   Rng rng(seed);
@@ -482,6 +555,7 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
   }
   st.failures += test_row_invariance<T>(isa, rng, tag);
   st.failures += test_indirect<T>(isa, rng, tag);
+  st.failures += test_indirect_t<T>(isa, rng, tag);
   std::printf("%s: %ld cases, %ld failed, worst err/tol %.3f\n", tag.c_str(), st.cases,
               st.failures, st.worst_ratio);
   return st.failures == 0;

@@ -586,6 +586,64 @@ void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t pt
   tls_pack_a.trim(kKeepBytes);
 }
 
+// The transposed indirect GEMM (see gemm.h). B is packed once (k-blocks as everywhere);
+// each task owns a row panel of C (at most MR rows inside one segment) and runs every k-block and column panel of them, so each element of C
+// sees the same operations whatever the thread count.
+template <typename T>
+void gemm_indirect_t_impl(Isa isa, int64_t segs, int64_t run, int64_t k, const T* const* ptrs,
+                          int64_t ptr_ld, const T* b, int64_t ldb, int64_t n, T beta, T* c,
+                          int64_t ldc) {
+  const int64_t m = segs * run;
+  if (m <= 0 || n <= 0) return;
+  const GemmEpilogue<T> ep;
+  if (k <= 0) {
+    scale_only(m, n, beta, c, ldc, ep);
+    return;
+  }
+  const KernelDesc<T>& d = desc<T>(resolve(isa));
+  const int mr = d.mr, nr = d.nr;
+  const int64_t kc = k_block(d, k), np = ceil_div(n, nr);
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
+  pack_b_all(d, false, k, n, b, ldb, bp, flops < kSerialFlops ? 1 : pack_pieces(m, n, k));
+  const int64_t panels_per_seg = ceil_div(run, mr), panels = segs * panels_per_seg;
+  auto panel = [&](int64_t t) {
+    // A segment's rows are cut into equal panels (32 = 6+6+5+5+5+5, not 6·5 + 2): a panel of
+    // very few rows leaves most of the register tile idle.
+    const int64_t sg = t / panels_per_seg, q = t % panels_per_seg;
+    const int64_t r0 = run * q / panels_per_seg;
+    const int rows = static_cast<int>(run * (q + 1) / panels_per_seg - r0);
+    EdgeTile<T> edge;
+    for (int64_t p0 = 0; p0 < k; p0 += kc) {
+      const int64_t kcq = std::min(kc, k - p0);
+      UkrArgs<T> args;
+      args.alpha = T(1);
+      args.beta = p0 == 0 ? beta : T(1);
+      args.bias = nullptr;
+      args.act = kActNone;
+      args.leaky_alpha = T(0);
+      const T* const* cols = ptrs + sg * ptr_ld + p0;
+      for (int64_t jp = 0; jp < np; ++jp) {
+        const T* bpanel = bp + p0 * np * nr + jp * kcq * nr;
+        const int64_t j = jp * nr;
+        const int nrb = static_cast<int>(std::min<int64_t>(nr, n - j));
+        T* ct = c + (sg * run + r0) * ldc + j;
+        T* cdst = nrb == nr ? ct : edge.c;
+        const int64_t cld = nrb == nr ? ldc : nr;
+        if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, rows, nrb, nr);
+        d.ukr_gather[rows](kcq, cols, r0, bpanel, cdst, cld, args);
+        if (nrb < nr) edge.store(ct, ldc, rows, nrb, nr);
+      }
+    }
+  };
+  if (num_threads() <= 1 || flops < kSerialFlops) {
+    for (int64_t t = 0; t < panels; ++t) panel(t);
+  } else {
+    parallel_for(panels, panel);
+  }
+  tls_pack_b.trim(kKeepBytes);
+}
+
 }  // namespace
 
 }  // namespace gemm_detail
@@ -705,6 +763,18 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
                     const PackedMatrixF64& packed, double* c, int64_t ldc,
                     const GemmEpilogue<double>& ep) {
   gemm_detail::gemm_indirect_impl<double>(m, run, ptrs, ptr_ld, packed, c, ldc, ep);
+}
+
+void sgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs,
+                      int64_t ptr_ld, const float* b, int64_t ldb, int64_t n, float beta, float* c,
+                      int64_t ldc) {
+  gemm_detail::gemm_indirect_t_impl<float>(isa, segs, run, k, ptrs, ptr_ld, b, ldb, n, beta, c, ldc);
+}
+
+void dgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs,
+                      int64_t ptr_ld, const double* b, int64_t ldb, int64_t n, double beta,
+                      double* c, int64_t ldc) {
+  gemm_detail::gemm_indirect_t_impl<double>(isa, segs, run, k, ptrs, ptr_ld, b, ldb, n, beta, c, ldc);
 }
 
 }  // namespace ng

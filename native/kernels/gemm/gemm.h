@@ -117,4 +117,17 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
                     const PackedMatrixF64& packed, double* c, int64_t ldc,
                     const GemmEpilogue<double>& ep = {});
 
+// The transposed indirect GEMM: C (segs·run x n) = Aᵀ · B + beta · C, where A (k x segs·run)
+// is read through the pointers of sgemm_indirect: row p of A is `segs` segments of `run`
+// contiguous values, segment s at ptrs[s * ptr_ld + p] (ptr_ld >= k). B is k x n, row-major
+// in place (ldb >= n). So C[s·run + c, j] = Σ_p ptrs[s·ptr_ld + p][c] · B[p, j]: a
+// convolution's filter gradient, with B the output gradient, without im2col columns.
+// Threaded over row panels of C; bitwise the same for every thread count.
+void sgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs,
+                      int64_t ptr_ld, const float* b, int64_t ldb, int64_t n, float beta, float* c,
+                      int64_t ldc);
+void dgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs,
+                      int64_t ptr_ld, const double* b, int64_t ldb, int64_t n, double beta,
+                      double* c, int64_t ldc);
+
 }  // namespace ng

@@ -41,6 +41,14 @@ using UkrIndirectFn = void (*)(int64_t kc, const T* const* ptrs, int64_t ptr_ld,
                                int64_t first, const T* b, T* c, int64_t ldc,
                                const UkrArgs<T>& args);
 
+// Rows [0, ROWS) of an MR x NR tile (ROWS fixed per function), op(A) read by columns
+// through pointers: element (i, p) at cols[p][off + i] (the transpose of ukr_indirect's
+// operand: a convolution's filter gradient). b: packed kc x NR micro-panel. Same
+// operations per element of C as UkrFn.
+template <typename T>
+using UkrGatherFn = void (*)(int64_t kc, const T* const* cols, int64_t off, const T* b, T* c,
+                             int64_t ldc, const UkrArgs<T>& args);
+
 // Rows [0, ROWS) of op(A), read in place (element (i, p) at a[i * rs + p * cs]), times
 // panels of NR columns of op(B): panel q's row p at b + q * pstride + p * ldb, as many
 // panels as the kernel is wide (KernelDesc::small_panels[ROWS] for ukr_small, 1 for
@@ -69,6 +77,7 @@ struct KernelDesc {
   UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
   UkrDirectFn<T> ukr_direct = nullptr;
   UkrIndirectFn<T> ukr_indirect = nullptr;
+  UkrGatherFn<T> ukr_gather[kMaxMr + 1] = {};  // [r]: r rows (1..mr)
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
   UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
   int small_panels[kMaxMr + 1] = {};

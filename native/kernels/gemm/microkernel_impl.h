@@ -187,6 +187,47 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
   store_tile<V, NV, MR>(acc, c, ldc, args);
 }
 
+// Transposed indirect A (a convolution's filter gradient without im2col columns): column p
+// of op(A) is read through a pointer, element (i, p) at cols[p][off + i], i < ROWS. The
+// operations per element of C are those of tile_ukr.
+template <class V, int MR, int NV, int ROWS>
+NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
+                                    const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                    int64_t ldc, const UkrArgs<typename V::T>& args) {
+  using T = typename V::T;
+  using R = typename V::R;
+  constexpr int W = V::kWidth;
+  constexpr int NR = NV * W;
+  static_assert(ROWS >= 1 && ROWS <= MR, "rows");
+
+  R acc[ROWS][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i) {
+    V::prefetch(c + i * ldc);
+    V::prefetch(c + i * ldc + NR - 1);
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    const T* a = cols[p] + off;
+    R bv[NV];
+    V::prefetch(b + 16 * NR);
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < ROWS; ++i) {
+      const R av = V::bcast(a + i);
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+    }
+    b += NR;
+  }
+  store_tile<V, NV, ROWS>(acc, c, ldc, args);
+}
+
 // ---- packing (see PackAFn / PackBFn in gemm_internal.h) ----
 
 template <typename T, int MR>
@@ -289,6 +330,13 @@ void ukr_indirect_fn(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_l
   tile_ukr_indirect<V, MR, NV>(kc, ptrs, ptr_ld, run, first, b, c, ldc, args);
 }
 
+template <class V, int MR, int NV, int ROWS>
+void ukr_gather_fn(int64_t kc, const typename V::T* const* cols, int64_t off,
+                   const typename V::T* b, typename V::T* c, int64_t ldc,
+                   const UkrArgs<typename V::T>& args) {
+  tile_ukr_gather<V, MR, NV, ROWS>(kc, cols, off, b, c, ldc, args);
+}
+
 // Small-m kernels: ROWS rows of op(A) read in place times PANELS panels of B (in place or
 // packed, see kDirectB). small_panels: how many NR-wide panels one call covers, so that the
 // ROWS x width accumulators fill the registers (one row alone needs several independent FMA
@@ -328,6 +376,8 @@ void pack_b_fn(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T*
 template <class V, int MR, int NV, int... Rows>
 struct RowKernels {
   static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows>...};
+  static constexpr UkrGatherFn<typename V::T> gather[sizeof...(Rows)] = {
+      &ukr_gather_fn<V, MR, NV, Rows>...};
 };
 
 }  // namespace
@@ -344,6 +394,7 @@ struct RowKernels {
     (D)->mc = (MC);                                                                        \
     (D)->kc = (KC);                                                                        \
     for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];             \
+    for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_gather[r_] = RowsT::gather[r_ - 1];        \
     (D)->ukr_direct = &ukr_direct_fn<V, MR, NV>;                                           \
     (D)->ukr_indirect = &ukr_indirect_fn<V, MR, NV>;                                       \
     using SmallT = SmallKernels<V, MR, NV, __VA_ARGS__>;                                   \
