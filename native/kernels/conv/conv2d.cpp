@@ -8,14 +8,16 @@
 //              reads each pixel's receptive field through pointers (bias, activation fused).
 //   dx         1×1: dy · fᵀ; stride 1: itself a convolution of dy with the flipped filter
 //              (forward paths above, no scatter); else dcol = dy · fᵀ per tile, then col2im.
-//   dfilter    few channels: the direct kernel; few out channels: dfᵀ = Σ dyᵀ · col; else
-//              df = Σ_tiles colᵀ · dy.
+//   dfilter    few channels: the direct kernel; few out channels: dfᵀ = Σ dyᵀ · col; up to
+//              a few register-tile panels of out channels: df = Σ_chunks Aᵀ · dy with A read
+//              through the forward's pointers (no columns); else df = Σ_tiles colᵀ · dy.
 //
 // Threads, with results that never depend on their number: forward tiles are independent
 // tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
 // the scatter form of dx runs one task per image, each adding into its own slice in a fixed
-// order; df sums fixed tiles in order, in up to kFilterGroups fixed groups (partials added
-// in group order) or, with one group, with the GEMM threaded over df.
+// order; the indirect df sums fixed chunks in order, threaded over rows of df; the im2col df
+// sums fixed tiles in order, in up to kFilterGroups fixed groups (partials added in group
+// order) or, with one group, with the GEMM threaded over df.
 #include "conv2d.h"
 
 #include <algorithm>
@@ -39,11 +41,14 @@ constexpr size_t kTileBytes = size_t(160) << 10;
 // Output pixels per task of the indirect forward GEMM (rounded to the register tile's rows).
 constexpr int64_t kIndirectRows = 144;
 // The filter gradient without columns (an indirect GEMM over chunks of this many pixels)
-// where df has at most this many column panels of the GEMM's register tile. With more (out_c
-// above 64 on AVX2), the GEMM on im2col tiles, which packs them, measured 6-20% faster; with
-// fewer, the indirect form 1.5x (LeNet's 14×14×6 → 16) to 1.05x (3×3, 64 → 64) faster.
+// where df has at most this many column panels of the GEMM's register tile. AVX2 (4 panels:
+// out_c ≤ 64): the indirect form measured 1.5x (LeNet's 14×14×6 → 16) to 1.05x (3×3, 64 → 64)
+// faster, and with out_c 128 or 256 the GEMM on im2col tiles (which packs them) 6-20% faster.
+// SIMD128 (NR 8; 16 panels: out_c ≤ 128): the indirect form 11-19% faster at out_c 64 and
+// 8-14% at 128, equal at 256.
 constexpr int64_t kFilterChunk = 1024;
 constexpr int64_t kIndirectFilterMaxPanels = 4;
+constexpr int64_t kIndirectFilterMaxPanelsSimd128 = 16;
 // Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
 // is the tile's row count; fixed by the shape alone (it decides the summation order).
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
@@ -370,11 +375,13 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
       conv2d_direct_backward_filter(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, dy, df))
     return;
   const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
-  if (!d.pointwise && d.n * 2 <= gemm_blocking(isa, sizeof(T) == 8).nr) {
+  const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);
+  if (!d.pointwise && d.n * 2 <= blocking.nr) {
     backward_filter_few_outputs(isa, s, x, dy, df, rows);
     return;
   }
-  if (!d.pointwise && ceil_div(d.n, gemm_blocking(isa, sizeof(T) == 8).nr) <= kIndirectFilterMaxPanels) {
+  const int64_t max_panels = blocking.isa == Isa::Simd128 ? kIndirectFilterMaxPanelsSimd128 : kIndirectFilterMaxPanels;
+  if (!d.pointwise && ceil_div(d.n, blocking.nr) <= max_panels) {
     backward_filter_indirect(isa, s, x, dy, df);
     return;
   }
