@@ -587,8 +587,9 @@ void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t pt
 }
 
 // The transposed indirect GEMM (see gemm.h). B is packed once (k-blocks as everywhere);
-// each task owns a row panel of C (at most MR rows inside one segment) and runs every k-block and column panel of them, so each element of C
-// sees the same operations whatever the thread count.
+// each task owns a row panel of C (at most MR rows inside one segment) and runs every
+// k-block and column panel of it, so each element of C sees the same operations whatever
+// the thread count.
 template <typename T>
 void gemm_indirect_t_impl(Isa isa, int64_t segs, int64_t run, int64_t k, const T* const* ptrs,
                           int64_t ptr_ld, const T* b, int64_t ldb, int64_t n, T beta, T* c,

@@ -35,6 +35,22 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
+// Zeroes the accumulators and brings the C tile towards L1 while the products are being
+// accumulated (every kernel starts so).
+template <class V, int NV, int ROWS>
+NG_GEMM_INLINE void start_tile(typename V::R (&acc)[ROWS][NV], const typename V::T* c, int64_t ldc) {
+  constexpr int NR = NV * V::kWidth;
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i) {
+    V::prefetch(c + i * ldc);
+    V::prefetch(c + i * ldc + NR - 1);
+  }
+}
+
 // The epilogue shared by every kernel: C = act(alpha * acc + beta * C + bias), row by row.
 template <class V, int NV, int ROWS>
 NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V::T* c, int64_t ldc,
@@ -94,17 +110,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   }
 
   R acc[ROWS][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
-
-  // Bring the C tile towards L1 while the products are being accumulated.
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    V::prefetch(c + i * ldc);
-    V::prefetch(c + i * ldc + NR - 1);
-  }
+  start_tile<V, NV, ROWS>(acc, c, ldc);
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
@@ -151,15 +157,7 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
   constexpr int NR = NV * W;
 
   R acc[MR][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
-    V::prefetch(c + i * ldc);
-    V::prefetch(c + i * ldc + NR - 1);
-  }
+  start_tile<V, NV, MR>(acc, c, ldc);
 
   int64_t off = first;
   for (int64_t left = kc; left > 0; ptrs += ptr_ld) {
@@ -201,15 +199,7 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
   static_assert(ROWS >= 1 && ROWS <= MR, "rows");
 
   R acc[ROWS][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i) {
-    V::prefetch(c + i * ldc);
-    V::prefetch(c + i * ldc + NR - 1);
-  }
+  start_tile<V, NV, ROWS>(acc, c, ldc);
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     const T* a = cols[p] + off;
