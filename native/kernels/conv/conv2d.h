@@ -5,8 +5,10 @@
 //
 // Taps that fall in the padding read zeros. Seen as matrices, y [N·outH·outW, outC] =
 // col [N·outH·outW, kh·kw·inC] · f [kh·kw·inC, outC], where each row of col is the
-// receptive field of one output pixel (im2col). The kernels build col in bounded tiles of
-// rows, never for the whole batch. Results are bitwise independent of the thread count.
+// receptive field of one output pixel (im2col). The general forward path and the filter
+// gradient of narrow layers never build col: the GEMM reads its rows through pointers into
+// x (an indirect GEMM). The other paths build col in bounded tiles of rows, never for the
+// whole batch. Results are bitwise independent of the thread count.
 #pragma once
 
 #include <cstdint>
