@@ -440,7 +440,8 @@ void indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* con
 // sgemm_indirect_t (C = Aᵀ·B + beta·C, A's rows read through segment pointers: a
 // convolution's filter gradient) against sgemm with op(A) = Aᵀ on the explicit A, bitwise:
 // runs that are not a multiple of MR, k over several k-blocks, n ending in a partial panel,
-// beta 0 (NaN in C ignored) and 1, at 1 and 3 threads.
+// segments long enough for the prefetching kernel, beta 0 (NaN in C ignored) and 1, at 1
+// and 3 threads.
 template <typename T>
 long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
   const ng::GemmBlocking bl = ng::gemm_blocking(isa, sizeof(T) == 8);
@@ -449,7 +450,8 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
                           {3, 5, 40, bl.nr},
                           {9, 32, 2 * bl.kc + 7, 2 * bl.nr + 3},
                           {5, 30, 300, 16},
-                          {2, bl.mr * 3 + 1, bl.kc + 1, bl.nr - 1}};
+                          {2, bl.mr * 3 + 1, bl.kc + 1, bl.nr - 1},
+                          {2, 200, bl.kc + 40, bl.nr + 1}};  // the prefetching kernel
   long bad = 0;
   int variant = 0;
   for (const Shape& sh : shapes) {
@@ -459,7 +461,7 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
       std::vector<T> zeros(static_cast<size_t>(sh.run), T(0));
       std::vector<T> pool(static_cast<size_t>(k * sh.segs * sh.run));
       for (T& v : pool) v = T(rng.uniform(-1, 1));
-      std::vector<const T*> ptrs(static_cast<size_t>(sh.segs * ld), nullptr);
+      std::vector<const T*> ptrs(static_cast<size_t>(sh.segs * ld + ng::kIndirectPtrSlack), nullptr);
       std::vector<T> a(static_cast<size_t>(k * m));  // k x m, row p = pixel p's segments
       for (int64_t p = 0; p < k; ++p)
         for (int64_t sg = 0; sg < sh.segs; ++sg) {

@@ -349,7 +349,7 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
   const TapLayout tl(s);
   const std::vector<T> zeros(static_cast<size_t>(tl.run), T(0));
   const int64_t chunk = kFilterChunk;
-  const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, std::min(chunk, d.m) * tl.segments);
+  const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, std::min(chunk, d.m) * tl.segments + kIndirectPtrSlack);
   for (int64_t p0 = 0; p0 < d.m; p0 += chunk) {
     const int64_t p1 = std::min(d.m, p0 + chunk);
     tap_pointers(s, tl, x, zeros.data(), p0, p1, ptrs);

@@ -586,6 +586,9 @@ void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t pt
   tls_pack_a.trim(kKeepBytes);
 }
 
+static_assert(kIndirectPtrSlack == kGatherAhead, "the pointer slack callers allocate");
+constexpr double kGatherAheadBytes = 192.0 * 1024.0;
+
 // The transposed indirect GEMM (see gemm.h). B is packed once (k-blocks as everywhere);
 // each task owns a row panel of C (at most MR rows inside one segment) and runs every
 // k-block and column panel of it, so each element of C sees the same operations whatever
@@ -608,6 +611,11 @@ void gemm_indirect_t_impl(Isa isa, int64_t segs, int64_t run, int64_t k, const T
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
   pack_b_all(d, false, k, n, b, ldb, bp, flops < kSerialFlops ? 1 : pack_pieces(m, n, k));
   const int64_t panels_per_seg = ceil_div(run, mr), panels = segs * panels_per_seg;
+  // A segment's values in a k-block (its x footprint in a convolution) beyond about a third of
+  // a core's L2 come from further out: then prefetch through the pointers. Measured 9-11% faster
+  // on a 56×56×64 3×3 layer (256 KB per segment and chunk), 4-8% slower where they fit
+  // (28×28×32 3×3: 128 KB; LeNet's 14×14×6: 120 KB).
+  const int ahead = double(std::min(kc, k)) * double(run) * sizeof(T) > kGatherAheadBytes ? 1 : 0;
   auto panel = [&](int64_t t) {
     // A segment's rows are cut into equal panels (32 = 6+6+5+5+5+5, not 6·5 + 2): a panel of
     // very few rows leaves most of the register tile idle.
@@ -632,7 +640,7 @@ void gemm_indirect_t_impl(Isa isa, int64_t segs, int64_t run, int64_t k, const T
         T* cdst = nrb == nr ? ct : edge.c;
         const int64_t cld = nrb == nr ? ldc : nr;
         if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, rows, nrb, nr);
-        d.ukr_gather[rows](kcq, cols, r0, bpanel, cdst, cld, args);
+        d.ukr_gather[ahead][rows](kcq, cols, r0, bpanel, cdst, cld, args);
         if (nrb < nr) edge.store(ct, ldc, rows, nrb, nr);
       }
     }

@@ -122,7 +122,10 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
 // contiguous values, segment s at ptrs[s * ptr_ld + p] (ptr_ld >= k). B is k x n, row-major
 // in place (ldb >= n). So C[s·run + c, j] = Σ_p ptrs[s·ptr_ld + p][c] · B[p, j]: a
 // convolution's filter gradient, with B the output gradient, without im2col columns.
-// Threaded over row panels of C; bitwise the same for every thread count.
+// Threaded over row panels of C; bitwise the same for every thread count. The pointer
+// table may be read (for prefetching) up to kIndirectPtrSlack entries past its last one, so
+// it must be allocated that much longer.
+constexpr int64_t kIndirectPtrSlack = 16;
 void sgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs,
                       int64_t ptr_ld, const float* b, int64_t ldb, int64_t n, float beta, float* c,
                       int64_t ldc);

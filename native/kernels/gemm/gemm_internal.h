@@ -45,6 +45,9 @@ using UkrIndirectFn = void (*)(int64_t kc, const T* const* ptrs, int64_t ptr_ld,
 // through pointers: element (i, p) at cols[p][off + i] (the transpose of ukr_indirect's
 // operand: a convolution's filter gradient). b: packed kc x NR micro-panel. Same
 // operations per element of C as UkrFn.
+// How many steps ahead ukr_gather[1] prefetches through its pointers (= ng::kIndirectPtrSlack).
+constexpr int64_t kGatherAhead = 16;
+
 template <typename T>
 using UkrGatherFn = void (*)(int64_t kc, const T* const* cols, int64_t off, const T* b, T* c,
                              int64_t ldc, const UkrArgs<T>& args);
@@ -77,7 +80,7 @@ struct KernelDesc {
   UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
   UkrDirectFn<T> ukr_direct = nullptr;
   UkrIndirectFn<T> ukr_indirect = nullptr;
-  UkrGatherFn<T> ukr_gather[kMaxMr + 1] = {};  // [r]: r rows (1..mr)
+  UkrGatherFn<T> ukr_gather[2][kMaxMr + 1] = {};  // [prefetch ahead][r]: r rows (1..mr)
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
   UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
   int small_panels[kMaxMr + 1] = {};

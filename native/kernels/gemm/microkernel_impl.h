@@ -187,8 +187,9 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
 
 // Transposed indirect A (a convolution's filter gradient without im2col columns): column p
 // of op(A) is read through a pointer, element (i, p) at cols[p][off + i], i < ROWS. The
-// operations per element of C are those of tile_ukr.
-template <class V, int MR, int NV, int ROWS>
+// operations per element of C are those of tile_ukr. kAhead: prefetch the values
+// kGatherAhead steps ahead (cols must then be readable that many entries past its kc).
+template <class V, int MR, int NV, int ROWS, bool kAhead>
 NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
                                     const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
                                     int64_t ldc, const UkrArgs<typename V::T>& args) {
@@ -203,6 +204,7 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     const T* a = cols[p] + off;
+    if (kAhead) V::prefetch(cols[p + kGatherAhead] + off);
     R bv[NV];
     V::prefetch(b + 16 * NR);
 #pragma GCC unroll 4
@@ -320,11 +322,11 @@ void ukr_indirect_fn(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_l
   tile_ukr_indirect<V, MR, NV>(kc, ptrs, ptr_ld, run, first, b, c, ldc, args);
 }
 
-template <class V, int MR, int NV, int ROWS>
+template <class V, int MR, int NV, int ROWS, bool kAhead>
 void ukr_gather_fn(int64_t kc, const typename V::T* const* cols, int64_t off,
                    const typename V::T* b, typename V::T* c, int64_t ldc,
                    const UkrArgs<typename V::T>& args) {
-  tile_ukr_gather<V, MR, NV, ROWS>(kc, cols, off, b, c, ldc, args);
+  tile_ukr_gather<V, MR, NV, ROWS, kAhead>(kc, cols, off, b, c, ldc, args);
 }
 
 // Small-m kernels: ROWS rows of op(A) read in place times PANELS panels of B (in place or
@@ -366,8 +368,8 @@ void pack_b_fn(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T*
 template <class V, int MR, int NV, int... Rows>
 struct RowKernels {
   static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows>...};
-  static constexpr UkrGatherFn<typename V::T> gather[sizeof...(Rows)] = {
-      &ukr_gather_fn<V, MR, NV, Rows>...};
+  static constexpr UkrGatherFn<typename V::T> gather[2][sizeof...(Rows)] = {
+      {&ukr_gather_fn<V, MR, NV, Rows, false>...}, {&ukr_gather_fn<V, MR, NV, Rows, true>...}};
 };
 
 }  // namespace
@@ -384,7 +386,10 @@ struct RowKernels {
     (D)->mc = (MC);                                                                        \
     (D)->kc = (KC);                                                                        \
     for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];             \
-    for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_gather[r_] = RowsT::gather[r_ - 1];        \
+    for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
+      (D)->ukr_gather[0][r_] = RowsT::gather[0][r_ - 1];                                   \
+      (D)->ukr_gather[1][r_] = RowsT::gather[1][r_ - 1];                                   \
+    }                                                                                      \
     (D)->ukr_direct = &ukr_direct_fn<V, MR, NV>;                                           \
     (D)->ukr_indirect = &ukr_indirect_fn<V, MR, NV>;                                       \
     using SmallT = SmallKernels<V, MR, NV, __VA_ARGS__>;                                   \
