@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -348,10 +347,10 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
   const Dims d = dims_of(s);
   const TapLayout tl(s);
   const std::vector<T> zeros(static_cast<size_t>(tl.run), T(0));
-  const int64_t chunk = kFilterChunk;
-  const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, std::min(chunk, d.m) * tl.segments + kIndirectPtrSlack);
-  for (int64_t p0 = 0; p0 < d.m; p0 += chunk) {
-    const int64_t p1 = std::min(d.m, p0 + chunk);
+  const T** ptrs =
+      scratch<const T*>(ScratchSlot::Pointers, std::min(kFilterChunk, d.m) * tl.segments + kIndirectPtrSlack);
+  for (int64_t p0 = 0; p0 < d.m; p0 += kFilterChunk) {
+    const int64_t p1 = std::min(d.m, p0 + kFilterChunk);
     tap_pointers(s, tl, x, zeros.data(), p0, p1, ptrs);
     Blas<T>::gemm_indirect_t(isa, tl.segments, tl.run, p1 - p0, ptrs, p1 - p0, dy + p0 * d.n, d.n,
                              p0 == 0 ? T(0) : T(1), df);

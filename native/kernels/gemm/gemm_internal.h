@@ -41,13 +41,13 @@ using UkrIndirectFn = void (*)(int64_t kc, const T* const* ptrs, int64_t ptr_ld,
                                int64_t first, const T* b, T* c, int64_t ldc,
                                const UkrArgs<T>& args);
 
+// How many steps ahead ukr_gather[1] prefetches through its pointers (= ng::kIndirectPtrSlack).
+constexpr int64_t kGatherAhead = 16;
+
 // Rows [0, ROWS) of an MR x NR tile (ROWS fixed per function), op(A) read by columns
 // through pointers: element (i, p) at cols[p][off + i] (the transpose of ukr_indirect's
 // operand: a convolution's filter gradient). b: packed kc x NR micro-panel. Same
 // operations per element of C as UkrFn.
-// How many steps ahead ukr_gather[1] prefetches through its pointers (= ng::kIndirectPtrSlack).
-constexpr int64_t kGatherAhead = 16;
-
 template <typename T>
 using UkrGatherFn = void (*)(int64_t kc, const T* const* cols, int64_t off, const T* b, T* c,
                              int64_t ldc, const UkrArgs<T>& args);
