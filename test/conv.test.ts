@@ -142,6 +142,9 @@ const CASES: Case[] = [
   { name: '3×3 stride 2, only rows padded (a pointer per filter row)', x: [2, 9, 11, 5], f: [3, 3, 5, 12], strides: 2, padding: [[1, 1], [0, 0]] },
   { name: '3×3 dilation 2 valid → 10 (a pointer per tap)', x: [2, 11, 12, 4], f: [3, 3, 4, 10], dilation: 2, activation: 'leakyRelu' },
   { name: 'receptive field deeper than a GEMM k-block', x: [1, 6, 5, 130], f: [3, 3, 130, 10], padding: 'same', bias: true },
+  { name: '3×3 same 3 → 32 (input gradient by dot products over out channels)', x: [2, 9, 11, 3], f: [3, 3, 3, 32], padding: 'same', bias: true },
+  { name: '3×3 same dilation 2, 2 → 24 (dot products, taps that miss the image)', x: [2, 10, 9, 2], f: [3, 3, 2, 24], padding: 'same', dilation: 2 },
+  { name: '3×3 same 5 → 48 (dot products, uneven channel blocks)', x: [2, 8, 9, 5], f: [3, 3, 5, 48], padding: 'same', activation: 'relu' },
   { name: 'depthwise 3×3 same', depthwise: true, x: [2, 9, 10, 7], f: [3, 3, 7, 1], padding: 'same', bias: true },
   { name: 'depthwise multiplier 3 stride 2', depthwise: true, x: [3, 11, 9, 5], f: [3, 3, 5, 3], strides: 2, padding: 'same', activation: 'relu', bias: true },
   { name: 'depthwise 5×5 dilation 2 valid', depthwise: true, x: [2, 13, 12, 4], f: [5, 5, 4, 2], dilation: 2 },
@@ -238,6 +241,8 @@ const GRAD_CASES: [string, () => ng.Tensor[], (...t: ng.Tensor[]) => ng.Tensor][
     (x, f, b) => ng.conv2d(x!, f!, { dilation: 2, bias: b!, activation: 'tanh' })],
   ['conv2d explicit padding strides [2, 1] + sigmoid', () => [rnd64([2, 4, 5, 2], 7), rnd64([2, 3, 2, 2], 8)],
     (x, f) => ng.conv2d(x!, f!, { strides: [2, 1], padding: [[1, 0], [2, 1]], activation: 'sigmoid' })],
+  ['conv2d 2 → 24 same (input gradient by dot products)', () => [rnd64([1, 5, 6, 2], 18), rnd64([3, 3, 2, 24], 19)],
+    (x, f) => x!.conv2d(f!, { padding: 'same' })],
   ['conv2d 1×1 (plain GEMM) + bias', () => [rnd64([2, 3, 4, 3], 9), rnd64([1, 1, 3, 4], 10), rnd64([4], 11)],
     (x, f, b) => x!.conv2d(f!, { bias: b! })],
   ['depthwise stride 2 same + bias', () => [rnd64([2, 5, 6, 3], 12), rnd64([3, 3, 3, 1], 13), rnd64([3], 14)],
@@ -266,6 +271,7 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 5×5 valid 6 → 16 (indirect GEMM)', x: [9, 14, 14, 6], f: [5, 5, 6, 16], bias: true },
     { name: 'conv 3 → 6 channels (direct kernel)', x: [9, 20, 19, 3], f: [5, 5, 3, 6], padding: 'same', bias: true },
     { name: 'conv 24 → 5 channels (transposed GEMM)', x: [9, 14, 13, 24], f: [3, 3, 24, 5], strides: 2 },
+    { name: 'conv 3 → 32 channels (input gradient by dot products)', x: [9, 20, 19, 3], f: [3, 3, 3, 32], padding: 'same' },
   ];
   it.each(NATIVE_ISAS.flatMap((isa) => cases.map((c) => ({ isa, c }))))('$isa: $c.name', ({ isa, c }) => {
     ng.setBackend('native');

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../kernels/conv/conv2d.h"
+#include "../kernels/conv/conv2d_direct.h"
 #include "../kernels/conv/depthwise.h"
 #include "../runtime/isa.h"
 #include "../runtime/thread_pool.h"
@@ -146,6 +147,9 @@ std::vector<T> cast(const std::vector<double>& v) {
 
 struct Outputs {
   std::vector<double> y, dx, df;
+  // The few-input-channel input gradient called directly, at any stride (the conv op only
+  // routes stride-1 layers to it); empty where it declines the shape.
+  std::vector<double> dx_dot;
 };
 
 template <typename T>
@@ -163,8 +167,14 @@ Outputs run(Isa isa, const Problem& p, const std::vector<double>& x, const std::
     ng::conv2d_backward_input(isa, dt, p.s, dyt.data(), ft.data(), dx.data());
     ng::conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), df.data());
   }
-  return {std::vector<double>(y.begin(), y.end()), std::vector<double>(dx.begin(), dx.end()),
-          std::vector<double>(df.begin(), df.end())};
+  Outputs out{std::vector<double>(y.begin(), y.end()), std::vector<double>(dx.begin(), dx.end()),
+              std::vector<double>(df.begin(), df.end()), {}};
+  if (!p.depthwise) {
+    std::vector<T> dxd(p.nx, T(NAN));
+    if (ng::conv2d_direct_backward_input(isa, dt, p.s, dyt.data(), ft.data(), dxd.data()))
+      out.dx_dot.assign(dxd.begin(), dxd.end());
+  }
+  return out;
 }
 
 // Largest |got − want| / (tolerance scaled by the number of summed terms).
@@ -189,7 +199,7 @@ std::string describe(const Problem& p) {
 template <typename T>
 int check_path(Isa isa, int cases, uint64_t seed) {
   Rng r(seed);
-  int failed = 0, done = 0;
+  int failed = 0, done = 0, dot_cases = 0;
   while (done < cases) {
     Problem p;
     if (!random_problem(r, &p)) continue;
@@ -207,14 +217,17 @@ int check_path(Isa isa, int cases, uint64_t seed) {
     const int64_t field = p.s.win.kh * p.s.win.kw * (p.depthwise ? 1 : p.s.in_c);
     const double e[3] = {worst(one.y, y, eps, field), worst(one.dx, dx, eps, field * p.s.out_c),
                          worst(one.df, df, eps, p.ny)};
-    const bool same = one.y == three.y && one.dx == three.dx && one.df == three.df;
-    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || !same) {
+    const double e_dot = one.dx_dot.empty() ? 0 : worst(one.dx_dot, dx, eps, field * p.s.out_c);
+    dot_cases += one.dx_dot.empty() ? 0 : 1;
+    const bool same = one.y == three.y && one.dx == three.dx && one.df == three.df && one.dx_dot == three.dx_dot;
+    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || e_dot > 1 || !same) {
       if (++failed <= 5)
-        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f%s\n", describe(p).c_str(), e[0], e[1], e[2],
-                    same ? "" : ", results differ between 1 and 3 threads");
+        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f dx(dot) %.2f%s\n", describe(p).c_str(), e[0], e[1],
+                    e[2], e_dot, same ? "" : ", results differ between 1 and 3 threads");
     }
   }
-  std::printf("%s/%s: %d cases, %d failed\n", ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", cases, failed);
+  std::printf("%s/%s: %d cases (%d through the dot-product input gradient), %d failed\n", ng::isa_name(isa),
+              sizeof(T) == 8 ? "f64" : "f32", cases, dot_cases, failed);
   return failed;
 }
 

@@ -35,4 +35,19 @@ bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, c
   return conv2d_direct_scalar::backward_filter(dtype, s, x, dy, dfilter);
 }
 
+bool conv2d_direct_backward_input(Isa isa, DType dtype, const Conv2dShape& s, const void* dy, const void* filter,
+                                  void* dx) {
+  if (dtype == DType::Int32) return false;
+#if defined(__x86_64__) || defined(_M_X64)
+  switch (isa) {
+    case Isa::Avx512: return conv2d_direct_avx512::backward_input(dtype, s, dy, filter, dx);
+    case Isa::Avx2: return conv2d_direct_avx2::backward_input(dtype, s, dy, filter, dx);
+    default: break;
+  }
+#else
+  (void)isa;
+#endif
+  return conv2d_direct_scalar::backward_input(dtype, s, dy, filter, dx);
+}
+
 }  // namespace ng

@@ -218,6 +218,170 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
   }
 }
 
+// ---- Input gradient for few input channels ----
+// dx[n, h, w, c] = Σ_{i, j} Σ_o dy[n, oh, ow, o] · f[i, j, c, o] over the taps whose
+// (oh, ow) = ((h + pad_top − i·dh) / sh, (w + pad_left − j·dw) / sw) is an output pixel
+// (exact division). dy's pixel rows and f's (tap, c) rows are both contiguous in o, so the
+// sum over o runs in vectors: per tap, NVO vector loads of dy and CB·NVO fused multiply-adds
+// for a pixel × CB input channels, with no padding work and no col2im. A block of P pixels
+// × CB channels accumulates in registers; its lanes are summed once, at the end.
+
+// One dx row's view of dy: the filter rows i that reach output rows, with those rows' dy, and
+// for each filter column j the output column each input column w reads (−1: none).
+template <typename T>
+struct DxRow {
+  std::vector<const T*> dy_rows;  // dy row of each filter row in rows_i
+  std::vector<int64_t> rows_i;
+  const int64_t* col = nullptr;  // col[j·in_w + w]
+  const T* zeros = nullptr;      // out_c zeros, read for taps that miss
+};
+
+template <typename T, int NVO, int CB, int P>
+void dx_row_block(const Conv2dShape& s, const T* f, const DxRow<T>& r, int64_t c0, T* dxrow) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  const Window2d& g = s.win;
+  const int64_t oc = s.out_c, ic = s.in_c, nrows = static_cast<int64_t>(r.rows_i.size());
+  for (int64_t w0 = 0; w0 < g.in_w; w0 += P) {
+    V acc[P][CB][NVO];
+    for (int q = 0; q < P; ++q)
+      for (int c = 0; c < CB; ++c)
+        for (int v = 0; v < NVO; ++v) acc[q][c][v] = V{};
+    for (int64_t ii = 0; ii < nrows; ++ii) {
+      const T* dyr = r.dy_rows[ii];
+      const T* fr = f + (r.rows_i[ii] * g.kw * ic + c0) * oc;
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const int64_t* colj = r.col + j * g.in_w;
+        const T* dp[P];
+        bool any = false;
+        for (int q = 0; q < P; ++q) {
+          const int64_t ow = w0 + q < g.in_w ? colj[w0 + q] : -1;
+          dp[q] = ow >= 0 ? dyr + ow * oc : r.zeros;
+          any |= ow >= 0;
+        }
+        if (!any) continue;
+        const T* fj = fr + j * ic * oc;
+        for (int v = 0; v < NVO; ++v) {
+          V d[P];
+          for (int q = 0; q < P; ++q) d[q] = load(dp[q] + v * L);
+          for (int c = 0; c < CB; ++c) {
+            const V wv = load(fj + c * oc + v * L);
+            for (int q = 0; q < P; ++q) acc[q][c][v] = madd(d[q], wv, acc[q][c][v]);
+          }
+        }
+      }
+    }
+    const int64_t pc = std::min<int64_t>(P, g.in_w - w0);
+    for (int64_t q = 0; q < pc; ++q)
+      for (int c = 0; c < CB; ++c) {
+        V t = acc[q][c][0];
+        for (int v = 1; v < NVO; ++v) t += acc[q][c][v];
+        T lane[L];
+        store(lane, t);
+        for (int half = L / 2; half >= 1; half /= 2)
+          for (int l = 0; l < half; ++l) lane[l] += lane[l + half];
+        dxrow[(w0 + q) * ic + c0 + c] = lane[0];
+      }
+  }
+}
+
+// Pixels per block: enough independent accumulators to hide the FMA latency, few enough
+// (with the P dy vectors and a filter vector) to stay in 16 registers. Two pixels share each
+// filter load, which keeps the loads per multiply-add below one.
+template <int NVO, int CB>
+constexpr int dx_pixels() {
+  return CB * NVO <= 3 ? 4 : CB * NVO <= 6 ? 2 : 1;
+}
+
+// Input channels per block: at most 12 accumulators per block, at most kDxMaxInC.
+template <int NVO>
+constexpr int dx_max_cb() {
+  return NVO <= 3 ? 6 / NVO : 12 / NVO < 1 ? 1 : 12 / NVO;
+}
+
+template <typename T>
+using DxBlockFn = void (*)(const Conv2dShape&, const T*, const DxRow<T>&, int64_t, T*);
+
+template <typename T, int NVO, int... CBs>
+struct DxBlocks {
+  static constexpr DxBlockFn<T> fns[sizeof...(CBs)] = {&dx_row_block<T, NVO, CBs, dx_pixels<NVO, CBs>()>...};
+};
+
+template <typename T, int NVO>
+void backward_input_nvo(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
+  static_assert(dx_max_cb<NVO>() <= 8 && dx_max_cb<NVO>() <= kDxMaxInC, "table below");
+  using Blocks = DxBlocks<T, NVO, 1, 2, 3, 4, 5, 6, 7, 8>;
+  constexpr int64_t max_cb = dx_max_cb<NVO>();
+  const Window2d& g = s.win;
+  const int64_t ic = s.in_c, oc = s.out_c;
+  const int64_t blocks = (ic + max_cb - 1) / max_cb;  // channel blocks of balanced sizes
+  // col[j·in_w + w]: the output column input column w reads through filter column j, or −1.
+  std::vector<int64_t> col(static_cast<size_t>(g.kw * g.in_w));
+  for (int64_t j = 0; j < g.kw; ++j)
+    for (int64_t w = 0; w < g.in_w; ++w) {
+      const int64_t num = w + g.pad_left - j * g.dilation_w;
+      const bool hit = num >= 0 && num % g.stride_w == 0 && num / g.stride_w < g.out_w;
+      col[static_cast<size_t>(j * g.in_w + w)] = hit ? num / g.stride_w : -1;
+    }
+  const std::vector<T> zeros(static_cast<size_t>(oc), T(0));
+  const int64_t rows_total = s.batch * g.in_h;
+  const int64_t work = std::max<int64_t>(1, g.in_w * g.kh * g.kw * ic * oc);
+  const int64_t per_task = std::max<int64_t>(1, 4 * kRowWork / work);
+  parallel_for((rows_total + per_task - 1) / per_task, [&](int64_t t) {
+    DxRow<T> r;
+    r.rows_i.reserve(static_cast<size_t>(g.kh));
+    r.dy_rows.reserve(static_cast<size_t>(g.kh));
+    r.col = col.data();
+    r.zeros = zeros.data();
+    for (int64_t row = t * per_task; row < std::min(rows_total, (t + 1) * per_task); ++row) {
+      const int64_t n = row / g.in_h, h = row % g.in_h;
+      r.rows_i.clear();
+      r.dy_rows.clear();
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t num = h + g.pad_top - i * g.dilation_h;
+        if (num < 0 || num % g.stride_h != 0 || num / g.stride_h >= g.out_h) continue;
+        r.rows_i.push_back(i);
+        r.dy_rows.push_back(dy + (n * g.out_h + num / g.stride_h) * g.out_w * oc);
+      }
+      T* dxrow = dx + row * g.in_w * ic;
+      if (r.rows_i.empty()) {
+        std::fill(dxrow, dxrow + g.in_w * ic, T(0));
+        continue;
+      }
+      for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t c0 = ic * b / blocks, cb = ic * (b + 1) / blocks - c0;
+        Blocks::fns[cb - 1](s, f, r, c0, dxrow);
+      }
+    }
+  });
+}
+
+// False (nothing done) unless out_c is a whole number of vectors, at most kDxMaxVectors.
+template <typename T>
+bool backward_input_typed(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
+  constexpr int64_t L = sizeof(typename VecOf<T>::type) / sizeof(T);
+  static_assert(kDxMaxVectors == 8, "the cases below");
+  if (s.in_c < 1 || s.in_c > kDxMaxInC || s.out_c % L != 0 || s.out_c / L > kDxMaxVectors) return false;
+  switch (s.out_c / L) {
+    case 1: return backward_input_nvo<T, 1>(s, dy, f, dx), true;
+    case 2: return backward_input_nvo<T, 2>(s, dy, f, dx), true;
+    case 3: return backward_input_nvo<T, 3>(s, dy, f, dx), true;
+    case 4: return backward_input_nvo<T, 4>(s, dy, f, dx), true;
+    case 5: return backward_input_nvo<T, 5>(s, dy, f, dx), true;
+    case 6: return backward_input_nvo<T, 6>(s, dy, f, dx), true;
+    case 7: return backward_input_nvo<T, 7>(s, dy, f, dx), true;
+    case 8: return backward_input_nvo<T, 8>(s, dy, f, dx), true;
+    default: return false;
+  }
+}
+
+bool backward_input(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx) {
+  if (dtype == DType::Float32)
+    return backward_input_typed(s, static_cast<const float*>(dy), static_cast<const float*>(f), static_cast<float*>(dx));
+  return backward_input_typed(s, static_cast<const double*>(dy), static_cast<const double*>(f),
+                              static_cast<double*>(dx));
+}
+
 template <typename T>
 constexpr int64_t lanes() {
   return sizeof(typename VecOf<T>::type) / sizeof(T);
@@ -325,6 +489,10 @@ bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const voi
 }
 #else
 bool backward_filter(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
+#endif
+
+#ifndef NG_DIRECT_FILTER_GRADIENT
+bool backward_input(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
 #endif
 
 template <typename T>

@@ -8,6 +8,7 @@
   void forward(DType dtype, const Conv2dShape& s, const void* x, const void* f, const void* bias, Activation act, \
                void* y);                                                                                        \
   bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df);              \
+  bool backward_input(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx);               \
   }
 
 namespace ng {
