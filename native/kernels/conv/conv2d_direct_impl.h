@@ -127,18 +127,37 @@ void for_each_row(const Conv2dShape& s, const T* x, int64_t r0, int64_t r1, cons
 
 #ifdef NG_CONV_VECTORS
 
+// acc[o][v] = Σ over taps t of f[t, o] · the NV vectors of pixels of tap t. Filter rows that
+// read a row of zeros (vertical padding) are skipped.
 template <typename T, int OC, int NV>
-inline void row_block(const Strip& st, const T* const* rows, const T* f, int64_t ow0,
+inline void row_block(const Strip& st, const T* const* rows, const T* zeros, const T* f, int64_t ow0,
                       typename VecOf<T>::type (&acc)[OC][NV]) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   for (int o = 0; o < OC; ++o)
     for (int v = 0; v < NV; ++v) acc[o][v] = V{};
+  // With a single output channel, odd taps go to a second set of accumulators, added in at
+  // the end: NV chains alone would leave the FMA units waiting on their latency.
+  V odd[NV];
+  for (int v = 0; v < NV; ++v) odd[v] = V{};
   const int64_t* in_row = st.in_row.data();
   for (int64_t i = 0; i < st.kh; ++i) {
+    if (rows[i] == zeros) continue;
     const T* row = rows[i] + ow0;
     const T* wi = f + i * st.row_taps * OC;
-    for (int64_t jc = 0; jc < st.row_taps; ++jc) {
+    int64_t jc = 0;
+    if constexpr (OC == 1) {
+      for (; jc + 2 <= st.row_taps; jc += 2) {
+        const V w0 = splat(wi[jc]), w1 = splat(wi[jc + 1]);
+        const T* x0 = row + in_row[jc];
+        const T* x1 = row + in_row[jc + 1];
+        for (int v = 0; v < NV; ++v) {
+          acc[0][v] = madd(w0, load(x0 + v * L), acc[0][v]);
+          odd[v] = madd(w1, load(x1 + v * L), odd[v]);
+        }
+      }
+    }
+    for (; jc < st.row_taps; ++jc) {
       const T* xs = row + in_row[jc];
       const T* wt = wi + jc * OC;
       V xv[NV];
@@ -149,6 +168,8 @@ inline void row_block(const Strip& st, const T* const* rows, const T* f, int64_t
       }
     }
   }
+  if constexpr (OC == 1)
+    for (int v = 0; v < NV; ++v) acc[0][v] += odd[v];
 }
 
 template <typename T, int OC>
@@ -162,7 +183,7 @@ void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activatio
     T* yr = y + r * g.out_w * OC;
     for (int64_t ow0 = 0; ow0 < g.out_w; ow0 += NV * L) {
       V acc[OC][NV];
-      row_block<T, OC, NV>(st, rows, f, ow0, acc);
+      row_block<T, OC, NV>(st, rows, ws.zeros.data(), f, ow0, acc);
       T out[OC][NV * L];
       std::memcpy(out, acc, sizeof(out));
       const int64_t nw = std::min<int64_t>(NV * L, g.out_w - ow0);
