@@ -39,9 +39,9 @@ bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, c
 
 // The input gradient of a layer with few input channels (at most kDxMaxInC) and an out_c of
 // at most kDxMaxVectors whole vectors of the path, any stride, padding and dilation, by dot
-// products over out_c: the GEMM forms put in_c (a handful) across a register tile meant for
-// 16 columns. Returns false (nothing done) for other shapes or where the build has no
-// vector path; the caller then uses the GEMM.
+// products over out_c: the GEMM forms put in_c (a handful) across a register tile 8 to 32
+// columns wide. Returns false (nothing done) for other shapes or where the build has no
+// vector path; the caller then uses another form.
 constexpr int64_t kDxMaxInC = 8;
 constexpr int64_t kDxMaxVectors = 8;
 bool conv2d_direct_backward_input(Isa isa, DType dtype, const Conv2dShape& s, const void* dy, const void* filter,

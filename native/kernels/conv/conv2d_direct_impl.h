@@ -314,10 +314,11 @@ constexpr int dx_pixels() {
   return CB * NVO <= 3 ? 4 : CB * NVO <= 6 ? 2 : 1;
 }
 
-// Input channels per block: at most 12 accumulators per block, at most kDxMaxInC.
+// Input channels per block, for 12 accumulators: 6 / NVO channels of the 2 pixels that
+// dx_pixels then takes, or from NVO = 4 on, 12 / NVO channels of one pixel.
 template <int NVO>
 constexpr int dx_max_cb() {
-  return NVO <= 3 ? 6 / NVO : 12 / NVO < 1 ? 1 : 12 / NVO;
+  return NVO <= 3 ? 6 / NVO : 12 / NVO;
 }
 
 template <typename T>
