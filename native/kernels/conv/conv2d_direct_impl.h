@@ -1,7 +1,7 @@
 // The direct small-channel convolution loops (see conv2d_direct.h), included inside
 // namespace ng::conv2d_direct_<isa> by each conv2d_direct_<isa>.cpp, which sets the target
 // instruction set and the vector macros of conv2d_simd.h. The includer provides <algorithm>,
-// <cmath>, <cstdint>, <cstring>, <vector>, thread_pool.h, im2col.h and conv2d_direct.h.
+// <cmath>, <cstdint>, <cstring>, <utility>, <vector>, thread_pool.h, im2col.h and conv2d_direct.h.
 //
 // Each output row r = n·out_h + oh is computed from a strip: for every filter row i, input
 // channel c and stride phase φ < sw, the plane of padded input columns φ, φ + sw, φ + 2·sw…
@@ -324,15 +324,18 @@ constexpr int dx_max_cb() {
 template <typename T>
 using DxBlockFn = void (*)(const Conv2dShape&, const T*, const DxRow<T>&, int64_t, T*);
 
-template <typename T, int NVO, int... CBs>
-struct DxBlocks {
-  static constexpr DxBlockFn<T> fns[sizeof...(CBs)] = {&dx_row_block<T, NVO, CBs, dx_pixels<NVO, CBs>()>...};
+// The block kernels for CB = 1 .. dx_max_cb<NVO>() (fns[cb − 1]), and no others.
+template <typename T, int NVO, typename Seq = std::make_integer_sequence<int, dx_max_cb<NVO>()>>
+struct DxBlocks;
+template <typename T, int NVO, int... I>
+struct DxBlocks<T, NVO, std::integer_sequence<int, I...>> {
+  static constexpr DxBlockFn<T> fns[sizeof...(I)] = {&dx_row_block<T, NVO, I + 1, dx_pixels<NVO, I + 1>()>...};
 };
 
 template <typename T, int NVO>
 void backward_input_nvo(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
-  static_assert(dx_max_cb<NVO>() <= 8 && dx_max_cb<NVO>() <= kDxMaxInC, "table below");
-  using Blocks = DxBlocks<T, NVO, 1, 2, 3, 4, 5, 6, 7, 8>;
+  static_assert(dx_max_cb<NVO>() <= kDxMaxInC, "channel blocks");
+  using Blocks = DxBlocks<T, NVO>;
   constexpr int64_t max_cb = dx_max_cb<NVO>();
   const Window2d& g = s.win;
   const int64_t ic = s.in_c, oc = s.out_c;
