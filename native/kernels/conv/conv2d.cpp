@@ -272,9 +272,9 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
   // The convolution of dy covers the whole input, padding included: worth it when that is
   // not much more work than the direct form ('same' padding), or when it runs on the direct
   // small-channel kernel, which is several times faster than GEMM + col2im there. That
-  // kernel skips the padding rows, so with 8-lane or wider vectors only the width counts
-  // (LeNet's 14×14×6 5×5 'valid' → 16 on AVX2: 0.53 → 0.44 ms; at 10 → 6 columns it was
-  // 1.6x slower). With 4 lanes (wasm) GEMM + col2im stayed faster there (1.19 vs 1.44 ms).
+  // kernel skips the padding rows, so on AVX2 and AVX-512 only the width counts (float32,
+  // LeNet's 14×14×6 5×5 'valid' → 16 on AVX2: 0.53 → 0.44 ms; at 10 → 6 columns it was 1.6x
+  // slower). With wasm's 4-lane vectors GEMM + col2im stayed faster there (1.19 vs 1.44 ms).
   const bool direct = conv2d_direct_applies(t);
   const int64_t in_area = g.in_h * g.in_w, out_area = g.out_h * g.out_w;
   const bool wide = isa == Isa::Avx2 || isa == Isa::Avx512;
