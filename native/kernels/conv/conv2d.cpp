@@ -285,9 +285,9 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
   // 16-64; on wasm (nr 8) 2-6x for in_c 1-3, but 3x slower at in_c 8. The direct kernel and
   // GEMM + col2im, where they run, measured as fast or faster. A form vectorised over the
   // width instead (dy copied into zero-padded planes, each tap one shifted row load per
-  // multiply-add) measured 0.92-1.21x these paths on ten such shapes on AVX2 (LeNet's
-  // 14×14×6 → 16 0.43 → 0.37 ms, 28×28×1 → 6 0.34 → 0.31): load-bound at one load per
-  // multiply-add, plus the copy, so it was not kept.
+  // multiply-add) ran at 0.92-1.21x the speed of these paths on ten such shapes on AVX2
+  // (LeNet's 14×14×6 → 16 0.43 → 0.37 ms, 28×28×1 → 6 0.34 → 0.31): load-bound at one
+  // load per multiply-add, plus the copy, so it was not kept.
   if (!direct && s.in_c <= kDxMaxInC && 2 * s.in_c <= gemm_blocking(isa, sizeof(T) == 8).nr &&
       conv2d_direct_backward_input(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, dy, f, dx))
     return true;
