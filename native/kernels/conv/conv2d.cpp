@@ -66,6 +66,12 @@ constexpr int64_t kIm2colChunk = 64;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// The DType tag of the element type the drivers are instantiated for.
+template <typename T>
+constexpr DType dtype_of() {
+  return sizeof(T) == 8 ? DType::Float64 : DType::Float32;
+}
+
 template <typename T>
 struct Blas;
 
@@ -210,7 +216,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     return;
   }
   if (conv2d_direct_applies(s)) {
-    conv2d_direct_forward(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, f, bias, act, y);
+    conv2d_direct_forward(isa, dtype_of<T>(), s, x, f, bias, act, y);
     return;
   }
   const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);
@@ -289,7 +295,7 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
   // (LeNet's 14×14×6 → 16 0.43 → 0.37 ms, 28×28×1 → 6 0.34 → 0.31): load-bound at one
   // load per multiply-add, plus the copy, so it was not kept.
   if (!direct && s.in_c <= kDxMaxInC && 2 * s.in_c <= gemm_blocking(isa, sizeof(T) == 8).nr &&
-      conv2d_direct_backward_input(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, dy, f, dx))
+      conv2d_direct_backward_input(isa, dtype_of<T>(), s, dy, f, dx))
     return true;
   const int64_t taps = g.kh * g.kw, cin = s.in_c, cout = s.out_c;
   T* flipped = scratch<T>(ScratchSlot::Filter, taps * cin * cout);
@@ -396,7 +402,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     return;
   }
   if (conv2d_direct_applies(s) &&
-      conv2d_direct_backward_filter(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, s, x, dy, df))
+      conv2d_direct_backward_filter(isa, dtype_of<T>(), s, x, dy, df))
     return;
   const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
   const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);

@@ -4,50 +4,53 @@
 #include "conv2d_direct_paths.h"
 
 namespace ng {
+namespace {
 
-void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
-                           const void* bias, Activation act, void* y) {
-  if (dtype == DType::Int32 || !conv2d_direct_applies(s)) return;
+// One instruction-set path's entry points (conv2d_direct_paths.h).
+struct DirectPath {
+  decltype(&conv2d_direct_scalar::forward) forward;
+  decltype(&conv2d_direct_scalar::backward_filter) backward_filter;
+  decltype(&conv2d_direct_scalar::backward_input) backward_input;
+};
+
+#define NG_DIRECT_PATH(ns) DirectPath{&ns::forward, &ns::backward_filter, &ns::backward_input}
+
+const DirectPath& path_for(Isa isa) {
+  static constexpr DirectPath scalar = NG_DIRECT_PATH(conv2d_direct_scalar);
 #if defined(__x86_64__) || defined(_M_X64)
+  static constexpr DirectPath avx2 = NG_DIRECT_PATH(conv2d_direct_avx2);
+  static constexpr DirectPath avx512 = NG_DIRECT_PATH(conv2d_direct_avx512);
   switch (isa) {
-    case Isa::Avx512: return conv2d_direct_avx512::forward(dtype, s, x, filter, bias, act, y);
-    case Isa::Avx2: return conv2d_direct_avx2::forward(dtype, s, x, filter, bias, act, y);
+    case Isa::Avx512: return avx512;
+    case Isa::Avx2: return avx2;
     default: break;
   }
 #else
   (void)isa;
 #endif
-  conv2d_direct_scalar::forward(dtype, s, x, filter, bias, act, y);
+  return scalar;
+}
+
+#undef NG_DIRECT_PATH
+
+}  // namespace
+
+void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
+                           const void* bias, Activation act, void* y) {
+  if (dtype == DType::Int32 || !conv2d_direct_applies(s)) return;
+  path_for(isa).forward(dtype, s, x, filter, bias, act, y);
 }
 
 bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
                                    void* dfilter) {
   if (dtype == DType::Int32 || !conv2d_direct_applies(s)) return false;
-#if defined(__x86_64__) || defined(_M_X64)
-  switch (isa) {
-    case Isa::Avx512: return conv2d_direct_avx512::backward_filter(dtype, s, x, dy, dfilter);
-    case Isa::Avx2: return conv2d_direct_avx2::backward_filter(dtype, s, x, dy, dfilter);
-    default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return conv2d_direct_scalar::backward_filter(dtype, s, x, dy, dfilter);
+  return path_for(isa).backward_filter(dtype, s, x, dy, dfilter);
 }
 
 bool conv2d_direct_backward_input(Isa isa, DType dtype, const Conv2dShape& s, const void* dy, const void* filter,
                                   void* dx) {
   if (dtype == DType::Int32) return false;
-#if defined(__x86_64__) || defined(_M_X64)
-  switch (isa) {
-    case Isa::Avx512: return conv2d_direct_avx512::backward_input(dtype, s, dy, filter, dx);
-    case Isa::Avx2: return conv2d_direct_avx2::backward_input(dtype, s, dy, filter, dx);
-    default: break;
-  }
-#else
-  (void)isa;
-#endif
-  return conv2d_direct_scalar::backward_input(dtype, s, dy, filter, dx);
+  return path_for(isa).backward_input(dtype, s, dy, filter, dx);
 }
 
 }  // namespace ng
