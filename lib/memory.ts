@@ -26,12 +26,40 @@ interface Account {
  */
 export class Holder {
   readonly account: Account;
+  /** Whether it is registered with the finalization registry yet (see registerPending). */
+  registered = false;
 
   constructor(backend: Backend, storage: Storage, bytes: number) {
     this.account = { backend, bytes, tensors: 0, freeOnCollect: backend.gcManaged ? null : storage, version: 0 };
     stats(backend.name).bytes += bytes;
-    collected.register(this, this.account, this);
+    if (pending.length >= PENDING_LIMIT) registerPending();
+    pending.push(this);
+    if (!registerQueued) {
+      registerQueued = true;
+      queueMicrotask(registerPending);
+    }
   }
+}
+
+// Registration is deferred to the end of the current job (a microtask), and skipped for
+// buffers released by then. V8 allocates each registry cell in the old generation, where
+// it stays until the next full GC even after unregister(): registering the dozens of
+// intermediates a training step creates and disposes made the old generation grow by
+// about 5 kB per step between full GCs. Finalizers only ever run in a later task, so
+// registering at the end of the job loses nothing; pending holders are small and never
+// hold a collectable buffer (freeOnCollect is only set where the GC cannot free it).
+const pending: Holder[] = [];
+const PENDING_LIMIT = 4096;
+let registerQueued = false;
+
+function registerPending(): void {
+  registerQueued = false;
+  for (const holder of pending) {
+    if (holder.account.tensors === 0) continue;  // released before the end of the job
+    collected.register(holder, holder.account, holder);
+    holder.registered = true;
+  }
+  pending.length = 0;
 }
 
 const usage: Record<BackendName, MemoryInfo> = {
@@ -62,7 +90,7 @@ export function releaseTensor(holder: Holder, storage: Storage): void {
   const s = stats(account.backend.name);
   s.tensors--;
   if (--account.tensors > 0) return;
-  collected.unregister(holder);
+  if (holder.registered) collected.unregister(holder);
   s.bytes -= account.bytes;
   account.backend.free(storage);
 }

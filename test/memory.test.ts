@@ -75,6 +75,28 @@ describe('memory without dispose', () => {
     expect(ng.memory().backends[b]!.bytes).toBe(before.bytes);
   });
 
+  // Registration for finalization is deferred to the end of the job, and forced every few
+  // thousand buffers: a long synchronous burst of dropped tensors must still all be finalized.
+  it.each(['native', 'wasm', 'js'] as const)('%s: tensors dropped in a synchronous burst are all finalized', async (b) => {
+    ng.setBackend(b);
+    const count = () => ng.memory().backends[b] ?? { tensors: 0, bytes: 0 };
+    const settle = async (target: number) => {
+      for (let i = 0; i < 50 && count().tensors > target; i++) {
+        (globalThis as { gc?: () => void }).gc?.();
+        await tick();
+      }
+      return count();
+    };
+    const before = await settle(0);
+    const kept = ng.ones([8]);
+    for (let i = 0; i < 10_000; i++) ng.ones([16]).add(1);
+    expect(count().tensors - before.tensors).toBe(20_001);
+    const after = await settle(before.tensors + 1);
+    expect(after.tensors - before.tensors).toBe(1);
+    expect(after.bytes - before.bytes).toBe(8 * 4);
+    kept.dispose();
+  });
+
   it('wasm: a synchronous loop with tidy() stays flat', () => {
     ng.setBackend('wasm');
     const base = process.memoryUsage().rss;
