@@ -121,6 +121,43 @@ void pack_b_f32_avx2(bool trans, int64_t kc, int64_t cols, const float* b, int64
                               dst + full * NR * kc);
 }
 
+// fp32 A packing of the plain (not transposed) case, A stored m x k: each micro-panel
+// interleaves MR rows (element (i, p) at dst[p * MR + i]). Eight steps of the MR rows are
+// loaded as vectors and turned by one 8 x 8 register transpose (rows MR..7 are zeros),
+// instead of MR scalar gathers per step; the layout is the generic packer's.
+void pack_a_f32_avx2(bool trans, int64_t rows, int64_t kc, const float* a, int64_t lda,
+                     float* dst) {
+  constexpr int MR = kMrF32;
+  static_assert(MR <= 8, "one 8 x 8 transpose holds a step's MR values");
+  if (trans) {
+    pack_a_generic<float, MR>(true, rows, kc, a, lda, dst);
+    return;
+  }
+  const int64_t full = rows / MR;
+  const int64_t kc8 = kc / 8 * 8;
+  for (int64_t ip = 0; ip < full; ++ip) {
+    const float* src = a + ip * MR * lda;
+    float* d = dst + ip * MR * kc;
+    for (int64_t p = 0; p < kc8; p += 8) {
+      __m256 r[8];
+      for (int i = 0; i < MR; ++i) r[i] = _mm256_loadu_ps(src + i * lda + p);
+      for (int i = MR; i < 8; ++i) r[i] = _mm256_setzero_ps();
+      transpose8x8(r);  // r[q]: the MR values of step p + q, then zeros
+      // Each full-width store spills 8 - MR lanes into the next step's slots, which the
+      // next store overwrites; the last one stores exactly MR values (no write past the panel).
+      for (int q = 0; q < 7; ++q) _mm256_storeu_ps(d + (p + q) * MR, r[q]);
+      float last[8];
+      _mm256_storeu_ps(last, r[7]);
+      for (int i = 0; i < MR; ++i) d[(p + 7) * MR + i] = last[i];
+    }
+    for (int64_t p = kc8; p < kc; ++p)
+      for (int i = 0; i < MR; ++i) d[p * MR + i] = src[i * lda + p];
+  }
+  if (full * MR < rows)
+    pack_a_generic<float, MR>(false, rows - full * MR, kc, a + full * MR * lda, lda,
+                              dst + full * MR * kc);
+}
+
 }  // namespace
 }  // namespace gemm_detail
 }  // namespace ng
@@ -146,6 +183,7 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // MC: at least 128, so that a batch of 128 rows is one block per thread; the packed A
   // block (MC x KC) is then about L2-sized, where it measured no slower than smaller MC.
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 144, 1024, 1, 2, 3, 4, 5, 6);
+  f32->pack_a = &pack_a_f32_avx2;
   f32->pack_b = &pack_b_f32_avx2;
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 72, 256, 1, 2, 3, 4, 5, 6);
   return true;
