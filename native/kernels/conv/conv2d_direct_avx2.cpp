@@ -9,6 +9,7 @@
 #include <immintrin.h>
 #endif
 
+#include "../../runtime/cache_aligned.h"
 #include "../../runtime/thread_pool.h"
 #include "conv2d_direct.h"
 #include "conv2d_direct_paths.h"

@@ -1,7 +1,8 @@
 // The direct small-channel convolution loops (see conv2d_direct.h), included inside
 // namespace ng::conv2d_direct_<isa> by each conv2d_direct_<isa>.cpp, which sets the target
 // instruction set and the vector macros of conv2d_simd.h. The includer provides <algorithm>,
-// <cmath>, <cstdint>, <cstring>, <utility>, <vector>, thread_pool.h, im2col.h and conv2d_direct.h.
+// <cmath>, <cstdint>, <cstring>, <utility>, <vector>, thread_pool.h, cache_aligned.h, im2col.h
+// and conv2d_direct.h.
 //
 // Each output row r = n·out_h + oh is computed from a strip: for every filter row i, input
 // channel c and stride phase φ < sw, the plane of padded input columns φ, φ + sw, φ + 2·sw…
@@ -80,12 +81,21 @@ void fill_planes(const Conv2dShape& s, const T* x, int64_t n, int64_t ih_lo, int
 }
 
 // A task's buffers: the planar in-image input rows of the current run of output rows, a row
-// of zeros, and the planar rows (one per filter row) of the current output row.
+// of zeros, and the planar rows (one per filter row) of the current output row; for the
+// filter gradient also dy's rows transposed and the tap pointers of a run of rows.
 template <typename T>
 struct Workspace {
-  std::vector<T> planes, zeros;
-  std::vector<const T*> rows;
+  CacheAlignedVector<T> planes, zeros, dyt;
+  CacheAlignedVector<const T*> rows, ptrs;
 };
+
+// The calling thread's workspace, kept from task to task and call to call: no allocation
+// per task, and lines no other thread writes (cache_aligned.h).
+template <typename T>
+Workspace<T>& thread_workspace() {
+  thread_local Workspace<T> ws;
+  return ws;
+}
 
 // Calls fn(r, rows) for output rows r in [r0, r1) in order, rows[i] being the planar row
 // filter row i reads (tap t = i·row_taps + jc of output pixel ow reads rows[i][in_row[jc] +
@@ -204,18 +214,21 @@ constexpr int64_t kBlockPixels = 4 * NG_CONV_VEC_BYTES / 4;  // the widest block
 // rows, blocks and lanes always in the same order. dyt receives the rows of dy transposed.
 template <typename T, int OC>
 void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int64_t r1, const Strip& st,
-                 Workspace<T>& ws, T* dyt, T* vacc, T* sacc) {
+                 Workspace<T>& ws, T* vacc, T* sacc) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   const Window2d& g = s.win;
   const int64_t taps = st.taps(), rows = r1 - r0;
   const int64_t full = g.out_w / L * L, ld = rows * g.out_w;  // dyt[o·ld + row·out_w + ow]
+  ws.dyt.resize(static_cast<size_t>(OC * ld));
+  T* dyt = ws.dyt.data();
   for (int64_t q = 0; q < rows * g.out_w; ++q)
     for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[(r0 * g.out_w + q) * OC + o];
   // Tap pointers of every row of the run, then the sums tap by tap over all rows.
-  std::vector<const T*> ptrs(static_cast<size_t>(rows * taps));
+  ws.ptrs.resize(static_cast<size_t>(rows * taps));
+  const T** ptrs = ws.ptrs.data();
   for_each_row(s, x, r0, r1, st, ws, [&](int64_t r, const T* const* row) {
-    const T** p = ptrs.data() + (r - r0) * taps;
+    const T** p = ptrs + (r - r0) * taps;
     for (int64_t i = 0; i < st.kh; ++i)
       for (int64_t jc = 0; jc < st.row_taps; ++jc) *p++ = row[i] + st.in_row[jc];
   });
@@ -251,11 +264,18 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
 // for each filter column j the output column each input column w reads (−1: none).
 template <typename T>
 struct DxRow {
-  std::vector<const T*> dy_rows;  // dy row of each filter row in rows_i
-  std::vector<int64_t> rows_i;
+  CacheAlignedVector<const T*> dy_rows;  // dy row of each filter row in rows_i
+  CacheAlignedVector<int64_t> rows_i;
   const int64_t* col = nullptr;  // col[j·in_w + w]
   const T* zeros = nullptr;      // out_c zeros, read for taps that miss
 };
+
+// The calling thread's DxRow, kept from task to task (see thread_workspace).
+template <typename T>
+DxRow<T>& thread_dx_row() {
+  thread_local DxRow<T> r;
+  return r;
+}
 
 template <typename T, int NVO, int CB, int P>
 void dx_row_block(const Conv2dShape& s, const T* f, const DxRow<T>& r, int64_t c0, T* dxrow) {
@@ -353,7 +373,7 @@ void backward_input_nvo(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
   const int64_t work = std::max<int64_t>(1, g.in_w * g.kh * g.kw * ic * oc);
   const int64_t per_task = std::max<int64_t>(1, 4 * kRowWork / work);
   parallel_for((rows_total + per_task - 1) / per_task, [&](int64_t t) {
-    DxRow<T> r;
+    DxRow<T>& r = thread_dx_row<T>();
     r.rows_i.reserve(static_cast<size_t>(g.kh));
     r.dy_rows.reserve(static_cast<size_t>(g.kh));
     r.col = col.data();
@@ -449,8 +469,8 @@ void forward_oc(const Conv2dShape& s, const T* x, const T* f, const T* bias, Act
   const int64_t per_task = std::max<int64_t>(
       std::min<int64_t>(g.out_h, 8), kRowWork / std::max<int64_t>(1, g.out_w * g.kh * g.kw * s.in_c * OC));
   parallel_for((rows_total + per_task - 1) / per_task, [&](int64_t t) {
-    Workspace<T> ws;
-    rows<T, OC>(s, x, f, bias, act, y, t * per_task, std::min(rows_total, (t + 1) * per_task), st, ws);
+    rows<T, OC>(s, x, f, bias, act, y, t * per_task, std::min(rows_total, (t + 1) * per_task), st,
+                thread_workspace<T>());
   });
 }
 
@@ -465,24 +485,26 @@ void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
   const Strip st(s, kBlockPixels);
   const int64_t taps = st.taps(), acc_n = taps * OC;
   const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
-  std::vector<T> vacc(static_cast<size_t>(groups * acc_n * L), T(0));
-  std::vector<T> sacc(static_cast<size_t>(groups * acc_n), T(0));
+  // Each group's sums in cache lines of their own: the groups' threads write them throughout.
+  const int64_t vstride = static_cast<int64_t>(cache_line_stride<T>(static_cast<size_t>(acc_n * L)));
+  const int64_t sstride = static_cast<int64_t>(cache_line_stride<T>(static_cast<size_t>(acc_n)));
+  CacheAlignedVector<T> vacc(static_cast<size_t>(groups * vstride), T(0));
+  CacheAlignedVector<T> sacc(static_cast<size_t>(groups * sstride), T(0));
   if (s.batch > 0 && g.out_h > 0 && g.out_w > 0) {  // then dy (and so dyt) is out_w·… long
     parallel_for(groups, [&](int64_t grp) {
       const int64_t chunk = std::min(g.out_h, kFilterChunkRows);
-      Workspace<T> ws;
-      std::vector<T> dyt(static_cast<size_t>(OC * chunk * g.out_w));
+      Workspace<T>& ws = thread_workspace<T>();
       for (int64_t n = s.batch * grp / groups; n < s.batch * (grp + 1) / groups; ++n)
         for (int64_t oh = 0; oh < g.out_h; oh += chunk)
           filter_rows<T, OC>(s, x, dy, n * g.out_h + oh, n * g.out_h + std::min(g.out_h, oh + chunk), st, ws,
-                             dyt.data(), vacc.data() + grp * acc_n * L, sacc.data() + grp * acc_n);
+                             vacc.data() + grp * vstride, sacc.data() + grp * sstride);
     });
   }
   for (int64_t e = 0; e < acc_n; ++e) {
     T sum = T(0);
     for (int64_t grp = 0; grp < groups; ++grp) {
-      for (int64_t l = 0; l < L; ++l) sum += vacc[(grp * acc_n + e) * L + l];
-      sum += sacc[grp * acc_n + e];
+      for (int64_t l = 0; l < L; ++l) sum += vacc[grp * vstride + e * L + l];
+      sum += sacc[grp * sstride + e];
     }
     df[e] = sum;
   }

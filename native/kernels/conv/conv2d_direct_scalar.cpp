@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../runtime/cache_aligned.h"
 #include "../../runtime/thread_pool.h"
 #include "conv2d_direct.h"
 #include "conv2d_direct_paths.h"
