@@ -52,8 +52,10 @@ constexpr double kFilterChunkFlops = 16.0e6;
 constexpr int64_t kFilterChunkMax = 8192;
 constexpr int64_t kIndirectFilterMaxPanels = 4;
 constexpr int64_t kIndirectFilterMaxPanelsSimd128 = 16;
-// Pixels per task when the filter gradient's pointer table is built in parallel.
+// Pixels per task when the filter gradient's pointer table is built in parallel, which it is
+// for chunks of at least this many flops (the GEMM's own threshold for using threads).
 constexpr int64_t kPointerPiece = 512;
+constexpr double kPointerThreadFlops = 4.0e6;
 // Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
 // is the tile's row count; fixed by the shape alone (it decides the summation order).
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
@@ -389,10 +391,11 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
       scratch<const T*>(ScratchSlot::Pointers, std::min(chunk, d.m) * tl.segments + kIndirectPtrSlack);
   for (int64_t p0 = 0; p0 < d.m; p0 += chunk) {
     const int64_t p1 = std::min(d.m, p0 + chunk);
-    // Built by all threads: the GEMM's threads read the table, so on 2 threads the writes of a
-    // single builder waited for its lines to come back from the other core (LeNet's conv2:
-    // 0.017 ms on 1 thread, 0.066 on 2).
-    const int64_t pieces = ceil_div(p1 - p0, kPointerPiece);
+    // Built by all threads when the chunk is worth threading: the GEMM's threads read the
+    // table, so on 2 threads the writes of a single builder waited for its lines to come
+    // back from the other core (LeNet's conv2: 0.017 ms on 1 thread, 0.066 on 2).
+    const bool threaded = 2.0 * double(p1 - p0) * double(d.k) * double(d.n) >= kPointerThreadFlops;
+    const int64_t pieces = threaded ? ceil_div(p1 - p0, kPointerPiece) : 1;
     parallel_for(pieces, [&](int64_t t) {
       const int64_t q0 = p0 + t * kPointerPiece, q1 = std::min(p1, q0 + kPointerPiece);
       tap_pointers(s, tl, x, zeros.data(), q0, q1, ptrs + (q0 - p0), p1 - p0);
