@@ -145,11 +145,51 @@ inline void window_vectors(const T* x, int64_t in_w, int64_t c, int64_t kw, Rang
   }
 }
 
-// Max (kAvg false) or average of every window of output row oh of one image. img is the
-// image [in_h, in_w, c]; out and arg point at the row [out_w, c]. Channels go in blocks of
-// four vectors, then single vectors, then one at a time: a block re-reads the window once.
+// A vector of the first k values at p: one load where a whole vector lies before `end` (its
+// lanes past k are the next pixel's channels, computed on and never stored), else k values.
+template <class V>
+inline V load_upto(const typename V::Scalar* p, int64_t k, const typename V::Scalar* end) {
+  return p + V::kLanes <= end ? V::load(p) : load_tail<V>(p, k);
+}
+
+// The last k (< kLanes) channels of one window, in one vector (see window_vectors): the same
+// comparisons and sums, in the same order, as a full vector's lanes; k lanes are stored.
+// x + n·in_h·in_w·c = end, the end of the input.
 template <class T, bool kAvg, bool kArg>
-void pool_row(const T* img, T* out, int32_t* arg, int64_t c, const Window2d& w, int64_t oh) {
+inline void window_tail(const T* x, const T* end, int64_t k, int64_t in_w, int64_t c, int64_t kw, Range ry,
+                        Range rx, int64_t y0, int64_t x0, int32_t first, T count, T* o, int32_t* a) {
+  using V = typename VecOf<T>::type;
+  V acc = V::set1(kAvg ? T(0) : -std::numeric_limits<T>::infinity());
+  V idx{};
+  if constexpr (kArg) idx = index_splat<V>(first);
+  for (int64_t ky = ry.lo; ky < ry.hi; ++ky) {
+    for (int64_t kx = rx.lo; kx < rx.hi; ++kx) {
+      const V xv = load_upto<V>(x + ((y0 + ky) * in_w + x0 + kx) * c, k, end);
+      if constexpr (kAvg) {
+        acc = acc + xv;
+      } else {
+        const typename V::Mask up = (xv > acc) | (is_nan(xv) & (acc == acc));
+        acc = select(up, xv, acc);
+        if constexpr (kArg) idx = select(up, index_splat<V>(static_cast<int32_t>(ky * kw + kx)), idx);
+      }
+    }
+  }
+  if constexpr (kAvg) acc = acc / V::set1(count);
+  store_tail(acc, o, k);
+  if constexpr (kArg) {
+    alignas(64) int32_t b[V::kLanes];
+    store_index(idx, b);
+    for (int64_t i = 0; i < k; ++i) a[i] = b[i];
+  }
+}
+
+// Max (kAvg false) or average of every window of output row oh of one image. img is the
+// image [in_h, in_w, c], end the end of the whole input; out and arg point at the row
+// [out_w, c]. Channels go in blocks of four vectors, then single vectors, then one partial
+// vector: a block re-reads the window once. (The partial vector replaced a scalar loop that
+// made a 6-channel image, LeNet's first pooling, 9x slower per element than 32 channels.)
+template <class T, bool kAvg, bool kArg>
+void pool_row(const T* img, const T* end, T* out, int32_t* arg, int64_t c, const Window2d& w, int64_t oh) {
   constexpr int64_t L = VecOf<T>::type::kLanes;
   const T lowest = -std::numeric_limits<T>::infinity();
   const Range ry = taps_inside(oh, w.stride_h, w.pad_top, w.kh, w.in_h);
@@ -171,24 +211,9 @@ void pool_row(const T* img, T* out, int32_t* arg, int64_t c, const Window2d& w, 
       window_vectors<T, 4, kAvg, kArg>(img + j, w.in_w, c, w.kw, ry, rx, y0, x0, first, count, o + j, kArg ? a + j : nullptr);
     for (; j + L <= c; j += L)
       window_vectors<T, 1, kAvg, kArg>(img + j, w.in_w, c, w.kw, ry, rx, y0, x0, first, count, o + j, kArg ? a + j : nullptr);
-    for (; j < c; ++j) {
-      T acc = kAvg ? T(0) : lowest;
-      int32_t idx = first;
-      for (int64_t ky = ry.lo; ky < ry.hi; ++ky) {
-        const T* row = img + (y0 + ky) * w.in_w * c + j;
-        for (int64_t kx = rx.lo; kx < rx.hi; ++kx) {
-          const T v = row[(x0 + kx) * c];
-          if constexpr (kAvg) {
-            acc += v;
-          } else if (v > acc || (v != v && acc == acc)) {
-            acc = v;
-            idx = static_cast<int32_t>(ky * w.kw + kx);
-          }
-        }
-      }
-      o[j] = kAvg ? acc / count : acc;
-      if constexpr (kArg) a[j] = idx;
-    }
+    if (j < c)
+      window_tail<T, kAvg, kArg>(img + j, end, c - j, w.in_w, c, w.kw, ry, rx, y0, x0, first, count, o + j,
+                                 kArg ? a + j : nullptr);
   }
 }
 
@@ -197,7 +222,8 @@ void pool_forward(const T* x, T* out, int32_t* arg, int64_t n, int64_t c, const 
   const int64_t in_image = w.in_h * w.in_w * c, out_row = w.out_w * c;
   for_each_row(n * w.out_h, out_row * w.kh * w.kw, [&](int64_t r) {
     const int64_t b = r / w.out_h, oh = r % w.out_h;
-    pool_row<T, kAvg, kArg>(x + b * in_image, out + r * out_row, kArg ? arg + r * out_row : nullptr, c, w, oh);
+    pool_row<T, kAvg, kArg>(x + b * in_image, x + n * in_image, out + r * out_row, kArg ? arg + r * out_row : nullptr,
+                            c, w, oh);
   });
 }
 
@@ -271,7 +297,8 @@ void pool_grad_row(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const 
 // written window by window, each window's dy (and argmax) loaded once for its kw pixels,
 // and the pixels no window covers are zeroed.
 template <class T, bool kAvg>
-void pool_grad_row_disjoint(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const Window2d& w, int64_t ih) {
+void pool_grad_row_disjoint(const T* dy, const int32_t* arg, T* dx_row, int64_t c, const Window2d& w, int64_t ih,
+                            const T* dy_end, const int32_t* arg_end) {
   using V = typename VecOf<T>::type;
   constexpr int64_t L = V::kLanes;
   const Range ro = windows_covering(ih, w.stride_h, w.pad_top, w.kh, w.out_h);
@@ -304,9 +331,18 @@ void pool_grad_row_disjoint(const T* dy, const int32_t* arg, T* dx_row, int64_t 
         else select(index_eq<V>(a + j, tap0 + static_cast<int32_t>(k)), gv, zero).store(d + k * c + j);
       }
     }
-    for (; j < c; ++j) {
+    if (j < c) {  // the last channels in one partial vector (see pool_row)
+      const int64_t rest = c - j;
+      const V gv = kAvg ? load_upto<V>(g + j, rest, dy_end) * V::set1(inv) : load_upto<V>(g + j, rest, dy_end);
+      alignas(64) int32_t at[L];
+      const int32_t* aj = a + j;
+      if (!kAvg && aj + L > arg_end) {
+        for (int64_t i = 0; i < L; ++i) at[i] = i < rest ? aj[i] : -1;
+        aj = at;
+      }
       for (int64_t k = 0; k < pixels; ++k) {
-        d[k * c + j] = kAvg ? g[j] * inv : a[j] == tap0 + k ? g[j] : T(0);
+        if constexpr (kAvg) store_tail(gv, d + k * c + j, rest);
+        else store_tail(select(index_eq<V>(aj, tap0 + static_cast<int32_t>(k)), gv, zero), d + k * c + j, rest);
       }
     }
   }
@@ -322,7 +358,9 @@ void pool_backward(const T* dy, const int32_t* arg, T* dx, int64_t n, int64_t c,
   for_each_row(n * w.in_h, in_row * overlap, [&](int64_t r) {
     const int64_t b = r / w.in_h, ih = r % w.in_h;
     const int32_t* a = kAvg ? nullptr : arg + b * out_image;
-    if (disjoint) pool_grad_row_disjoint<T, kAvg>(dy + b * out_image, a, dx + r * in_row, c, w, ih);
+    if (disjoint)
+      pool_grad_row_disjoint<T, kAvg>(dy + b * out_image, a, dx + r * in_row, c, w, ih, dy + n * out_image,
+                                      kAvg ? nullptr : arg + n * out_image);
     else pool_grad_row<T, kAvg>(dy + b * out_image, a, dx + r * in_row, c, w, ih);
   });
 }
