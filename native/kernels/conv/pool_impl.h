@@ -335,7 +335,7 @@ void pool_grad_row_disjoint(const T* dy, const int32_t* arg, T* dx_row, int64_t 
       const int64_t rest = c - j;
       const V gv = kAvg ? load_upto<V>(g + j, rest, dy_end) * V::set1(inv) : load_upto<V>(g + j, rest, dy_end);
       alignas(64) int32_t at[L];
-      const int32_t* aj = a + j;
+      const int32_t* aj = kAvg ? nullptr : a + j;  // average pooling has no argmax
       if (!kAvg && aj + L > arg_end) {
         for (int64_t i = 0; i < L; ++i) at[i] = i < rest ? aj[i] : -1;
         aj = at;
