@@ -6,7 +6,7 @@
 // m x n part of C is written; that results are bitwise identical for 1, 2 and 3 threads;
 // that sgemm_packed equals sgemm bitwise; that the indirect GEMM (rows read through
 // segment pointers) equals sgemm_packed on the same rows bitwise, and its transposed form
-// (sgemm_indirect_t) equals sgemm with op(A) = Aᵀ bitwise.
+// (sgemm_indirect_t_rows, over bands of rows) equals sgemm with op(A) = Aᵀ bitwise.
 //
 // Native (run from the repository root):
 //   g++ -std=c++17 -O2 -ffp-contract=off -fno-math-errno -pthread
@@ -428,20 +428,28 @@ void plain_gemm(Isa isa, bool ta, int64_t m, int64_t n, int64_t k, const double*
                 const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
   ng::dgemm(isa, ta, false, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
 }
-void indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs, int64_t ld,
-                const float* b, int64_t ldb, int64_t n, float beta, float* c, int64_t ldc) {
-  ng::sgemm_indirect_t(isa, segs, run, k, ptrs, ld, b, ldb, n, beta, c, ldc);
+size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n, float) { return ng::sgemm_indirect_t_packed_size(isa, k, n); }
+size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n, double) { return ng::dgemm_indirect_t_packed_size(isa, k, n); }
+void indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, int64_t ldb, float* dst) {
+  ng::sgemm_indirect_t_pack(isa, k, n, b, ldb, dst);
 }
-void indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs, int64_t ld,
-                const double* b, int64_t ldb, int64_t n, double beta, double* c, int64_t ldc) {
-  ng::dgemm_indirect_t(isa, segs, run, k, ptrs, ld, b, ldb, n, beta, c, ldc);
+void indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64_t ldb, double* dst) {
+  ng::dgemm_indirect_t_pack(isa, k, n, b, ldb, dst);
+}
+void indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off, const float* bp,
+                     int64_t n, float beta, float* c, int64_t ldc, bool prefetch) {
+  ng::sgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, ldc, prefetch);
+}
+void indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off, const double* bp,
+                     int64_t n, double beta, double* c, int64_t ldc, bool prefetch) {
+  ng::dgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, ldc, prefetch);
 }
 
-// sgemm_indirect_t (C = Aᵀ·B + beta·C, A's rows read through segment pointers: a
-// convolution's filter gradient) against sgemm with op(A) = Aᵀ on the explicit A, bitwise:
-// runs that are not a multiple of MR, k over several k-blocks, n ending in a partial panel,
-// segments long enough for the prefetching kernel, beta 0 (NaN in C ignored) and 1, at 1
-// and 3 threads.
+// sgemm_indirect_t_rows (C = Aᵀ·B + beta·C over a band of rows, A's rows read through
+// segment pointers: a convolution's filter gradient) against sgemm with op(A) = Aᵀ on the
+// explicit A, bitwise: runs that are not a multiple of MR, each segment whole and cut into
+// two bands at an odd row, k over several k-blocks, n ending in a partial panel, with and
+// without prefetching through the pointers, beta 0 (NaN in C ignored) and 1.
 template <typename T>
 long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
   const ng::GemmBlocking bl = ng::gemm_blocking(isa, sizeof(T) == 8);
@@ -451,7 +459,7 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
                           {9, 32, 2 * bl.kc + 7, 2 * bl.nr + 3},
                           {5, 30, 300, 16},
                           {2, bl.mr * 3 + 1, bl.kc + 1, bl.nr - 1},
-                          {2, 200, bl.kc + 40, bl.nr + 1}};  // the prefetching kernel
+                          {2, 200, bl.kc + 40, bl.nr + 1}};
   long bad = 0;
   int variant = 0;
   for (const Shape& sh : shapes) {
@@ -476,19 +484,26 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
       for (T& v : c0) v = beta == T(0) ? std::numeric_limits<T>::quiet_NaN() : T(rng.uniform(-1, 1));
       std::vector<T> want = c0;
       plain_gemm(isa, true, m, n, k, a.data(), m, b.data(), n, beta, want.data(), ldc);
-      for (int threads : {1, 3}) {
-        ng::set_num_threads(threads);
+      std::vector<T> bp(indirect_t_packed_size(isa, k, n, T()));
+      indirect_t_pack(isa, k, n, b.data(), n, bp.data());
+      for (int split = 0; split < 2; ++split) {
         std::vector<T> got = c0;
-        indirect_t(isa, sh.segs, sh.run, k, ptrs.data(), ld, b.data(), n, n, beta, got.data(), ldc);
+        const bool prefetch = (variant + split) % 2 == 1;
+        for (int64_t sg = 0; sg < sh.segs; ++sg) {
+          const int64_t cut = split ? std::min<int64_t>(sh.run, 1 + 2 * (sh.run / 4)) : sh.run;
+          T* crow = got.data() + sg * sh.run * ldc;
+          indirect_t_rows(isa, cut, k, ptrs.data() + sg * ld, 0, bp.data(), n, beta, crow, ldc, prefetch);
+          indirect_t_rows(isa, sh.run - cut, k, ptrs.data() + sg * ld, cut, bp.data(), n, beta, crow + cut * ldc,
+                          ldc, prefetch);
+        }
         // Bits, padding columns included (with beta 0 they hold NaN, which must stay untouched).
         if (!bitwise_equal(want.data(), got.data(), want.size() * sizeof(T))) {
-          std::printf("  FAIL %s: indirect_t segments %lld run %lld k %lld n %lld beta %g (%d threads) differs from gemm\n",
+          std::printf("  FAIL %s: indirect_t_rows segments %lld run %lld k %lld n %lld beta %g (split %d) differs from gemm\n",
                       tag.c_str(), (long long)sh.segs, (long long)sh.run, (long long)k, (long long)n,
-                      double(beta), threads);
+                      double(beta), split);
           ++bad;
         }
       }
-      ng::set_num_threads(1);
     }
   }
   return bad;

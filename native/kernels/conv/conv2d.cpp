@@ -17,9 +17,9 @@
 // Threads, with results that never depend on their number: forward tiles are independent
 // tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
 // the scatter form of dx runs one task per image, each adding into its own slice in a fixed
-// order; the indirect df sums fixed chunks in order, threaded over rows of df; the im2col df
-// sums fixed tiles in order, in up to kFilterGroups fixed groups (partials added in group
-// order) or, with one group, with the GEMM threaded over df.
+// order; the indirect df and the im2col df sum fixed chunks (tiles) in order, in up to
+// kFilterGroups fixed groups (partials added in group order); the im2col df, with one group,
+// with the GEMM threaded over df.
 #include "conv2d.h"
 
 #include <algorithm>
@@ -48,14 +48,9 @@ constexpr int64_t kIndirectRows = 144;
 // SIMD128 (NR 8; 16 panels: out_c ≤ 128): the indirect form 11-19% faster at out_c 64 and
 // 8-14% at 128, equal at 256.
 constexpr int64_t kFilterChunk = 1024;
-constexpr double kFilterChunkFlops = 16.0e6;
-constexpr int64_t kFilterChunkMax = 8192;
 constexpr int64_t kIndirectFilterMaxPanels = 4;
 constexpr int64_t kIndirectFilterMaxPanelsSimd128 = 16;
-// Pixels per task when the filter gradient's pointer table is built in parallel, which it is
-// for chunks of at least this many flops (the GEMM's own threshold for using threads).
-constexpr int64_t kPointerPiece = 512;
-constexpr double kPointerThreadFlops = 4.0e6;
+constexpr double kGatherAheadBytes = 192.0 * 1024.0;
 // Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
 // is the tile's row count; fixed by the shape alone (it decides the summation order).
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
@@ -93,9 +88,13 @@ struct Blas<float> {
                             const PackedMatrixF32& p, float* c, int64_t ldc, const GemmEpilogue<float>& ep) {
     sgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
   }
-  static void gemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs, int64_t ptr_ld,
-                              const float* b, int64_t n, float beta, float* c) {
-    sgemm_indirect_t(isa, segs, run, k, ptrs, ptr_ld, b, n, n, beta, c, n);
+  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) { return sgemm_indirect_t_packed_size(isa, k, n); }
+  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, float* dst) {
+    sgemm_indirect_t_pack(isa, k, n, b, n, dst);
+  }
+  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
+                                   const float* bp, int64_t n, float beta, float* c, bool prefetch) {
+    sgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
   }
 };
 
@@ -114,9 +113,13 @@ struct Blas<double> {
                             const PackedMatrixF64& p, double* c, int64_t ldc, const GemmEpilogue<double>& ep) {
     dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
   }
-  static void gemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs, int64_t ptr_ld,
-                              const double* b, int64_t n, double beta, double* c) {
-    dgemm_indirect_t(isa, segs, run, k, ptrs, ptr_ld, b, n, n, beta, c, n);
+  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) { return dgemm_indirect_t_packed_size(isa, k, n); }
+  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, double* dst) {
+    dgemm_indirect_t_pack(isa, k, n, b, n, dst);
+  }
+  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off,
+                                   const double* bp, int64_t n, double beta, double* c, bool prefetch) {
+    dgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
   }
 };
 
@@ -176,36 +179,41 @@ struct TapLayout {
   }
 };
 
-// For output pixels [p0, p1): ptrs[segment · ld + (p − p0)] = the address of the `run` input
-// values that segment (filter row i, or tap i·kw + j) of pixel p reads, or `zeros` where it
-// falls in the padding (ld ≥ p1 − p0; 0: p1 − p0). Built segment by segment over runs of
-// pixels in one output row, where the address advances by stride_w·in_c from pixel to pixel.
+// For output pixels [p0, p1): out[p − p0] = the address of the `run` input values that
+// segment `seg` (filter row i, or tap i·kw + j) of pixel p reads, or `zeros` where it falls in
+// the padding. Built over runs of pixels in one output row, where the address advances by
+// stride_w·in_c from pixel to pixel.
 template <typename T>
-void tap_pointers(const Conv2dShape& s, const TapLayout& tl, const T* x, const T* zeros, int64_t p0, int64_t p1,
-                  const T** ptrs, int64_t ld = 0) {
+void segment_pointers(const Conv2dShape& s, const TapLayout& tl, const T* x, const T* zeros, int64_t seg,
+                      int64_t p0, int64_t p1, const T** out) {
   const Window2d& g = s.win;
-  const int64_t r = ld > 0 ? ld : p1 - p0, c = s.in_c, step = g.stride_w * c, kw = tl.whole_rows ? 1 : g.kw;
+  const int64_t c = s.in_c, step = g.stride_w * c;
+  const int64_t i = tl.whole_rows ? seg : seg / g.kw, j = tl.whole_rows ? 0 : seg % g.kw;
   for (int64_t p = p0; p < p1;) {
     const int64_t img = p / (g.out_h * g.out_w), rem = p % (g.out_h * g.out_w);
     const int64_t oh = rem / g.out_w, ow0 = rem % g.out_w, len = std::min(g.out_w - ow0, p1 - p);
-    const T* image = x + img * g.in_h * g.in_w * c;
-    const T** out = ptrs + (p - p0);
-    for (int64_t i = 0; i < g.kh; ++i) {
-      const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
-      const bool row_in = ih >= 0 && ih < g.in_h;
-      for (int64_t j = 0; j < kw; ++j, out += r) {
-        const int64_t lo = row_in ? std::clamp(tl.lo[j] - ow0, int64_t(0), len) : len;
-        const int64_t hi = row_in ? std::clamp(tl.hi[j] - ow0, lo, len) : len;
-        for (int64_t q = 0; q < lo; ++q) out[q] = zeros;
-        if (lo < hi) {
-          const T* first = image + (ih * g.in_w + (ow0 + lo) * g.stride_w + j * g.dilation_w - g.pad_left) * c;
-          for (int64_t q = lo; q < hi; ++q) out[q] = first + (q - lo) * step;
-        }
-        for (int64_t q = hi; q < len; ++q) out[q] = zeros;
-      }
+    const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+    const bool row_in = ih >= 0 && ih < g.in_h;
+    const int64_t lo = row_in ? std::clamp(tl.lo[j] - ow0, int64_t(0), len) : len;
+    const int64_t hi = row_in ? std::clamp(tl.hi[j] - ow0, lo, len) : len;
+    const T** o = out + (p - p0);
+    for (int64_t q = 0; q < lo; ++q) o[q] = zeros;
+    if (lo < hi) {
+      const T* first =
+          x + (img * g.in_h * g.in_w + ih * g.in_w + (ow0 + lo) * g.stride_w + j * g.dilation_w - g.pad_left) * c;
+      for (int64_t q = lo; q < hi; ++q) o[q] = first + (q - lo) * step;
     }
+    for (int64_t q = hi; q < len; ++q) o[q] = zeros;
     p += len;
   }
+}
+
+// Every segment's pointers for output pixels [p0, p1): ptrs[segment · (p1 − p0) + (p − p0)].
+template <typename T>
+void tap_pointers(const Conv2dShape& s, const TapLayout& tl, const T* x, const T* zeros, int64_t p0, int64_t p1,
+                  const T** ptrs) {
+  for (int64_t seg = 0; seg < tl.segments; ++seg)
+    segment_pointers(s, tl, x, zeros, seg, p0, p1, ptrs + seg * (p1 - p0));
 }
 
 template <typename T>
@@ -370,8 +378,29 @@ void backward_filter_few_outputs(Isa isa, const Conv2dShape& s, const T* x, cons
   trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
 }
 
+// df = partial 0 + partial 1 + … in group order (df holds partial 0), threaded over df.
+template <typename T>
+void add_partials(T* df, const T* partial, int64_t groups, int64_t fsize) {
+  constexpr int64_t kChunk = 4096;
+  parallel_for(ceil_div(fsize, kChunk), [&](int64_t c) {
+    for (int64_t e = c * kChunk; e < std::min(fsize, (c + 1) * kChunk); ++e) {
+      T v = df[e];
+      for (int64_t grp = 1; grp < groups; ++grp) v += partial[(grp - 1) * fsize + e];
+      df[e] = v;
+    }
+  });
+}
+
 // df [segments·run, n] = Σ_chunks Aᵀ · dy over fixed chunks of pixels, A read through the
-// forward's segment pointers (no columns); the GEMM is threaded over rows of df.
+// forward's segment pointers (no columns). The chunks fall into up to kFilterGroups
+// consecutive groups (a function of the shape alone); each group is one task that sums its
+// chunks in order into its own partial (packing its chunks of dy and building their pointer
+// tables itself), then df = partial 0 + partial 1 + … in group order. Threads thus share no
+// data but x and dy. Against one threaded GEMM per chunk (every thread computing a band of
+// df from a shared packed dy and pointer table), on 2 threads (Zen 3): 56×56×64 3×3 → 64
+// 52.8 → 43.6 ms, 28×28×32 3×3 → 64 6.71 → 5.30 ms, LeNet's 14×14×6 → 16 0.161 → 0.123 ms;
+// threads reading the same x and dy at the same moment had slowed each other's kernels by
+// about 15%, whichever way the rows were shared out. 1 thread: the same.
 // Measured and not built: the roles swapped, dfᵀ = dyᵀ · A with dy packed (six out channels
 // broadcast per pixel) and 16 channels of a tap loaded as vectors through the pointers
 // (whole cache lines of x instead of 6 values of each). Bitwise the same sums; its kernel
@@ -382,27 +411,32 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
   const Dims d = dims_of(s);
   const TapLayout tl(s);
   const std::vector<T> zeros(static_cast<size_t>(tl.run), T(0));
-  // Chunks of at least kFilterChunk pixels and kFilterChunkFlops: each chunk is one threaded
-  // GEMM, and a small df (LeNet's 150 x 16) would otherwise pay the threads' start and end
-  // per 5 MFLOP (2 threads: 0.136 -> 0.12 ms on LeNet's conv2; 1 thread: the same).
-  const int64_t chunk = std::clamp<int64_t>(int64_t(kFilterChunkFlops / (2.0 * double(d.k) * double(d.n))),
-                                            kFilterChunk, kFilterChunkMax);
-  const T** ptrs =
-      scratch<const T*>(ScratchSlot::Pointers, std::min(chunk, d.m) * tl.segments + kIndirectPtrSlack);
-  for (int64_t p0 = 0; p0 < d.m; p0 += chunk) {
-    const int64_t p1 = std::min(d.m, p0 + chunk);
-    // Built by all threads when the chunk is worth threading: the GEMM's threads read the
-    // table, so on 2 threads the writes of a single builder waited for its lines to come
-    // back from the other core (LeNet's conv2: 0.017 ms on 1 thread, 0.066 on 2).
-    const bool threaded = 2.0 * double(p1 - p0) * double(d.k) * double(d.n) >= kPointerThreadFlops;
-    const int64_t pieces = threaded ? ceil_div(p1 - p0, kPointerPiece) : 1;
-    parallel_for(pieces, [&](int64_t t) {
-      const int64_t q0 = p0 + t * kPointerPiece, q1 = std::min(p1, q0 + kPointerPiece);
-      tap_pointers(s, tl, x, zeros.data(), q0, q1, ptrs + (q0 - p0), p1 - p0);
-    });
-    Blas<T>::gemm_indirect_t(isa, tl.segments, tl.run, p1 - p0, ptrs, p1 - p0, dy + p0 * d.n, d.n,
-                             p0 == 0 ? T(0) : T(1), df);
-  }
+  const int64_t chunk = std::min(kFilterChunk, d.m), chunks = ceil_div(d.m, chunk), fsize = d.k * d.n;
+  const int64_t groups = std::max<int64_t>(
+      1, std::min({chunks, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * sizeof(T)))}));
+  T* partial = groups > 1 ? scratch<T>(ScratchSlot::Reduction, (groups - 1) * fsize) : nullptr;
+  // A segment's values in a chunk (its x footprint) beyond about a third of a core's L2 come
+  // from further out: then prefetch through the pointers. Measured 9-11% faster on a
+  // 56×56×64 3×3 layer (256 KB per segment and chunk), 4-8% slower where they fit (28×28×32
+  // 3×3: 128 KB; LeNet's 14×14×6: 120 KB).
+  const bool prefetch = double(chunk) * double(tl.run) * sizeof(T) > kGatherAheadBytes;
+  const size_t packed = Blas<T>::indirect_t_packed_size(isa, chunk, d.n);
+  parallel_for(groups, [&](int64_t grp) {
+    T* out = grp == 0 ? df : partial + (grp - 1) * fsize;
+    T* bp = scratch<T>(ScratchSlot::Columns, static_cast<int64_t>(packed));
+    const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, tl.segments * chunk + kIndirectPtrSlack);
+    const int64_t c0 = chunks * grp / groups, c1 = chunks * (grp + 1) / groups;
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t p0 = c * chunk, p1 = std::min(d.m, p0 + chunk), k = p1 - p0;
+      Blas<T>::indirect_t_pack(isa, k, d.n, dy + p0 * d.n, bp);
+      tap_pointers(s, tl, x, zeros.data(), p0, p1, ptrs);
+      for (int64_t seg = 0; seg < tl.segments; ++seg)
+        Blas<T>::gemm_indirect_t_rows(isa, tl.run, k, ptrs + seg * k, 0, bp, d.n, c == c0 ? T(0) : T(1),
+                                      out + seg * tl.run * d.n, prefetch);
+    }
+  });
+  if (groups > 1) add_partials(df, partial, groups, fsize);
+  trim_thread_scratch(ScratchSlot::Reduction, kFilterTileBytes);
 }
 
 // df = Σ_tiles col_tᵀ · dy_t over tiles of a fixed number of rows. The tiles fall into up to
@@ -459,14 +493,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     return;
   }
   parallel_for(groups, run_group);
-  constexpr int64_t kChunk = 4096;
-  parallel_for(ceil_div(fsize, kChunk), [&](int64_t c) {
-    for (int64_t e = c * kChunk; e < std::min(fsize, (c + 1) * kChunk); ++e) {
-      T v = df[e];
-      for (int64_t grp = 1; grp < groups; ++grp) v += partial[(grp - 1) * fsize + e];
-      df[e] = v;
-    }
-  });
+  add_partials(df, partial, groups, fsize);
   trim_thread_scratch(ScratchSlot::Reduction, kFilterTileBytes);
 }
 

@@ -587,74 +587,55 @@ void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t pt
 }
 
 static_assert(kIndirectPtrSlack == kGatherAhead, "the pointer slack callers allocate");
-constexpr double kGatherAheadBytes = 192.0 * 1024.0;
 
-// The transposed indirect GEMM (see gemm.h). B is packed once (k-blocks as everywhere);
-// each task owns a row panel of C (at most MR rows inside one segment) and runs every
-// k-block and column panel of it, so each element of C sees the same operations whatever
-// the thread count. Every column panel gathers A again through the pointers. Packing the
-// gathered values instead (copied by the first panel's kernel, the packed kernel for the
-// rest) measured no faster (Zen 3, 1 core): equal on LeNet's 14×14×6 → 16, 2-10% slower on
-// 3×3 layers with 64 out channels; the packed kernel ran each later panel 8-20% faster, but
-// the copies cost more than that.
+// The transposed indirect GEMM over a band of rows (see gemm.h), on the calling thread, B
+// packed by pack_b_all. Each element of C sees the same operations as in gemm_impl with
+// op(A) = Aᵀ (the same k-blocks, in order), whatever band it falls in. Packing the gathered
+// values too (copied by the first panel's kernel, the packed kernel for the rest) measured no
+// faster (Zen 3, 1 core): equal on LeNet's 14×14×6 → 16, 2-10% slower on 3×3 layers with 64
+// out channels; the packed kernel ran each later panel 8-20% faster, but the copies cost more.
+// B read in place instead of packed: 1.4x slower on 56×56×64 3×3 → 64, whose rows of dy
+// (256 bytes apart) all fall in a quarter of the cache's sets.
 template <typename T>
-void gemm_indirect_t_impl(Isa isa, int64_t segs, int64_t run, int64_t k, const T* const* ptrs,
-                          int64_t ptr_ld, const T* b, int64_t ldb, int64_t n, T beta, T* c,
-                          int64_t ldc) {
-  const int64_t m = segs * run;
-  if (m <= 0 || n <= 0) return;
+void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const* cols, int64_t off,
+                               const T* bp, int64_t n, T beta, T* c, int64_t ldc, bool prefetch_a) {
+  if (rows <= 0 || n <= 0) return;
   const GemmEpilogue<T> ep;
   if (k <= 0) {
-    scale_only(m, n, beta, c, ldc, ep);
+    scale_only(rows, n, beta, c, ldc, ep);
     return;
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa));
   const int mr = d.mr, nr = d.nr;
-  const int64_t kc = k_block(d, k), np = ceil_div(n, nr);
-  const double flops = 2.0 * double(m) * double(n) * double(k);
-  T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
-  pack_b_all(d, false, k, n, b, ldb, bp, flops < kSerialFlops ? 1 : pack_pieces(m, n, k));
-  const int64_t panels_per_seg = ceil_div(run, mr), panels = segs * panels_per_seg;
-  // A segment's values in a k-block (its x footprint in a convolution) beyond about a third of
-  // a core's L2 come from further out: then prefetch through the pointers. Measured 9-11% faster
-  // on a 56×56×64 3×3 layer (256 KB per segment and chunk), 4-8% slower where they fit
-  // (28×28×32 3×3: 128 KB; LeNet's 14×14×6: 120 KB).
-  const int ahead = double(std::min(kc, k)) * double(run) * sizeof(T) > kGatherAheadBytes ? 1 : 0;
-  auto panel = [&](int64_t t) {
-    // A segment's rows are cut into equal panels (32 = 6+6+5+5+5+5, not 6·5 + 2): a panel of
+  const int64_t kc = k_block(d, k), np = ceil_div(n, nr), panels = ceil_div(rows, mr);
+  const int ahead = prefetch_a ? 1 : 0;
+  EdgeTile<T> edge;
+  for (int64_t p0 = 0; p0 < k; p0 += kc) {
+    const int64_t kcq = std::min(kc, k - p0);
+    UkrArgs<T> args;
+    args.alpha = T(1);
+    args.beta = p0 == 0 ? beta : T(1);
+    args.bias = nullptr;
+    args.act = kActNone;
+    args.leaky_alpha = T(0);
+    // The band's rows are cut into equal panels (32 = 6+6+5+5+5+5, not 6·5 + 2): a panel of
     // very few rows leaves most of the register tile idle.
-    const int64_t sg = t / panels_per_seg, q = t % panels_per_seg;
-    const int64_t r0 = run * q / panels_per_seg;
-    const int rows = static_cast<int>(run * (q + 1) / panels_per_seg - r0);
-    EdgeTile<T> edge;
-    for (int64_t p0 = 0; p0 < k; p0 += kc) {
-      const int64_t kcq = std::min(kc, k - p0);
-      UkrArgs<T> args;
-      args.alpha = T(1);
-      args.beta = p0 == 0 ? beta : T(1);
-      args.bias = nullptr;
-      args.act = kActNone;
-      args.leaky_alpha = T(0);
-      const T* const* cols = ptrs + sg * ptr_ld + p0;
+    for (int64_t q = 0; q < panels; ++q) {
+      const int64_t r0 = rows * q / panels;
+      const int prow = static_cast<int>(rows * (q + 1) / panels - r0);
       for (int64_t jp = 0; jp < np; ++jp) {
-        const T* bpanel = bp + p0 * np * nr + jp * kcq * nr;
         const int64_t j = jp * nr;
         const int nrb = static_cast<int>(std::min<int64_t>(nr, n - j));
-        T* ct = c + (sg * run + r0) * ldc + j;
+        T* ct = c + r0 * ldc + j;
         T* cdst = nrb == nr ? ct : edge.c;
         const int64_t cld = nrb == nr ? ldc : nr;
-        if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, rows, nrb, nr);
-        d.ukr_gather[ahead][rows](kcq, cols, r0, bpanel, cdst, cld, args);
-        if (nrb < nr) edge.store(ct, ldc, rows, nrb, nr);
+        if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, prow, nrb, nr);
+        d.ukr_gather[ahead][prow](kcq, cols + p0, off + r0, bp + p0 * np * nr + jp * kcq * nr, nr, cdst, cld,
+                                  args);
+        if (nrb < nr) edge.store(ct, ldc, prow, nrb, nr);
       }
     }
-  };
-  if (num_threads() <= 1 || flops < kSerialFlops) {
-    for (int64_t t = 0; t < panels; ++t) panel(t);
-  } else {
-    parallel_for(panels, panel);
   }
-  tls_pack_b.trim(kKeepBytes);
 }
 
 }  // namespace
@@ -778,16 +759,31 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
   gemm_detail::gemm_indirect_impl<double>(m, run, ptrs, ptr_ld, packed, c, ldc, ep);
 }
 
-void sgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs,
-                      int64_t ptr_ld, const float* b, int64_t ldb, int64_t n, float beta, float* c,
-                      int64_t ldc) {
-  gemm_detail::gemm_indirect_t_impl<float>(isa, segs, run, k, ptrs, ptr_ld, b, ldb, n, beta, c, ldc);
+size_t sgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n) {
+  return gemm_detail::packed_b_size(desc<float>(resolve(isa)), k, n);
 }
 
-void dgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs,
-                      int64_t ptr_ld, const double* b, int64_t ldb, int64_t n, double beta,
-                      double* c, int64_t ldc) {
-  gemm_detail::gemm_indirect_t_impl<double>(isa, segs, run, k, ptrs, ptr_ld, b, ldb, n, beta, c, ldc);
+size_t dgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n) {
+  return gemm_detail::packed_b_size(desc<double>(resolve(isa)), k, n);
+}
+
+void sgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, int64_t ldb, float* dst) {
+  gemm_detail::pack_b_all(desc<float>(resolve(isa)), false, k, n, b, ldb, dst, 1);
+}
+
+void dgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64_t ldb, double* dst) {
+  gemm_detail::pack_b_all(desc<double>(resolve(isa)), false, k, n, b, ldb, dst, 1);
+}
+
+void sgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
+                           const float* bp, int64_t n, float beta, float* c, int64_t ldc, bool prefetch_a) {
+  gemm_detail::gemm_indirect_t_rows_impl<float>(isa, rows, k, cols, off, bp, n, beta, c, ldc, prefetch_a);
+}
+
+void dgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off,
+                           const double* bp, int64_t n, double beta, double* c, int64_t ldc,
+                           bool prefetch_a) {
+  gemm_detail::gemm_indirect_t_rows_impl<double>(isa, rows, k, cols, off, bp, n, beta, c, ldc, prefetch_a);
 }
 
 }  // namespace ng

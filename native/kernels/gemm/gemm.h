@@ -117,20 +117,25 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
                     const PackedMatrixF64& packed, double* c, int64_t ldc,
                     const GemmEpilogue<double>& ep = {});
 
-// The transposed indirect GEMM: C (segs·run x n) = Aᵀ · B + beta · C, where A (k x segs·run)
-// is read through the pointers of sgemm_indirect: row p of A is `segs` segments of `run`
-// contiguous values, segment s at ptrs[s * ptr_ld + p] (ptr_ld >= k). B is k x n, row-major
-// in place (ldb >= n). So C[s·run + c, j] = Σ_p ptrs[s·ptr_ld + p][c] · B[p, j]: a
-// convolution's filter gradient, with B the output gradient, without im2col columns.
-// Threaded over row panels of C; bitwise the same for every thread count. The pointer
-// table may be read (for prefetching) up to kIndirectPtrSlack entries past its last one, so
-// it must be allocated that much longer.
+// The transposed indirect GEMM, one band of `rows` rows on the calling thread:
+// C (rows x n) = Aᵀ · B + beta · C, where A (k x rows) is read through one pointer per row p:
+// A[p, r] = cols[p][off + r], and B (k x n) was packed by sgemm_indirect_t_pack into `bp`.
+// So C[r, j] = Σ_p cols[p][off + r] · B[p, j]: the band of a convolution's filter gradient
+// that one filter tap (or filter row) produces, with B the output gradient, without im2col
+// columns. Bitwise the same as sgemm with op(A) = Aᵀ on the explicit A. prefetch_a: fetch
+// A's values kIndirectPtrSlack steps ahead through the pointers (worth it when the values
+// one k-block reads do not stay in L2); `cols` must then be readable that many entries past
+// its k-th. The packing is separate so that threads computing different bands of the same
+// product share one packed B.
 constexpr int64_t kIndirectPtrSlack = 16;
-void sgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const float* const* ptrs,
-                      int64_t ptr_ld, const float* b, int64_t ldb, int64_t n, float beta, float* c,
-                      int64_t ldc);
-void dgemm_indirect_t(Isa isa, int64_t segs, int64_t run, int64_t k, const double* const* ptrs,
-                      int64_t ptr_ld, const double* b, int64_t ldb, int64_t n, double beta,
-                      double* c, int64_t ldc);
+size_t sgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n);
+size_t dgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n);
+void sgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, int64_t ldb, float* dst);
+void dgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64_t ldb, double* dst);
+void sgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
+                           const float* bp, int64_t n, float beta, float* c, int64_t ldc, bool prefetch_a);
+void dgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off,
+                           const double* bp, int64_t n, double beta, double* c, int64_t ldc,
+                           bool prefetch_a);
 
 }  // namespace ng
