@@ -630,8 +630,7 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
         T* cdst = nrb == nr ? ct : edge.c;
         const int64_t cld = nrb == nr ? ldc : nr;
         if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, prow, nrb, nr);
-        d.ukr_gather[ahead][prow](kcq, cols + p0, off + r0, bp + p0 * np * nr + jp * kcq * nr, nr, cdst, cld,
-                                  args);
+        d.ukr_gather[ahead][prow](kcq, cols + p0, off + r0, bp + p0 * np * nr + jp * kcq * nr, cdst, cld, args);
         if (nrb < nr) edge.store(ct, ldc, prow, nrb, nr);
       }
     }

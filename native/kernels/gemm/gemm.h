@@ -119,7 +119,8 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
 
 // The transposed indirect GEMM, one band of `rows` rows on the calling thread:
 // C (rows x n) = Aᵀ · B + beta · C, where A (k x rows) is read through one pointer per row p:
-// A[p, r] = cols[p][off + r], and B (k x n) was packed by sgemm_indirect_t_pack into `bp`.
+// A[p, r] = cols[p][off + r], and B (k x n) was packed by sgemm_indirect_t_pack into `bp`
+// (any alignment).
 // So C[r, j] = Σ_p cols[p][off + r] · B[p, j]: the band of a convolution's filter gradient
 // that one filter tap (or filter row) produces, with B the output gradient, without im2col
 // columns. Bitwise the same as sgemm with op(A) = Aᵀ on the explicit A. prefetch_a: fetch

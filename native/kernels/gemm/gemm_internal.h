@@ -46,12 +46,11 @@ constexpr int64_t kGatherAhead = 16;
 
 // Rows [0, ROWS) of an MR x NR tile (ROWS fixed per function), op(A) read by columns
 // through pointers: element (i, p) at cols[p][off + i] (the transpose of ukr_indirect's
-// operand: a convolution's filter gradient). b: NR columns of B, row p at b + p * ldb
-// (packed: ldb = NR; in place: its row stride; no alignment required). Same operations
-// per element of C as UkrFn.
+// operand: a convolution's filter gradient). b: packed kc x NR micro-panel. Same
+// operations per element of C as UkrFn.
 template <typename T>
-using UkrGatherFn = void (*)(int64_t kc, const T* const* cols, int64_t off, const T* b,
-                             int64_t ldb, T* c, int64_t ldc, const UkrArgs<T>& args);
+using UkrGatherFn = void (*)(int64_t kc, const T* const* cols, int64_t off, const T* b, T* c,
+                             int64_t ldc, const UkrArgs<T>& args);
 
 // Rows [0, ROWS) of op(A), read in place (element (i, p) at a[i * rs + p * cs]), times
 // panels of NR columns of op(B): panel q's row p at b + q * pstride + p * ldb, as many

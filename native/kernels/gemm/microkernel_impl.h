@@ -191,12 +191,12 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
 // kGatherAhead steps ahead (cols must then be readable that many entries past its kc).
 template <class V, int MR, int NV, int ROWS, bool kAhead>
 NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
-                                    const typename V::T* NG_GEMM_RESTRICT b, int64_t ldb,
-                                    typename V::T* c, int64_t ldc,
-                                    const UkrArgs<typename V::T>& args) {
+                                    const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                    int64_t ldc, const UkrArgs<typename V::T>& args) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
+  constexpr int NR = NV * W;
   static_assert(ROWS >= 1 && ROWS <= MR, "rows");
 
   R acc[ROWS][NV];
@@ -206,16 +206,16 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
     const T* a = cols[p] + off;
     if (kAhead) V::prefetch(cols[p + kGatherAhead] + off);
     R bv[NV];
-    V::prefetch(b + 16 * ldb);
+    V::prefetch(b + 16 * NR);
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);
+    for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);  // bp may come from the caller, unaligned
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i) {
       const R av = V::bcast(a + i);
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
     }
-    b += ldb;
+    b += NR;
   }
   store_tile<V, NV, ROWS>(acc, c, ldc, args);
 }
@@ -324,9 +324,9 @@ void ukr_indirect_fn(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_l
 
 template <class V, int MR, int NV, int ROWS, bool kAhead>
 void ukr_gather_fn(int64_t kc, const typename V::T* const* cols, int64_t off,
-                   const typename V::T* b, int64_t ldb, typename V::T* c, int64_t ldc,
+                   const typename V::T* b, typename V::T* c, int64_t ldc,
                    const UkrArgs<typename V::T>& args) {
-  tile_ukr_gather<V, MR, NV, ROWS, kAhead>(kc, cols, off, b, ldb, c, ldc, args);
+  tile_ukr_gather<V, MR, NV, ROWS, kAhead>(kc, cols, off, b, c, ldc, args);
 }
 
 // Small-m kernels: ROWS rows of op(A) read in place times PANELS panels of B (in place or
