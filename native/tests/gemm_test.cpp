@@ -551,7 +551,8 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
   struct Big { int64_t m, n, k; };
   const Big bigs[] = {{300, 517, 1029}, {157, 99, 700}, {1, 300, 513}, {450, 7, 260},
                       {96, 256, 256},   {128, 10, 784}, {130, 64, 800}, {5, 1000, 40},
-                      {301, 131, 1100}};  // packed A with a row tail and k-blocks of 550
+                      {301, 131, 1100},   // packed A with a row tail and k-blocks of 550
+                      {150, 1025, 1024}};  // B's k-panel over kWideBBytes: row blocks of 2·MC
   int idx = 0;
   for (const Big& bg : bigs) {
     for (int tr = 0; tr < 4; ++tr, ++idx) {

@@ -219,6 +219,7 @@ struct Problem {
   const KernelDesc<T>* d;
   bool trans_a;
   bool direct_a;  // read op(A) = A in place instead of packing it
+  int64_t mc;     // rows of A per block (row_block)
   int64_t m, n, k;
   T alpha;
   const T* a;
@@ -267,7 +268,7 @@ template <typename T>
 void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, int64_t jp1) {
   const KernelDesc<T>& d = *pr.d;
   const int mr = d.mr, nr = d.nr;
-  const int64_t kc = k_block(d, pr.k), mc = d.mc;
+  const int64_t kc = k_block(d, pr.k), mc = pr.mc;
   const int64_t np = ceil_div(pr.n, nr);
   const Activation act = pr.ep->act;
   const bool post_act = !act_in_kernel(act);
@@ -346,19 +347,31 @@ struct Split {
   int64_t panels_per_task, nt;  // column-panel tasks
 };
 
+// Rows of A per block: MC, or twice that where B's k-block panel (KC x n) is over
+// kWideBBytes, because every row block streams all of it again from L3 or memory, which
+// two threads doing so at once felt (2048³ on 2 threads: 184 -> 192 GFLOP/s; 1 thread and
+// smaller panels: the same).
+constexpr double kWideBBytes = 4.0 * 1024 * 1024;
+
 template <typename T>
-Split make_split(const KernelDesc<T>& d, int64_t m, int64_t n, int64_t k, int threads) {
+int64_t row_block(const KernelDesc<T>& d, int64_t n, int64_t k) {
+  const double panel = double(k_block(d, k)) * double(round_up(n, int64_t(d.nr))) * sizeof(T);
+  return panel > kWideBBytes ? 2 * int64_t(d.mc) : int64_t(d.mc);
+}
+
+template <typename T>
+Split make_split(const KernelDesc<T>& d, int64_t mc, int64_t m, int64_t n, int64_t k, int threads) {
   const double flops = 2.0 * double(m) * double(n) * double(k);
   const int64_t np = ceil_div(n, d.nr);
   Split s{m, 1, np, 1};
   if (threads <= 1 || flops < kSerialFlops) return s;
   int64_t want;  // tasks
-  if (m <= int64_t(threads) * d.mc) {
+  if (m <= int64_t(threads) * mc) {
     want = threads;
     s.rows_per_task = round_up(ceil_div(m, threads), d.mr);
   } else {
     want = std::min<int64_t>(int64_t(threads) * 4, static_cast<int64_t>(flops / kTaskFlops));
-    s.rows_per_task = std::min<int64_t>(d.mc, std::max<int64_t>(round_up(ceil_div(m, want), d.mr), int64_t(4) * d.mr));
+    s.rows_per_task = std::min<int64_t>(mc, std::max<int64_t>(round_up(ceil_div(m, want), d.mr), int64_t(4) * d.mr));
   }
   s.mt = ceil_div(m, s.rows_per_task);
   if (s.mt < want) {
@@ -373,9 +386,9 @@ template <typename T>
 void run_packed(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k, T alpha,
                 const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc,
                 const GemmEpilogue<T>& ep) {
-  Problem<T> pr{&d,    trans_a, use_direct_a(d, trans_a, m, n, k), m, n, k, alpha, a, lda, bp,
-                beta, c,       ldc,                         &ep};
-  const Split s = make_split(d, m, n, k, num_threads());
+  const int64_t mc = row_block(d, n, k);
+  Problem<T> pr{&d, trans_a, use_direct_a(d, trans_a, m, n, k), mc, m, n, k, alpha, a, lda, bp, beta, c, ldc, &ep};
+  const Split s = make_split(d, mc, m, n, k, num_threads());
   const int64_t np = ceil_div(n, d.nr);
   auto task = [&](int64_t t) {
     const int64_t ti = t / s.nt, tj = t % s.nt;
