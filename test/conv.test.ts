@@ -145,6 +145,12 @@ const CASES: Case[] = [
   { name: '3×3 same 3 → 32 (input gradient by dot products over out channels)', x: [2, 9, 11, 3], f: [3, 3, 3, 32], padding: 'same', bias: true },
   { name: '3×3 same dilation 2, 2 → 24 (dot products, taps that miss the image)', x: [2, 10, 9, 2], f: [3, 3, 2, 24], padding: 'same', dilation: 2 },
   { name: '3×3 same 5 → 48 (dot products, uneven channel blocks)', x: [2, 8, 9, 5], f: [3, 3, 5, 48], padding: 'same', activation: 'relu' },
+  // Batches of at least two vectors of images (16 in float32 on AVX2 and in wasm, 8 in
+  // float64): the input gradient vectorised over images, a partial last block included.
+  { name: 'batch 17, 5×5 valid 1 → 6 (input gradient over images)', x: [17, 12, 11, 1], f: [5, 5, 1, 6] },
+  { name: 'batch 18, 5×5 valid 6 → 16 (input gradient over images, a 6-channel block)', x: [18, 9, 10, 6], f: [5, 5, 6, 16], bias: true, activation: 'relu' },
+  { name: 'batch 16, 3×3 same stride 2, 8 → 12 (input gradient over images, two channel blocks)', x: [16, 9, 8, 8], f: [3, 3, 8, 12], strides: 2, padding: 'same' },
+  { name: 'batch 20, 3×3 dilation 2, explicit padding, 3 → 5 (input gradient over images)', x: [20, 8, 9, 3], f: [3, 3, 3, 5], dilation: 2, padding: [[2, 1], [0, 2]] },
   { name: 'depthwise 3×3 same', depthwise: true, x: [2, 9, 10, 7], f: [3, 3, 7, 1], padding: 'same', bias: true },
   { name: 'depthwise multiplier 3 stride 2', depthwise: true, x: [3, 11, 9, 5], f: [3, 3, 5, 3], strides: 2, padding: 'same', activation: 'relu', bias: true },
   { name: 'depthwise 5×5 dilation 2 valid', depthwise: true, x: [2, 13, 12, 4], f: [5, 5, 4, 2], dilation: 2 },
@@ -272,6 +278,7 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 3 → 6 channels (direct kernel)', x: [9, 20, 19, 3], f: [5, 5, 3, 6], padding: 'same', bias: true },
     { name: 'conv 24 → 5 channels (transposed GEMM)', x: [9, 14, 13, 24], f: [3, 3, 24, 5], strides: 2 },
     { name: 'conv 3 → 32 channels (input gradient by dot products)', x: [9, 20, 19, 3], f: [3, 3, 3, 32], padding: 'same' },
+    { name: 'conv 6 → 16 channels, batch 33 (input gradient over images)', x: [33, 14, 14, 6], f: [5, 5, 6, 16] },
   ];
   it.each(NATIVE_ISAS.flatMap((isa) => cases.map((c) => ({ isa, c }))))('$isa: $c.name', ({ isa, c }) => {
     ng.setBackend('native');

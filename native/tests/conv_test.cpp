@@ -114,7 +114,8 @@ void reference(const Problem& p, const std::vector<double>& x, const std::vector
 bool random_problem(Rng& r, Problem* p) {
   Conv2dShape& s = p->s;
   p->depthwise = r.uniform_int(0, 3) == 0;
-  s.batch = r.uniform_int(1, 3);
+  // Now and then two vectors of images or more: the input gradient vectorised over images.
+  s.batch = r.uniform_int(0, 4) == 0 ? r.uniform_int(16, 19) : r.uniform_int(1, 3);
   s.in_c = r.pick<int64_t>({1, 2, 3, 5, 8, 17, 33});
   s.out_c = p->depthwise ? s.in_c * r.uniform_int(1, 3) : r.pick<int64_t>({1, 2, 4, 6, 9, 16, 24, 40});
   auto& g = s.win;

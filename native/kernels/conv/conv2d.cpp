@@ -333,6 +333,8 @@ void backward_input(Isa isa, const Conv2dShape& s, const T* dy, const T* f, T* d
     Blas<T>::gemm(isa, false, true, d.m, d.k, d.n, dy, d.n, f, d.n, T(0), dx, d.k);
     return;
   }
+  // Few channels: vectorised over images (conv2d_direct.h), where that form takes the shape.
+  if (conv2d_direct_backward_input_batched(isa, dtype_of<T>(), s, dy, f, dx)) return;
   if (backward_input_as_conv(isa, s, dy, f, dx)) return;
   // Strided: dcol = dy · fᵀ per tile, scattered back by col2im. One task per image, which
   // owns that image's dx and adds into it in a fixed order.

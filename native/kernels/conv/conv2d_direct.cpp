@@ -11,9 +11,11 @@ struct DirectPath {
   decltype(&conv2d_direct_scalar::forward) forward;
   decltype(&conv2d_direct_scalar::backward_filter) backward_filter;
   decltype(&conv2d_direct_scalar::backward_input) backward_input;
+  decltype(&conv2d_direct_scalar::backward_input_batched) backward_input_batched;
 };
 
-#define NG_DIRECT_PATH(ns) DirectPath{&ns::forward, &ns::backward_filter, &ns::backward_input}
+#define NG_DIRECT_PATH(ns) \
+  DirectPath{&ns::forward, &ns::backward_filter, &ns::backward_input, &ns::backward_input_batched}
 
 const DirectPath& path_for(Isa isa) {
   static constexpr DirectPath scalar = NG_DIRECT_PATH(conv2d_direct_scalar);
@@ -51,6 +53,12 @@ bool conv2d_direct_backward_input(Isa isa, DType dtype, const Conv2dShape& s, co
                                   void* dx) {
   if (dtype == DType::Int32) return false;
   return path_for(isa).backward_input(dtype, s, dy, filter, dx);
+}
+
+bool conv2d_direct_backward_input_batched(Isa isa, DType dtype, const Conv2dShape& s, const void* dy,
+                                          const void* filter, void* dx) {
+  if (dtype == DType::Int32) return false;
+  return path_for(isa).backward_input_batched(dtype, s, dy, filter, dx);
 }
 
 }  // namespace ng

@@ -47,4 +47,12 @@ constexpr int64_t kDxMaxVectors = 8;
 bool conv2d_direct_backward_input(Isa isa, DType dtype, const Conv2dShape& s, const void* dy, const void* filter,
                                   void* dx);
 
+// The input gradient vectorised over images (conv2d_dx_batched_impl.h), any geometry: each
+// input pixel sums only the taps that reach an output pixel, two vectors of images per
+// block (16 floats on AVX2, 32 on AVX-512, 8 on wasm). Returns false (nothing done) where
+// the build has no vector path. Worth it for few channels, stride 1 or not, where the other
+// forms multiply padding or leave lanes empty; the caller decides (conv2d.cpp).
+bool conv2d_direct_backward_input_batched(Isa isa, DType dtype, const Conv2dShape& s, const void* dy,
+                                          const void* filter, void* dx);
+
 }  // namespace ng

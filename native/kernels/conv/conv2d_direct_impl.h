@@ -432,6 +432,8 @@ constexpr int64_t lanes() {
   return sizeof(typename VecOf<T>::type) / sizeof(T);
 }
 
+#include "conv2d_dx_batched_impl.h"
+
 #define NG_DIRECT_FILTER_GRADIENT 1
 
 #else  // no vector extensions: plain loops
@@ -540,6 +542,7 @@ bool backward_filter(DType, const Conv2dShape&, const void*, const void*, void*)
 
 #ifndef NG_DIRECT_FILTER_GRADIENT
 bool backward_input(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
+bool backward_input_batched(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
 #endif
 
 template <typename T>

@@ -9,6 +9,7 @@
                void* y);                                                                                        \
   bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df);              \
   bool backward_input(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx);               \
+  bool backward_input_batched(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx);       \
   }
 
 namespace ng {

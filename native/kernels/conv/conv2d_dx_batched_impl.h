@@ -1,0 +1,186 @@
+// The input gradient vectorised over images, included by conv2d_direct_impl.h inside its
+// per-ISA namespace where the path has vectors (NG_CONV_VECTORS).
+//
+// dx[n, h, w, c] = Σ over the taps (i, j) whose (oh, ow) = ((h + pad_top − i·dh) / sh,
+// (w + pad_left − j·dw) / sw) is an output pixel of Σ_o dy[n, oh, ow, o] · f[i, j, c, o],
+// for a block of NB = NV·L images at once. dy is first copied image-minor, dyb[oh, ow, o,
+// lane], so that every (pixel, tap, o) is NV vector loads holding NB images' values, times
+// one broadcast filter value per input channel. The forms vectorised over pixels multiply
+// the zero padding of the flipped convolution too (LeNet's 10×10 → 14×14 input gradient:
+// 20 of every 70 taps, and 2 of every 16 lanes), and over channels fill few lanes when
+// there are few; here each dx pixel sums only its own taps and every lane holds an image.
+
+constexpr int64_t kDxbMaxKh = 16;  // filter rows the batched form takes
+
+// Where the taps of a dx row land: for each filter row i that reaches an output row, that
+// row of dyb; for each filter column j and dx column w, the output column (col[j·col_ld +
+// w]) or −1.
+template <typename T>
+struct DxbRow {
+  const T* rows[kDxbMaxKh];
+  int64_t rows_i[kDxbMaxKh];
+  int64_t count = 0;
+  const int64_t* col = nullptr;  // col[j·col_ld + w]
+  int64_t col_ld = 0;
+  const T* zeros = nullptr;  // out_c·NB zeros, read for taps that miss
+};
+
+// P pixels × CB input channels of one dx row, for one block of images: out[(q·CB + c)·NB +
+// lane] for pixel w0 + q and channel c0 + c.
+template <typename T, int NV, int CB, int P>
+void dxb_block(const Conv2dShape& s, const T* f, const DxbRow<T>& r, int64_t w0, int64_t c0, T* out) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  constexpr int64_t NB = NV * L;
+  const Window2d& g = s.win;
+  const int64_t oc = s.out_c, ic = s.in_c, onb = oc * NB;
+  V acc[P][CB][NV];
+  for (int q = 0; q < P; ++q)
+    for (int c = 0; c < CB; ++c)
+      for (int v = 0; v < NV; ++v) acc[q][c][v] = V{};
+  for (int64_t ii = 0; ii < r.count; ++ii) {
+    const int64_t i = r.rows_i[ii];
+    const T* row = r.rows[ii];
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t* colj = r.col + j * r.col_ld + w0;
+      const T* src[P];
+      bool any = false;
+      for (int q = 0; q < P; ++q) {
+        const int64_t ow = colj[q];
+        src[q] = ow >= 0 ? row + ow * onb : r.zeros;
+        any |= ow >= 0;
+      }
+      if (!any) continue;
+      const T* wt = f + ((i * g.kw + j) * ic + c0) * oc;
+      for (int64_t o = 0; o < oc; ++o) {
+        V d[P][NV];
+        for (int q = 0; q < P; ++q)
+          for (int v = 0; v < NV; ++v) d[q][v] = load(src[q] + o * NB + v * L);
+        for (int c = 0; c < CB; ++c) {
+          const V wv = splat(wt[c * oc + o]);
+          for (int q = 0; q < P; ++q)
+            for (int v = 0; v < NV; ++v) acc[q][c][v] = madd(wv, d[q][v], acc[q][c][v]);
+        }
+      }
+    }
+  }
+  for (int q = 0; q < P; ++q)
+    for (int c = 0; c < CB; ++c)
+      for (int v = 0; v < NV; ++v) store(out + (q * CB + c) * NB + v * L, acc[q][c][v]);
+}
+
+// Pixels per block: enough accumulators (P·CB·NV, with NV = 2) to hide the FMA latency,
+// few enough to leave registers for the loads.
+template <int CB>
+constexpr int dxb_pixels() {
+  return CB == 1 ? 4 : CB <= 3 ? 2 : 1;
+}
+constexpr int64_t kDxbMaxCb = 6;
+
+template <typename T>
+using DxbBlockFn = void (*)(const Conv2dShape&, const T*, const DxbRow<T>&, int64_t, int64_t, T*);
+
+template <typename T, int NV, typename Seq = std::make_integer_sequence<int, kDxbMaxCb>>
+struct DxbBlocks;
+template <typename T, int NV, int... I>
+struct DxbBlocks<T, NV, std::integer_sequence<int, I...>> {
+  static constexpr DxbBlockFn<T> fns[sizeof...(I)] = {&dxb_block<T, NV, I + 1, dxb_pixels<I + 1>()>...};
+  static constexpr int pixels[sizeof...(I)] = {dxb_pixels<I + 1>()...};
+};
+
+// One dx row h of a block of `images` images (dx: the block's first image).
+template <typename T, int NV>
+void dxb_row(const Conv2dShape& s, const T* f, const T* block, const T* zeros, const int64_t* col, int64_t col_ld,
+             int64_t h, int64_t images, T* dx) {
+  using Blocks = DxbBlocks<T, NV>;
+  constexpr int64_t NB = NV * int64_t(sizeof(typename VecOf<T>::type) / sizeof(T));
+  const Window2d& g = s.win;
+  const int64_t ic = s.in_c, onb = s.out_c * NB, image = g.in_h * g.in_w * ic;
+  DxbRow<T> r;
+  r.col = col;
+  r.col_ld = col_ld;
+  r.zeros = zeros;
+  for (int64_t i = 0; i < g.kh; ++i) {
+    const int64_t num = h + g.pad_top - i * g.dilation_h;
+    if (num < 0 || num % g.stride_h != 0 || num / g.stride_h >= g.out_h) continue;
+    r.rows_i[r.count] = i;
+    r.rows[r.count++] = block + num / g.stride_h * g.out_w * onb;
+  }
+  const int64_t cblocks = (ic + kDxbMaxCb - 1) / kDxbMaxCb;  // channel blocks of balanced sizes
+  alignas(64) T out[kDxbMaxCb * 4 * NB];
+  for (int64_t cb = 0; cb < cblocks; ++cb) {
+    const int64_t c0 = ic * cb / cblocks, cn = ic * (cb + 1) / cblocks - c0;
+    const int pixels = Blocks::pixels[cn - 1];
+    for (int64_t w0 = 0; w0 < g.in_w; w0 += pixels) {
+      Blocks::fns[cn - 1](s, f, r, w0, c0, out);
+      for (int64_t q = 0; q < std::min<int64_t>(pixels, g.in_w - w0); ++q)
+        for (int64_t c = 0; c < cn; ++c) {
+          const T* lanes = out + (q * cn + c) * NB;
+          T* d = dx + (h * g.in_w + w0 + q) * ic + c0 + c;
+          for (int64_t lane = 0; lane < images; ++lane) d[lane * image] = lanes[lane];
+        }
+    }
+  }
+}
+
+// Where this form is taken: at least one whole block of images, at most kDxbMaxInC input and
+// kDxbMaxOutC output channels. On AVX2 (1 thread, batch 32) it measured against the forms of
+// conv2d.cpp: LeNet's 28×28×1 5×5 → 6 0.318 → 0.173 ms, 14×14×6 5×5 → 16 0.378 → 0.216 ms,
+// 28×28×3 5×5 → 16 1.37 → 0.65 ms, 14×14×8 3×3 'same' → 16 0.38 → 0.25 ms, 28×28×3 3×3
+// 'same' → 32 1.29 → 1.23 ms; and equal or slower beyond: 32×32×3 → 64 3.88 → 3.88 ms,
+// 28×28×16 → 16 1.49 → 2.12 ms (dy's image-minor copy outgrows L1 per pixel, and the
+// GEMM forms fill their tiles there).
+constexpr int64_t kDxbMaxInC = 8;
+constexpr int64_t kDxbMaxOutC = 32;
+
+template <typename T>
+bool backward_input_batched_typed(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = sizeof(V) / sizeof(T);
+  constexpr int NV = 2;
+  constexpr int64_t NB = NV * L;
+  if (s.batch < NB || s.in_c < 1 || s.in_c > kDxbMaxInC || s.out_c > kDxbMaxOutC || s.win.kh > kDxbMaxKh)
+    return false;
+  const Window2d& g = s.win;
+  const int64_t oc = s.out_c, blocks = (s.batch + NB - 1) / NB;
+  const int64_t out_px = g.out_h * g.out_w, onb = oc * NB;
+  const CacheAlignedVector<T> zeros(static_cast<size_t>(onb), T(0));
+  // col[j·col_ld + w], padded by P − 1 misses past the row's end for the last pixel block.
+  const int64_t padded_w = g.in_w + 3;
+  std::vector<int64_t> col(static_cast<size_t>(g.kw * padded_w), -1);
+  for (int64_t j = 0; j < g.kw; ++j)
+    for (int64_t w = 0; w < g.in_w; ++w) {
+      const int64_t num = w + g.pad_left - j * g.dilation_w;
+      if (num >= 0 && num % g.stride_w == 0 && num / g.stride_w < g.out_w)
+        col[static_cast<size_t>(j * padded_w + w)] = num / g.stride_w;
+    }
+  const int64_t image = g.in_h * g.in_w * s.in_c;
+  // One task per block of images, in the thread's own scratch: with the copy shared by all
+  // threads (rows of dx as tasks), each thread's writes to it and reads of it took the other
+  // core's lines away, and 2 threads ran slower than 1 (LeNet's 28×28×1: 0.30 vs 0.16 ms).
+  parallel_for(blocks, [&](int64_t b) {
+    // dyb[oh][ow][o][lane]; lanes past the batch hold zeros.
+    T* const dyb = static_cast<T*>(
+        conv_detail::thread_scratch(conv_detail::ScratchSlot::Columns, static_cast<size_t>(out_px * onb) * sizeof(T)));
+    const T* src[NB];
+    for (int64_t lane = 0; lane < NB; ++lane) {
+      const int64_t n = b * NB + lane;
+      src[lane] = n < s.batch ? dy + n * out_px * oc : nullptr;
+    }
+    // Whole lines of dyb written at once, from NB images of dy read side by side.
+    for (int64_t e = 0; e < out_px * oc; ++e)
+      for (int64_t lane = 0; lane < NB; ++lane) dyb[e * NB + lane] = src[lane] ? src[lane][e] : T(0);
+    const int64_t images = std::min(NB, s.batch - b * NB);
+    for (int64_t h = 0; h < g.in_h; ++h)
+      dxb_row<T, NV>(s, f, dyb, zeros.data(), col.data(), padded_w, h, images, dx + b * NB * image);
+  });
+  return true;
+}
+
+bool backward_input_batched(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx) {
+  if (dtype == DType::Float32)
+    return backward_input_batched_typed(s, static_cast<const float*>(dy), static_cast<const float*>(f),
+                                        static_cast<float*>(dx));
+  return backward_input_batched_typed(s, static_cast<const double*>(dy), static_cast<const double*>(f),
+                                      static_cast<double*>(dx));
+}
