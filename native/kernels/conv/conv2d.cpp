@@ -6,7 +6,9 @@
 //              few out channels: yᵀ = fᵀ · colᵀ per tile (the pixels fill the register tile);
 //              else an indirect GEMM against the filter packed once: no columns, the GEMM
 //              reads each pixel's receptive field through pointers (bias, activation fused).
-//   dx         1×1: dy · fᵀ; stride 1: itself a convolution of dy with the flipped filter
+//   dx         1×1: dy · fᵀ; few channels and a batch of two vectors of images or more: each
+//              dx pixel summing only its own taps, vectorised over images (conv2d_direct.h);
+//              stride 1: itself a convolution of dy with the flipped filter
 //              (forward paths above, no scatter), or where that GEMM would have only in_c
 //              (≤ 8) columns, dot products over out_c (conv2d_direct.h); else
 //              dcol = dy · fᵀ per tile, then col2im.
