@@ -33,6 +33,7 @@
 #include "../../runtime/thread_pool.h"
 #include "conv2d_direct.h"
 #include "im2col.h"
+#include "partials.h"
 
 namespace ng {
 namespace conv_detail {
@@ -380,19 +381,6 @@ void backward_filter_few_outputs(Isa isa, const Conv2dShape& s, const T* x, cons
   for (int64_t i = 0; i < d.k; ++i)
     for (int64_t o = 0; o < d.n; ++o) df[i * d.n + o] = dft[o * d.k + i];
   trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
-}
-
-// df = partial 0 + partial 1 + … in group order (df holds partial 0), threaded over df.
-template <typename T>
-void add_partials(T* df, const T* partial, int64_t groups, int64_t fsize) {
-  constexpr int64_t kChunk = 4096;
-  parallel_for(ceil_div(fsize, kChunk), [&](int64_t c) {
-    for (int64_t e = c * kChunk; e < std::min(fsize, (c + 1) * kChunk); ++e) {
-      T v = df[e];
-      for (int64_t grp = 1; grp < groups; ++grp) v += partial[(grp - 1) * fsize + e];
-      df[e] = v;
-    }
-  });
 }
 
 // df [segments·run, n] = Σ_chunks Aᵀ · dy over fixed chunks of pixels, A read through the

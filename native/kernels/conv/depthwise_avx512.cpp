@@ -9,6 +9,7 @@
 #include "../../runtime/thread_pool.h"
 #include "depthwise_paths.h"
 #include "im2col.h"
+#include "partials.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #if defined(__clang__)

@@ -1,7 +1,7 @@
 // The depthwise convolution loops, included inside namespace ng::depthwise_<isa> by each
 // depthwise_<isa>.cpp, which sets the target instruction set and the vector macros of
 // conv2d_simd.h. The includer provides <algorithm>, <cmath>, <cstdint>, thread_pool.h,
-// im2col.h (scratch) and depthwise.h.
+// im2col.h (scratch), partials.h and depthwise.h.
 
 #include "conv2d_simd.h"
 
@@ -254,15 +254,7 @@ void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df)
       }
     }
   });
-  if (groups == 1) return;
-  constexpr int64_t kChunk = 4096;
-  parallel_for(ceil_div(fsize, kChunk), [&](int64_t t) {
-    for (int64_t e = t * kChunk; e < std::min(fsize, (t + 1) * kChunk); ++e) {
-      T v = df[e];
-      for (int64_t grp = 1; grp < groups; ++grp) v += partial[(grp - 1) * fsize + e];
-      df[e] = v;
-    }
-  });
+  if (groups > 1) conv_detail::add_partials(df, partial, groups, fsize);
 }
 
 void forward(DType dtype, const Conv2dShape& s, const void* x, const void* f, const void* bias, Activation act,

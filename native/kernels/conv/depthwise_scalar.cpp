@@ -7,6 +7,7 @@
 #include "../../runtime/thread_pool.h"
 #include "depthwise_paths.h"
 #include "im2col.h"
+#include "partials.h"
 
 #define NG_CONV_VEC_BYTES 16
 namespace ng::depthwise_scalar {
