@@ -260,6 +260,26 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
 // for a pixel × CB input channels, with no padding work and no col2im. A block of P pixels
 // × CB channels accumulates in registers; its lanes are summed once, at the end.
 
+// Which output pixel an input pixel reaches through a filter tap, for the input gradient:
+// the output row of input row h through filter row i, or −1 (none, or between strides).
+inline int64_t output_row(const Window2d& g, int64_t h, int64_t i) {
+  const int64_t num = h + g.pad_top - i * g.dilation_h;
+  return num < 0 || num % g.stride_h != 0 || num / g.stride_h >= g.out_h ? -1 : num / g.stride_h;
+}
+
+// col[j·ld + w]: the output column of input column w through filter column j, or −1; the
+// entries past in_w (ld ≥ in_w) are −1 too.
+inline std::vector<int64_t> output_columns(const Window2d& g, int64_t ld) {
+  std::vector<int64_t> col(static_cast<size_t>(g.kw * ld), -1);
+  for (int64_t j = 0; j < g.kw; ++j)
+    for (int64_t w = 0; w < g.in_w; ++w) {
+      const int64_t num = w + g.pad_left - j * g.dilation_w;
+      if (num >= 0 && num % g.stride_w == 0 && num / g.stride_w < g.out_w)
+        col[static_cast<size_t>(j * ld + w)] = num / g.stride_w;
+    }
+  return col;
+}
+
 // One dx row's view of dy: the filter rows i that reach output rows, with those rows' dy, and
 // for each filter column j the output column each input column w reads (−1: none).
 template <typename T>
@@ -361,13 +381,7 @@ void backward_input_nvo(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
   const int64_t ic = s.in_c, oc = s.out_c;
   const int64_t blocks = (ic + max_cb - 1) / max_cb;  // channel blocks of balanced sizes
   // col[j·in_w + w]: the output column input column w reads through filter column j, or −1.
-  std::vector<int64_t> col(static_cast<size_t>(g.kw * g.in_w));
-  for (int64_t j = 0; j < g.kw; ++j)
-    for (int64_t w = 0; w < g.in_w; ++w) {
-      const int64_t num = w + g.pad_left - j * g.dilation_w;
-      const bool hit = num >= 0 && num % g.stride_w == 0 && num / g.stride_w < g.out_w;
-      col[static_cast<size_t>(j * g.in_w + w)] = hit ? num / g.stride_w : -1;
-    }
+  const std::vector<int64_t> col = output_columns(g, g.in_w);
   const std::vector<T> zeros(static_cast<size_t>(oc), T(0));
   const int64_t rows_total = s.batch * g.in_h;
   const int64_t work = std::max<int64_t>(1, g.in_w * g.kh * g.kw * ic * oc);
@@ -383,10 +397,10 @@ void backward_input_nvo(const Conv2dShape& s, const T* dy, const T* f, T* dx) {
       r.rows_i.clear();
       r.dy_rows.clear();
       for (int64_t i = 0; i < g.kh; ++i) {
-        const int64_t num = h + g.pad_top - i * g.dilation_h;
-        if (num < 0 || num % g.stride_h != 0 || num / g.stride_h >= g.out_h) continue;
+        const int64_t oh = output_row(g, h, i);
+        if (oh < 0) continue;
         r.rows_i.push_back(i);
-        r.dy_rows.push_back(dy + (n * g.out_h + num / g.stride_h) * g.out_w * oc);
+        r.dy_rows.push_back(dy + (n * g.out_h + oh) * g.out_w * oc);
       }
       T* dxrow = dx + row * g.in_w * ic;
       if (r.rows_i.empty()) {

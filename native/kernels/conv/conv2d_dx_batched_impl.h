@@ -101,10 +101,10 @@ void dxb_row(const Conv2dShape& s, const T* f, const T* block, const T* zeros, c
   r.col_ld = col_ld;
   r.zeros = zeros;
   for (int64_t i = 0; i < g.kh; ++i) {
-    const int64_t num = h + g.pad_top - i * g.dilation_h;
-    if (num < 0 || num % g.stride_h != 0 || num / g.stride_h >= g.out_h) continue;
+    const int64_t oh = output_row(g, h, i);
+    if (oh < 0) continue;
     r.rows_i[r.count] = i;
-    r.rows[r.count++] = block + num / g.stride_h * g.out_w * onb;
+    r.rows[r.count++] = block + oh * g.out_w * onb;
   }
   const int64_t cblocks = (ic + kDxbMaxCb - 1) / kDxbMaxCb;  // channel blocks of balanced sizes
   alignas(64) T out[kDxbMaxCb * 4 * NB];
@@ -123,13 +123,15 @@ void dxb_row(const Conv2dShape& s, const T* f, const T* block, const T* zeros, c
   }
 }
 
-// dst[(e + j)·ld + k] = src[k][e + j] for k, j < L (an L×L block transposed in registers),
-// for L = 4 and 8; false (nothing done) for other widths.
+// dst[(e + j)·ld + k] = src[k][e + j] for k, j < L: an L×L block transposed in registers,
+// for the widths that have it (L = 4 or 8).
 template <typename T>
-bool transpose_block(const T* const* src, int64_t e, T* dst, int64_t ld) {
+constexpr bool kTransposesInRegisters = lanes<T>() == 4 || lanes<T>() == 8;
+
+template <typename T>
+void transpose_block(const T* const* src, int64_t e, T* dst, int64_t ld) {
   using V = typename VecOf<T>::type;
-  constexpr int L = sizeof(V) / sizeof(T);
-  if constexpr (L == 8) {
+  if constexpr (lanes<T>() == 8) {
     V r[8];
     for (int k = 0; k < 8; ++k) r[k] = load(src[k] + e);
     V a[8], b[8];
@@ -146,8 +148,7 @@ bool transpose_block(const T* const* src, int64_t e, T* dst, int64_t ld) {
       store(dst + (e + j) * ld, __builtin_shufflevector(b[j], b[j + 4], 0, 1, 2, 3, 8, 9, 10, 11));
       store(dst + (e + j + 4) * ld, __builtin_shufflevector(b[j], b[j + 4], 4, 5, 6, 7, 12, 13, 14, 15));
     }
-    return true;
-  } else if constexpr (L == 4) {
+  } else if constexpr (lanes<T>() == 4) {
     V r[4];
     for (int k = 0; k < 4; ++k) r[k] = load(src[k] + e);
     const V a0 = __builtin_shufflevector(r[0], r[1], 0, 4, 1, 5), a1 = __builtin_shufflevector(r[0], r[1], 2, 6, 3, 7);
@@ -156,9 +157,6 @@ bool transpose_block(const T* const* src, int64_t e, T* dst, int64_t ld) {
     store(dst + (e + 1) * ld, __builtin_shufflevector(a0, a2, 2, 3, 6, 7));
     store(dst + (e + 2) * ld, __builtin_shufflevector(a1, a3, 0, 1, 4, 5));
     store(dst + (e + 3) * ld, __builtin_shufflevector(a1, a3, 2, 3, 6, 7));
-    return true;
-  } else {
-    return false;
   }
 }
 
@@ -184,15 +182,9 @@ bool backward_input_batched_typed(const Conv2dShape& s, const T* dy, const T* f,
   const int64_t oc = s.out_c, blocks = (s.batch + NB - 1) / NB;
   const int64_t out_px = g.out_h * g.out_w, onb = oc * NB;
   const CacheAlignedVector<T> zeros(static_cast<size_t>(onb), T(0));
-  // col[j·col_ld + w], padded by P − 1 misses past the row's end for the last pixel block.
+  // Padded by P − 1 misses past the row's end, read by the last pixel block.
   const int64_t padded_w = g.in_w + 3;
-  std::vector<int64_t> col(static_cast<size_t>(g.kw * padded_w), -1);
-  for (int64_t j = 0; j < g.kw; ++j)
-    for (int64_t w = 0; w < g.in_w; ++w) {
-      const int64_t num = w + g.pad_left - j * g.dilation_w;
-      if (num >= 0 && num % g.stride_w == 0 && num / g.stride_w < g.out_w)
-        col[static_cast<size_t>(j * padded_w + w)] = num / g.stride_w;
-    }
+  const std::vector<int64_t> col = output_columns(g, padded_w);
   const int64_t image = g.in_h * g.in_w * s.in_c;
   // One task per block of images, in the thread's own scratch: with the copy shared by all
   // threads (rows of dx as tasks), each thread's writes to it and reads of it took the other
@@ -210,12 +202,9 @@ bool backward_input_batched_typed(const Conv2dShape& s, const T* dy, const T* f,
     // transposed in registers where the block is full (LeNet's 28×28×1: 0.155 → 0.139 ms).
     const int64_t len = out_px * oc, images = std::min(NB, s.batch - b * NB);
     int64_t done = 0;
-    if (images == NB)
-      for (; done + L <= len; done += L) {
-        bool ok = true;
-        for (int64_t k = 0; k < NB && ok; k += L) ok = transpose_block(src + k, done, dyb + k, NB);
-        if (!ok) break;
-      }
+    if (kTransposesInRegisters<T> && images == NB)
+      for (; done + L <= len; done += L)
+        for (int64_t k = 0; k < NB; k += L) transpose_block(src + k, done, dyb + k, NB);
     for (int64_t e = done; e < len; ++e)
       for (int64_t lane = 0; lane < NB; ++lane) dyb[e * NB + lane] = src[lane] ? src[lane][e] : T(0);
     for (int64_t h = 0; h < g.in_h; ++h)
