@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build/cpp-tests"
 mkdir -p "$out"
 cd "$root"
-runtime=(native/runtime/cpu.cpp native/runtime/thread_pool.cpp)
+runtime=(native/runtime/cpu.cpp native/runtime/thread_pool.cpp native/runtime/scratch.cpp)
 flags=(-std=c++17 -ffp-contract=off -fno-math-errno -pthread)
 asan=(-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all)
 

@@ -9,7 +9,7 @@
 // Build (from the repository root; drop -DHAVE_OPENBLAS ... -lopenblas without OpenBLAS):
 //   g++ -std=c++17 -O3 -ffp-contract=off -fno-math-errno -pthread -DHAVE_OPENBLAS
 //       bench/native/gemm_bench.cpp native/kernels/gemm/*.cpp native/runtime/cpu.cpp
-//       native/runtime/thread_pool.cpp -lopenblas -o /tmp/gemm_bench
+//       native/runtime/thread_pool.cpp native/runtime/scratch.cpp -lopenblas -o /tmp/gemm_bench
 // Run:
 //   /tmp/gemm_bench [--reps N] [--isa avx2,scalar] [--shapes square|mlp|conv|all]
 //                   [--threads N]   (all threads = N; default: hardware threads)

@@ -11,11 +11,11 @@
 // Native (run from the repository root):
 //   g++ -std=c++17 -O2 -ffp-contract=off -fno-math-errno -pthread
 //       native/tests/gemm_test.cpp native/kernels/gemm/*.cpp native/runtime/cpu.cpp
-//       native/runtime/thread_pool.cpp -o /tmp/gemm_test && /tmp/gemm_test
+//       native/runtime/thread_pool.cpp native/runtime/scratch.cpp -o /tmp/gemm_test && /tmp/gemm_test
 //   (add -fsanitize=address,undefined -g for the sanitizer run)
 // WebAssembly (SIMD128 path):
 //   em++ -std=c++17 -O3 -msimd128 -ffp-contract=off native/tests/gemm_test.cpp
-//       native/kernels/gemm/*.cpp native/runtime/cpu.cpp native/runtime/thread_pool.cpp
+//       native/kernels/gemm/*.cpp native/runtime/cpu.cpp native/runtime/thread_pool.cpp native/runtime/scratch.cpp
 //       -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 -o /tmp/gemm-wasm/t.js
 //   node --no-experimental-fetch /tmp/gemm-wasm/t.js
 // Options: --quick (fewer random cases), --seed N.

@@ -1,5 +1,7 @@
 #include "im2col.h"
 
+#include "../../runtime/scratch.h"
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -243,32 +245,7 @@ template void col2im_rows<double>(const Conv2dShape&, const double*, int64_t, in
 
 namespace {
 
-class Scratch {
- public:
-  ~Scratch() { release(); }
-  void trim(size_t keep) {
-    if (cap_ > keep) release();
-  }
-  void* get(size_t bytes) {
-    if (bytes > cap_) {
-      release();
-      cap_ = (bytes + 4095) & ~size_t(4095);
-      p_ = ::operator new(cap_, std::align_val_t(64));
-    }
-    return p_;
-  }
-
- private:
-  void release() {
-    if (p_) ::operator delete(p_, std::align_val_t(64));
-    p_ = nullptr;
-    cap_ = 0;
-  }
-  void* p_ = nullptr;
-  size_t cap_ = 0;
-};
-
-thread_local Scratch tls_scratch[5];
+thread_local ScratchBuffer tls_scratch[5];
 
 }  // namespace
 

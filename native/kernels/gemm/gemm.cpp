@@ -18,6 +18,7 @@
 #include <cstring>
 #include <new>
 
+#include "../../runtime/scratch.h"
 #include "../../runtime/thread_pool.h"
 #include "gemm_internal.h"
 
@@ -87,40 +88,11 @@ const KernelDesc<double>& desc<double>(Isa resolved) {
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-// 64-byte aligned, grow-only scratch memory.
+// 64-byte aligned memory (packed matrices that outlive a call).
 void* aligned_new(size_t bytes) { return ::operator new(bytes, std::align_val_t(64)); }
 void aligned_delete(void* p) {
   if (p) ::operator delete(p, std::align_val_t(64));
 }
-
-class ScratchBuffer {
- public:
-  ~ScratchBuffer() { aligned_delete(p_); }
-  template <typename T>
-  T* get(size_t count) {
-    const size_t bytes = count * sizeof(T) + 256;  // slack: never read, keeps ends safe
-    if (bytes > cap_) {
-      aligned_delete(p_);
-      p_ = nullptr;
-      cap_ = 0;
-      const size_t want = (bytes + 4095) & ~size_t(4095);
-      p_ = aligned_new(want);
-      cap_ = want;
-    }
-    return static_cast<T*>(p_);
-  }
-  void trim(size_t keep) {
-    if (cap_ > keep) {
-      aligned_delete(p_);
-      p_ = nullptr;
-      cap_ = 0;
-    }
-  }
-
- private:
-  void* p_ = nullptr;
-  size_t cap_ = 0;
-};
 
 // Per-thread scratch: packed A blocks (every thread that runs tasks) and the packed B of
 // a call (the calling thread). Each thread only ever touches its own.
