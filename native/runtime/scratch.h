@@ -1,8 +1,8 @@
 // Grow-only scratch memory that one thread owns (packing buffers, im2col columns, partial
 // sums), page-aligned, taken from the operating system rather than from malloc on POSIX.
-// glibc gives every thread that calls malloc an arena of its own, and memory freed into a
-// worker thread's arena stays resident: MLP training's RSS growth varied from 1.1x to 2.1x
-// the model's bytes between runs, most of it in those arenas.
+// glibc gives each thread that calls malloc an arena of its own, where freed memory stays
+// resident; pages from mmap keep the kernels' scratch out of the arenas of the pool's
+// workers, and go back to the system when a buffer is trimmed.
 #pragma once
 
 #include <cstddef>

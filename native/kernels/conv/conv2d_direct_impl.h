@@ -207,6 +207,36 @@ void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activatio
 
 constexpr int64_t kBlockPixels = 4 * NG_CONV_VEC_BYTES / 4;  // the widest block (NV = 4, float)
 
+// Taps summed together by the filter gradient: TT·OC accumulators, TT x vectors and one dy
+// vector within 16 registers (at most 12 accumulators), so that each dy vector loaded serves
+// TT taps (LeNet's 28×28×1 5×5 → 6 loaded 7 vectors per 6 multiply-adds with one tap).
+template <int OC>
+constexpr int filter_taps_together() {
+  const int by_acc = 12 / OC, by_regs = 15 / (OC + 1);
+  return std::max(1, std::min(by_acc, by_regs));
+}
+
+// dyt[o·ld + q] = dy[q·OC + o] for q < count, o < OC: a run of dy's pixels, channel-major.
+// Blocks of L pixels are transposed in registers where dy has the L·⌈OC/L⌉ values the block
+// reads past its first pixel (they reach into the next pixels); dyt then has ⌈OC/L⌉·L
+// planes, the ones past OC holding garbage.
+template <typename T, int OC>
+void transpose_dy(const T* dy, int64_t count, int64_t readable, T* dyt, int64_t ld) {
+  int64_t q = 0;
+#ifdef NG_CONV_VECTORS
+  if constexpr (kTransposesInRegisters<T>) {
+    constexpr int64_t L = lanes<T>(), span = (OC + L - 1) / L * L;
+    const T* src[L];
+    for (; q + L <= count && (q + L - 1) * OC + span <= readable; q += L) {
+      for (int64_t k = 0; k < L; ++k) src[k] = dy + (q + k) * OC;
+      for (int64_t e = 0; e < OC; e += L) transpose_block(src, e, dyt + q, ld);
+    }
+  }
+#endif
+  for (; q < count; ++q)
+    for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[q * OC + o];
+}
+
 // Filter gradient of output rows [r0, r1) (a run of rows of one image): for each tap t and
 // output channel o,
 //   vacc[(t·OC + o)·L + lane] += Σ over rows and full pixel blocks of x(t) · dyᵀ[o], and
@@ -220,10 +250,10 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
   const Window2d& g = s.win;
   const int64_t taps = st.taps(), rows = r1 - r0;
   const int64_t full = g.out_w / L * L, ld = rows * g.out_w;  // dyt[o·ld + row·out_w + ow]
-  ws.dyt.resize(static_cast<size_t>(OC * ld));
+  ws.dyt.resize(static_cast<size_t>((OC + L - 1) / L * L * ld));
   T* dyt = ws.dyt.data();
-  for (int64_t q = 0; q < rows * g.out_w; ++q)
-    for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[(r0 * g.out_w + q) * OC + o];
+  const int64_t first = r0 * g.out_w * OC;
+  transpose_dy<T, OC>(dy + first, ld, s.batch * g.out_h * g.out_w * OC - first, dyt, ld);
   // Tap pointers of every row of the run, then the sums tap by tap over all rows.
   ws.ptrs.resize(static_cast<size_t>(rows * taps));
   const T** ptrs = ws.ptrs.data();
@@ -232,24 +262,40 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
     for (int64_t i = 0; i < st.kh; ++i)
       for (int64_t jc = 0; jc < st.row_taps; ++jc) *p++ = row[i] + st.in_row[jc];
   });
-  for (int64_t t = 0; t < taps; ++t) {
-    V a[OC];
-    for (int o = 0; o < OC; ++o) a[o] = V{};
+  // Taps [t, t + TT) together; every (tap, o) sum sees the same operations in the same order
+  // whatever TT.
+  const auto taps_together = [&](auto tt_constant, int64_t t) {
+    constexpr int TT = decltype(tt_constant)::value;
+    V a[TT][OC];
+    for (int u = 0; u < TT; ++u)
+      for (int o = 0; o < OC; ++o) a[u][o] = V{};
     for (int64_t rr = 0; rr < rows; ++rr) {
-      const T* xs = ptrs[rr * taps + t];
+      const T* xs[TT];
+      for (int u = 0; u < TT; ++u) xs[u] = ptrs[rr * taps + t + u];
       const T* dr = dyt + rr * g.out_w;
       for (int64_t q = 0; q < full; q += L) {
-        const V xv = load(xs + q);
-        for (int o = 0; o < OC; ++o) a[o] = madd(xv, load(dr + o * ld + q), a[o]);
+        V xv[TT];
+        for (int u = 0; u < TT; ++u) xv[u] = load(xs[u] + q);
+        for (int o = 0; o < OC; ++o) {
+          V d = load(dr + o * ld + q);
+          if (TT > 1) keep_in_register(d);
+          for (int u = 0; u < TT; ++u) a[u][o] = madd(xv[u], d, a[u][o]);
+        }
       }
-      for (int o = 0; o < OC; ++o)
-        for (int64_t q = full; q < g.out_w; ++q) sacc[t * OC + o] += xs[q] * dr[o * ld + q];
+      for (int u = 0; u < TT; ++u)
+        for (int o = 0; o < OC; ++o)
+          for (int64_t q = full; q < g.out_w; ++q) sacc[(t + u) * OC + o] += xs[u][q] * dr[o * ld + q];
     }
-    for (int o = 0; o < OC; ++o) {
-      T* va = vacc + (t * OC + o) * L;
-      store(va, load(va) + a[o]);
-    }
-  }
+    for (int u = 0; u < TT; ++u)
+      for (int o = 0; o < OC; ++o) {
+        T* va = vacc + ((t + u) * OC + o) * L;
+        store(va, load(va) + a[u][o]);
+      }
+  };
+  constexpr int TT = filter_taps_together<OC>();
+  int64_t t = 0;
+  for (; t + TT <= taps; t += TT) taps_together(std::integral_constant<int, TT>{}, t);
+  for (; t < taps; ++t) taps_together(std::integral_constant<int, 1>{}, t);
 }
 
 // ---- Input gradient for few input channels ----
@@ -439,11 +485,6 @@ bool backward_input(DType dtype, const Conv2dShape& s, const void* dy, const voi
     return backward_input_typed(s, static_cast<const float*>(dy), static_cast<const float*>(f), static_cast<float*>(dx));
   return backward_input_typed(s, static_cast<const double*>(dy), static_cast<const double*>(f),
                               static_cast<double*>(dx));
-}
-
-template <typename T>
-constexpr int64_t lanes() {
-  return sizeof(typename VecOf<T>::type) / sizeof(T);
 }
 
 #include "conv2d_dx_batched_impl.h"
