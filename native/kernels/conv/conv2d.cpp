@@ -192,9 +192,12 @@ void segment_pointers(const Conv2dShape& s, const TapLayout& tl, const T* x, con
   const Window2d& g = s.win;
   const int64_t c = s.in_c, step = g.stride_w * c;
   const int64_t i = tl.whole_rows ? seg : seg / g.kw, j = tl.whole_rows ? 0 : seg % g.kw;
+  if (p0 >= p1) return;
+  // The pixel's image, row and column, advanced row by row (no divisions per row).
+  const int64_t plane = g.out_h * g.out_w;
+  int64_t img = p0 / plane, oh = p0 % plane / g.out_w, ow0 = p0 % g.out_w;
   for (int64_t p = p0; p < p1;) {
-    const int64_t img = p / (g.out_h * g.out_w), rem = p % (g.out_h * g.out_w);
-    const int64_t oh = rem / g.out_w, ow0 = rem % g.out_w, len = std::min(g.out_w - ow0, p1 - p);
+    const int64_t len = std::min(g.out_w - ow0, p1 - p);
     const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
     const bool row_in = ih >= 0 && ih < g.in_h;
     const int64_t lo = row_in ? std::clamp(tl.lo[j] - ow0, int64_t(0), len) : len;
@@ -208,6 +211,11 @@ void segment_pointers(const Conv2dShape& s, const TapLayout& tl, const T* x, con
     }
     for (int64_t q = hi; q < len; ++q) o[q] = zeros;
     p += len;
+    ow0 = 0;
+    if (++oh == g.out_h) {
+      oh = 0;
+      ++img;
+    }
   }
 }
 
