@@ -88,6 +88,38 @@ struct DxbBlocks<T, NV, std::integer_sequence<int, I...>> {
   static constexpr int pixels[sizeof...(I)] = {dxb_pixels<I + 1>()...};
 };
 
+// (Pixel, channel) entries of a dx row gathered before they are transposed.
+constexpr int64_t kDxbRunEntries = 256;
+
+// dxb_row for a whole block of images and all channels in one block: the lanes of a run of
+// the row's pixels (each lane an image) gathered, then each image's stretch of dx written by
+// L×L transposes in registers, not value by value (1 thread, batch 32: LeNet's 14×14×6 → 16
+// 0.196 → 0.180 ms, 28×28×1 → 6 0.133 → 0.125 ms).
+template <typename T, int NV>
+void dxb_row_transposed(const Conv2dShape& s, const T* f, const DxbRow<T>& r, int64_t h, T* dx) {
+  using Blocks = DxbBlocks<T, NV>;
+  constexpr int64_t L = lanes<T>(), NB = NV * L;
+  const Window2d& g = s.win;
+  const int64_t ic = s.in_c, image = g.in_h * g.in_w * ic;
+  const int pixels = Blocks::pixels[ic - 1];
+  const int64_t run = std::max<int64_t>(pixels, kDxbRunEntries / ic / pixels * pixels);
+  alignas(64) T buf[kDxbRunEntries * NB];
+  const T* src[L];
+  for (int64_t w0 = 0; w0 < g.in_w; w0 += run) {
+    for (int64_t w = w0; w < std::min(g.in_w, w0 + run); w += pixels)
+      Blocks::fns[ic - 1](s, f, r, w, 0, buf + (w - w0) * ic * NB);
+    const int64_t entries = std::min(run, g.in_w - w0) * ic;
+    T* dst = dx + (h * g.in_w + w0) * ic;
+    int64_t e = 0;
+    for (; e + L <= entries; e += L) {
+      for (int64_t k = 0; k < L; ++k) src[k] = buf + (e + k) * NB;
+      for (int64_t lane = 0; lane < NB; lane += L) transpose_block(src, lane, dst + e, image);
+    }
+    for (; e < entries; ++e)
+      for (int64_t lane = 0; lane < NB; ++lane) dst[lane * image + e] = buf[e * NB + lane];
+  }
+}
+
 // One dx row h of a block of `images` images (dx: the block's first image).
 template <typename T, int NV>
 void dxb_row(const Conv2dShape& s, const T* f, const T* block, const T* zeros, const int64_t* col, int64_t col_ld,
@@ -107,6 +139,12 @@ void dxb_row(const Conv2dShape& s, const T* f, const T* block, const T* zeros, c
     r.rows[r.count++] = block + oh * g.out_w * onb;
   }
   const int64_t cblocks = (ic + kDxbMaxCb - 1) / kDxbMaxCb;  // channel blocks of balanced sizes
+  if constexpr (kTransposesInRegisters<T>) {
+    if (cblocks == 1 && images == NB) {
+      dxb_row_transposed<T, NV>(s, f, r, h, dx);
+      return;
+    }
+  }
   alignas(64) T out[kDxbMaxCb * 4 * NB];
   for (int64_t cb = 0; cb < cblocks; ++cb) {
     const int64_t c0 = ic * cb / cblocks, cn = ic * (cb + 1) / cblocks - c0;
