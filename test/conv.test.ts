@@ -428,6 +428,40 @@ describe('edge cases', () => {
     expect(Array.from(x.grad!.dataSync()).filter((v) => v !== 0)).toEqual([3, 3, 3, 3]);
   });
 
+  it.each(CONFIGS)('$label: an inf in the input reaches only the filter taps that read it', (config) => {
+    use(config);
+    // 'valid', 7 wide, 3×3: 5 output columns, so the vector paths' last block runs past the
+    // row. Input column 6 holds inf; filter column j reads input columns j .. j + 4, so only
+    // j = 2 reaches it and columns 0 and 1 of the filter gradient stay finite.
+    for (const dtype of ['float32', 'float64'] as const) {
+      const xv = Array.from({ length: 2 * 4 * 7 * 2 }, (_, i) => ((i * 37) % 11) / 11 - 0.4);
+      for (let i = 0; i < xv.length; i++) if (Math.floor(i / 2) % 7 === 6) xv[i] = Infinity;
+      const x = ng.tensor(xv, [2, 4, 7, 2], dtype);
+      const f = ng.tensor(Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => ((i * 13) % 7) / 7 - 0.5), [3, 3, 2, 3], dtype);
+      f.requiresGrad = true;
+      const y = ng.conv2d(x, f);
+      y.backward(ng.onesLike(y));
+      const df = f.grad!.dataSync();
+      const fv = Array.from(f.dataSync());
+      const want = onJs(config, () => {
+        const fj = ng.tensor(fv, [3, 3, 2, 3], dtype);
+        fj.requiresGrad = true;
+        const yj = ng.conv2d(ng.tensor(xv, [2, 4, 7, 2], dtype), fj);
+        yj.backward(ng.onesLike(yj));
+        return Array.from(fj.grad!.dataSync());
+      });
+      for (let e = 0; e < df.length; e++) {
+        const j = Math.floor(e / 6) % 3;  // [kh, kw, inC, outC]: 6 entries per filter column
+        if (j < 2) {
+          expect(Number.isFinite(df[e]), `${dtype} df[${e}]`).toBe(true);
+          expect(Math.abs(df[e]! - want[e]!), `${dtype} df[${e}]`).toBeLessThan(1e-4);
+        } else {
+          expect(Number.isFinite(df[e]), `${dtype} df[${e}]`).toBe(false);
+        }
+      }
+    }
+  });
+
   it('mixed dtypes promote to float64 and give gradients in each input dtype', () => {
     ng.setBackend('native');
     const x = ng.ones([1, 3, 3, 2]);

@@ -239,21 +239,30 @@ void transpose_dy(const T* dy, int64_t count, int64_t readable, T* dyt, int64_t 
 
 // Filter gradient of output rows [r0, r1) (a run of rows of one image): for each tap t and
 // output channel o,
-//   vacc[(t·OC + o)·L + lane] += Σ over rows and full pixel blocks of x(t) · dyᵀ[o], and
-//   sacc[t·OC + o] += the same over each row's last, partial block (scalar),
-// rows, blocks and lanes always in the same order. dyt receives the rows of dy transposed.
+//   vacc[(t·OC + o)·L + lane] += Σ over rows and pixel blocks of x(t) · dyᵀ[o],
+// rows, blocks and lanes always in the same order. A row's last, partial block reads dy
+// zero-padded and x with the lanes past the row cleared (the planes hold whole blocks), so
+// those lanes add exact zeros. dyt receives the rows of dy transposed, each padded to whole
+// vectors.
 template <typename T, int OC>
 void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int64_t r1, const Strip& st,
-                 Workspace<T>& ws, T* vacc, T* sacc) {
+                 Workspace<T>& ws, T* vacc) {
   using V = typename VecOf<T>::type;
   constexpr int L = sizeof(V) / sizeof(T);
   const Window2d& g = s.win;
   const int64_t taps = st.taps(), rows = r1 - r0;
-  const int64_t full = g.out_w / L * L, ld = rows * g.out_w;  // dyt[o·ld + row·out_w + ow]
-  ws.dyt.resize(static_cast<size_t>((OC + L - 1) / L * L * ld));
+  const int64_t full = g.out_w / L * L, row_ld = (g.out_w + L - 1) / L * L;
+  const int64_t ld = rows * row_ld;  // dyt[o·ld + row·row_ld + ow]
+  constexpr int64_t planes = (OC + L - 1) / L * L;
+  ws.dyt.resize(static_cast<size_t>(planes * ld));
   T* dyt = ws.dyt.data();
-  const int64_t first = r0 * g.out_w * OC;
-  transpose_dy<T, OC>(dy + first, ld, s.batch * g.out_h * g.out_w * OC - first, dyt, ld);
+  const int64_t total = s.batch * g.out_h * g.out_w * OC;
+  for (int64_t rr = 0; rr < rows; ++rr) {
+    const int64_t first = (r0 + rr) * g.out_w * OC;
+    transpose_dy<T, OC>(dy + first, g.out_w, total - first, dyt + rr * row_ld, ld);
+    for (int o = 0; o < OC; ++o)
+      for (int64_t q = g.out_w; q < row_ld; ++q) dyt[o * ld + rr * row_ld + q] = T(0);
+  }
   // Tap pointers of every row of the run, then the sums tap by tap over all rows.
   ws.ptrs.resize(static_cast<size_t>(rows * taps));
   const T** ptrs = ws.ptrs.data();
@@ -269,22 +278,27 @@ void filter_rows(const Conv2dShape& s, const T* x, const T* dy, int64_t r0, int6
     V a[TT][OC];
     for (int u = 0; u < TT; ++u)
       for (int o = 0; o < OC; ++o) a[u][o] = V{};
+    const auto block = [&](const V (&xv)[TT], const T* d0) {
+      for (int o = 0; o < OC; ++o) {
+        V d = load(d0 + o * ld);
+        if (TT > 1) keep_in_register(d);
+        for (int u = 0; u < TT; ++u) a[u][o] = madd(xv[u], d, a[u][o]);
+      }
+    };
     for (int64_t rr = 0; rr < rows; ++rr) {
       const T* xs[TT];
       for (int u = 0; u < TT; ++u) xs[u] = ptrs[rr * taps + t + u];
-      const T* dr = dyt + rr * g.out_w;
+      const T* dr = dyt + rr * row_ld;
       for (int64_t q = 0; q < full; q += L) {
         V xv[TT];
         for (int u = 0; u < TT; ++u) xv[u] = load(xs[u] + q);
-        for (int o = 0; o < OC; ++o) {
-          V d = load(dr + o * ld + q);
-          if (TT > 1) keep_in_register(d);
-          for (int u = 0; u < TT; ++u) a[u][o] = madd(xv[u], d, a[u][o]);
-        }
+        block(xv, dr + q);
       }
-      for (int u = 0; u < TT; ++u)
-        for (int o = 0; o < OC; ++o)
-          for (int64_t q = full; q < g.out_w; ++q) sacc[(t + u) * OC + o] += xs[u][q] * dr[o * ld + q];
+      if (full < g.out_w) {
+        V xv[TT];
+        for (int u = 0; u < TT; ++u) xv[u] = first_lanes<T>(load(xs[u] + full), g.out_w - full);
+        block(xv, dr + full);
+      }
     }
     for (int u = 0; u < TT; ++u)
       for (int o = 0; o < OC; ++o) {
@@ -544,9 +558,7 @@ void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
   const int64_t groups = std::max<int64_t>(1, std::min(s.batch, kFilterGroups));
   // Each group's sums in cache lines of their own: the groups' threads write them throughout.
   const int64_t vstride = static_cast<int64_t>(cache_line_stride<T>(static_cast<size_t>(acc_n * L)));
-  const int64_t sstride = static_cast<int64_t>(cache_line_stride<T>(static_cast<size_t>(acc_n)));
   CacheAlignedVector<T> vacc(static_cast<size_t>(groups * vstride), T(0));
-  CacheAlignedVector<T> sacc(static_cast<size_t>(groups * sstride), T(0));
   if (s.batch > 0 && g.out_h > 0 && g.out_w > 0) {  // then dy (and so dyt) is out_w·… long
     parallel_for(groups, [&](int64_t grp) {
       const int64_t chunk = std::min(g.out_h, kFilterChunkRows);
@@ -554,14 +566,13 @@ void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
       for (int64_t n = s.batch * grp / groups; n < s.batch * (grp + 1) / groups; ++n)
         for (int64_t oh = 0; oh < g.out_h; oh += chunk)
           filter_rows<T, OC>(s, x, dy, n * g.out_h + oh, n * g.out_h + std::min(g.out_h, oh + chunk), st, ws,
-                             vacc.data() + grp * vstride, sacc.data() + grp * sstride);
+                             vacc.data() + grp * vstride);
     });
   }
   for (int64_t e = 0; e < acc_n; ++e) {
     T sum = T(0);
     for (int64_t grp = 0; grp < groups; ++grp) {
       for (int64_t l = 0; l < L; ++l) sum += vacc[grp * vstride + e * L + l];
-      sum += sacc[grp * sstride + e];
     }
     df[e] = sum;
   }

@@ -83,6 +83,17 @@ inline void keep_in_register(V& v) {
 #endif
 }
 
+// v with its lanes from n on cleared to +0 bitwise (an inf or NaN there leaves nothing).
+template <typename T>
+inline typename VecOf<T>::type first_lanes(typename VecOf<T>::type v, int64_t n) {
+  using V = typename VecOf<T>::type;
+  using I = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+  typedef I VI __attribute__((vector_size(sizeof(V))));
+  VI lane = {};
+  for (int k = 0; k < static_cast<int>(sizeof(V) / sizeof(T)); ++k) lane[k] = k;
+  return reinterpret_cast<V>(reinterpret_cast<VI>(v) & (lane < static_cast<I>(n)));
+}
+
 // Elements of T per vector.
 template <typename T>
 constexpr int64_t lanes() {
