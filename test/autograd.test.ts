@@ -157,6 +157,31 @@ describe.each(CONFIGS)('float32 gradients on $label match the js oracle', (confi
   });
 });
 
+describe.each(CONFIGS)('fused activations on $label', (config) => {
+  it.each(['relu', 'leakyRelu', 'sigmoid', 'tanh'] as const)('%s: the gradient equals the standalone op\'s', (act) => {
+    use(config);
+    // Some pre-activations exactly 0 (x row 0 is zeros), where relu passes no gradient.
+    const xs = Array.from({ length: 5 * 4 }, (_, i) => (i < 4 ? 0 : ((i * 7) % 9) / 9 - 0.45));
+    const ws = Array.from({ length: 4 * 3 }, (_, i) => ((i * 5) % 7) / 7 - 0.4);
+    const gs = Array.from({ length: 5 * 3 }, (_, i) => ((i * 3) % 5) / 5 - 0.3);
+    // relu passes nothing where its input is ≤ 0, not even a NaN gradient.
+    if (act === 'relu') gs[0] = NaN;
+    const grads = (fused: boolean) => {
+      const x = ng.tensor(xs, [5, 4], 'float64');
+      const w = ng.tensor(ws, [4, 3], 'float64');
+      x.requiresGrad = true;
+      w.requiresGrad = true;
+      const y = fused ? ng.matmul(x, w, { activation: act }) : ng[act](ng.matmul(x, w));
+      y.backward(ng.tensor(gs, [5, 3], 'float64'));
+      return [Array.from(x.grad!.dataSync()), Array.from(w.grad!.dataSync())];
+    };
+    const [fx, fw] = grads(true);
+    const [sx, sw] = grads(false);
+    expect(maxAbsDiff(fx!, sx!)).toBeLessThan(1e-15);
+    expect(maxAbsDiff(fw!, sw!)).toBeLessThan(1e-15);
+  });
+});
+
 describe('autograd semantics', () => {
   it('tracks leaves, accumulates .grad, and honours zeroGrad, detach, noGrad and enableGrad', () => {
     ng.setBackend('native');

@@ -29,6 +29,8 @@ export const ARG_REDUCE_OPS = { argmax: 0, argmin: 1 } as const;
 export type ArgReduceOp = keyof typeof ARG_REDUCE_OPS;
 export const ACTIVATIONS = { none: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4 } as const;
 export type Activation = keyof typeof ACTIVATIONS;
+/** The fused leakyRelu activation's slope below zero (a constant of the kernels). */
+export const FUSED_LEAKY_ALPHA = 0.01;
 
 /** A backend's buffer of `size` elements. Each backend subclasses it; nothing above the backends looks inside. */
 export interface Storage {

@@ -1,13 +1,12 @@
 import type { BackwardFn } from '../autograd/node.js';
 import { record } from '../autograd/record.js';
-import type { Activation } from '../backend/backend.js';
+import { type Activation, FUSED_LEAKY_ALPHA } from '../backend/backend.js';
 import { promoteTypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, shapeString, sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { greater, mul, sub } from './binary.js';
 import { sumToShape } from './reduce.js';
 import { castIfNeeded, reshape } from './shape-ops.js';
-import { where } from './indexing.js';
+import { unaryGradient } from './unary.js';
 import { checkTensor, empty, onBackend, releaseTemps } from './util.js';
 
 export interface MatmulOptions {
@@ -135,13 +134,18 @@ function matmulBackward(a: Tensor, b: Tensor, bias: Tensor | undefined, transA: 
   };
 }
 
-/** The gradient before a fused activation, from the activation's output y. */
+/**
+ * The gradient before a fused activation, from the activation's output y, in one elementwise
+ * pass: the unary ops' own derivatives, which for relu and leakyRelu read only the sign of
+ * their input, and y has the same sign (so a fused relu passes no gradient where y = 0, as
+ * the standalone op).
+ */
 export function activationGrad(activation: Activation, g: Tensor, y: Tensor): Tensor {
   switch (activation) {
     case 'none': return g;
-    case 'relu': return mul(g, greater(y, 0));
-    case 'leakyRelu': return mul(g, where(greater(y, 0), 1, 0.01));
-    case 'sigmoid': return mul(g, mul(y, sub(1, y)));
-    case 'tanh': return mul(g, sub(1, mul(y, y)));
+    case 'relu': return unaryGradient('relu', y, y, g);
+    case 'leakyRelu': return unaryGradient('leakyRelu', y, y, g, FUSED_LEAKY_ALPHA);
+    case 'sigmoid': return unaryGradient('sigmoid', y, y, g);
+    case 'tanh': return unaryGradient('tanh', y, y, g);
   }
 }

@@ -15,11 +15,14 @@ function unaryOp(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {
   const out = empty(x.backend, x.dtype, x.shape);
   if (out.size > 0) x.backend.unary(op, x.storage, out.storage, p0, p1);
   if (NO_GRAD.has(op) || x.dtype === 'int32' || !x.requiresGrad || !isGradEnabled()) return out;
-  return record(out, op, [x], (g) => {
-    const dx = empty(g.backend, g.dtype, g.shape);
-    if (dx.size > 0) g.backend.unaryGrad(op, x.storage, out.storage, g.storage, dx.storage, p0, p1);
-    return [dx];
-  });
+  return record(out, op, [x], (g) => [unaryGradient(op, x, out, g, p0, p1)]);
+}
+
+/** g · f′(x) elementwise for the op f, given y = f(x) too; records no graph. */
+export function unaryGradient(op: UnaryOp, x: Tensor, y: Tensor, g: Tensor, p0 = 0, p1 = 0): Tensor {
+  const dx = empty(g.backend, g.dtype, g.shape);
+  if (dx.size > 0) g.backend.unaryGrad(op, x.storage, y.storage, g.storage, dx.storage, p0, p1);
+  return dx;
 }
 
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
