@@ -4,12 +4,13 @@
  * kernels are tested against, so they favour the plainest reading of the definition.
  */
 import type { TypedArray } from '../dtype.js';
-import type { Activation, Conv2dSpec } from './backend.js';
+import { type Activation, type Conv2dSpec, FUSED_LEAKY_ALPHA } from './backend.js';
 
-const ACT: Record<Activation, (v: number) => number> = {
+/** The fused activations (GEMM and convolution epilogues). */
+export const ACT: Record<Activation, (v: number) => number> = {
   none: (v) => v,
   relu: (v) => (v > 0 ? v : 0),
-  leakyRelu: (v) => (v > 0 ? v : 0.01 * v),
+  leakyRelu: (v) => (v > 0 ? v : FUSED_LEAKY_ALPHA * v),
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   tanh: Math.tanh,
 };

@@ -10,7 +10,7 @@ import { jsOptimizerStep } from './js-optim.js';
 import { type OptimStepSpec, checkOptimArgs, optimStateCount } from './optim-spec.js';
 import * as pool from './js-pool.js';
 import type { Window2d } from '../ops/window.js';
-import { convBackwardFilter, convBackwardInput, convForward } from './js-conv.js';
+import { ACT, convBackwardFilter, convBackwardInput, convForward } from './js-conv.js';
 
 type Binary = (x: number, y: number) => number;
 
@@ -48,14 +48,6 @@ function toInt32(v: number): number {
   if (v <= -2147483648) return -2147483648;
   return Math.trunc(v);
 }
-
-const ACT: Record<string, (v: number) => number> = {
-  none: (v) => v,
-  relu: (v) => (v > 0 ? v : 0),
-  leakyRelu: (v) => (v > 0 ? v : 0.01 * v),
-  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-  tanh: Math.tanh,
-};
 
 function arr(s: Storage): TypedArray {
   return (s as ArrayStorage).data;
@@ -265,7 +257,7 @@ export class JsBackend implements Backend {
     const B = arr(b);
     const C = arr(c);
     const { m, n, k, transA, transB, lda, ldb, ldc, aOffset, bOffset, cOffset, alpha, beta } = spec;
-    const act = ACT[spec.activation]!;
+    const act = ACT[spec.activation];
     const bv = bias ? arr(bias) : undefined;
     const row = new Float64Array(n);
     for (let i = 0; i < m; i++) {

@@ -141,11 +141,6 @@ function matmulBackward(a: Tensor, b: Tensor, bias: Tensor | undefined, transA: 
  * the standalone op).
  */
 export function activationGrad(activation: Activation, g: Tensor, y: Tensor): Tensor {
-  switch (activation) {
-    case 'none': return g;
-    case 'relu': return unaryGradient('relu', y, y, g);
-    case 'leakyRelu': return unaryGradient('leakyRelu', y, y, g, FUSED_LEAKY_ALPHA);
-    case 'sigmoid': return unaryGradient('sigmoid', y, y, g);
-    case 'tanh': return unaryGradient('tanh', y, y, g);
-  }
+  if (activation === 'none') return g;
+  return unaryGradient(activation, y, y, g, activation === 'leakyRelu' ? FUSED_LEAKY_ALPHA : 0);
 }

@@ -223,7 +223,6 @@ constexpr int filter_taps_together() {
 template <typename T, int OC>
 void transpose_dy(const T* dy, int64_t count, int64_t readable, T* dyt, int64_t ld) {
   int64_t q = 0;
-#ifdef NG_CONV_VECTORS
   if constexpr (kTransposesInRegisters<T>) {
     constexpr int64_t L = lanes<T>(), span = (OC + L - 1) / L * L;
     const T* src[L];
@@ -232,7 +231,6 @@ void transpose_dy(const T* dy, int64_t count, int64_t readable, T* dyt, int64_t 
       for (int64_t e = 0; e < OC; e += L) transpose_block(src, e, dyt + q, ld);
     }
   }
-#endif
   for (; q < count; ++q)
     for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[q * OC + o];
 }
@@ -571,9 +569,8 @@ void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
   }
   for (int64_t e = 0; e < acc_n; ++e) {
     T sum = T(0);
-    for (int64_t grp = 0; grp < groups; ++grp) {
+    for (int64_t grp = 0; grp < groups; ++grp)
       for (int64_t l = 0; l < L; ++l) sum += vacc[grp * vstride + e * L + l];
-    }
     df[e] = sum;
   }
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
 #include <vector>
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
