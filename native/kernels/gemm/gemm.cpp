@@ -43,6 +43,10 @@ struct Tables {
   KernelDesc<float> f32[kNumIsa];
   KernelDesc<double> f64[kNumIsa];
   bool available[kNumIsa] = {};
+  // One vector wide, for products of at most narrow_*.nr columns (where has_narrow).
+  KernelDesc<float> narrow_f32[kNumIsa];
+  KernelDesc<double> narrow_f64[kNumIsa];
+  bool has_narrow[kNumIsa] = {};
 };
 
 Tables make_tables() {
@@ -58,6 +62,9 @@ Tables make_tables() {
     // A path is usable when its kernels are compiled in AND the CPU can run them.
     t.available[i] = getters[i](&t.f32[i], &t.f64[i]) && isa_supported(static_cast<Isa>(i));
   }
+  const int avx512 = static_cast<int>(Isa::Avx512);
+  t.has_narrow[avx512] =
+      t.available[avx512] && get_narrow_kernels_avx512(&t.narrow_f32[avx512], &t.narrow_f64[avx512]);
   t.available[0] = true;  // scalar always compiled
   return t;
 }
@@ -74,15 +81,27 @@ Isa resolve(Isa isa) {
   return isa;
 }
 
+// The path's kernels for a product of n columns of C (op(B) k x n): the narrow ones where
+// the path has them and n fits one vector. Everything that packs or reads a packed B
+// asks with the same n, so packing and computing agree.
 template <typename T>
-const KernelDesc<T>& desc(Isa resolved);
+const KernelDesc<T>& desc(Isa resolved, int64_t n);
 template <>
-const KernelDesc<float>& desc<float>(Isa resolved) {
-  return tables().f32[static_cast<int>(resolved)];
+const KernelDesc<float>& desc<float>(Isa resolved, int64_t n) {
+  const Tables& t = tables();
+  const int i = static_cast<int>(resolved);
+  return t.has_narrow[i] && n <= t.narrow_f32[i].nr ? t.narrow_f32[i] : t.f32[i];
 }
 template <>
-const KernelDesc<double>& desc<double>(Isa resolved) {
-  return tables().f64[static_cast<int>(resolved)];
+const KernelDesc<double>& desc<double>(Isa resolved, int64_t n) {
+  const Tables& t = tables();
+  const int i = static_cast<int>(resolved);
+  return t.has_narrow[i] && n <= t.narrow_f64[i].nr ? t.narrow_f64[i] : t.f64[i];
+}
+// The path's main kernels (blocking figures reported to callers).
+template <typename T>
+const KernelDesc<T>& main_desc(Isa resolved) {
+  return desc<T>(resolved, INT64_MAX);
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -480,7 +499,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     scale_only(m, n, beta, c, ldc, ep);
     return;
   }
-  const KernelDesc<T>& d = desc<T>(resolve(isa));
+  const KernelDesc<T>& d = desc<T>(resolve(isa), n);
   if (!trans_b && m <= d.mr) {
     gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{b, ldb, nullptr}, beta, c, ldc, ep);
     return;
@@ -500,7 +519,7 @@ void gemm_packed_impl(bool trans_a, int64_t m, const T* a, int64_t lda, const Pa
     scale_only(m, n, beta, c, ldc, ep);
     return;
   }
-  const KernelDesc<T>& d = desc<T>(p.isa());
+  const KernelDesc<T>& d = desc<T>(p.isa(), n);
   if (m <= d.mr) {
     gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{nullptr, 0, p.data()}, beta, c, ldc, ep);
     return;
@@ -521,7 +540,7 @@ void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t pt
     scale_only(m, n, T(0), c, ldc, ep);
     return;
   }
-  const KernelDesc<T>& d = desc<T>(p.isa());
+  const KernelDesc<T>& d = desc<T>(p.isa(), n);
   const int mr = d.mr, nr = d.nr;
   const int64_t kc = k_block(d, k), np = ceil_div(n, nr), segs = k / run;
   const int64_t full_rows = m / mr * mr;
@@ -590,7 +609,7 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
     scale_only(rows, n, beta, c, ldc, ep);
     return;
   }
-  const KernelDesc<T>& d = desc<T>(resolve(isa));
+  const KernelDesc<T>& d = desc<T>(resolve(isa), n);
   const int mr = d.mr, nr = d.nr;
   const int64_t kc = k_block(d, k), np = ceil_div(n, nr), panels = ceil_div(rows, mr);
   const int ahead = prefetch_a ? 1 : 0;
@@ -627,6 +646,7 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
 }  // namespace gemm_detail
 
 using gemm_detail::desc;
+using gemm_detail::main_desc;
 using gemm_detail::resolve;
 
 void sgemm(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -652,10 +672,10 @@ GemmBlocking gemm_blocking(Isa isa, bool f64) {
   GemmBlocking g;
   g.isa = r;
   if (f64) {
-    const auto& d = desc<double>(r);
+    const auto& d = main_desc<double>(r);
     g.mr = d.mr; g.nr = d.nr; g.mc = d.mc; g.kc = d.kc;
   } else {
-    const auto& d = desc<float>(r);
+    const auto& d = main_desc<float>(r);
     g.mr = d.mr; g.nr = d.nr; g.mc = d.mc; g.kc = d.kc;
   }
   return g;
@@ -699,7 +719,7 @@ void PackedMatrix<T>::pack(Isa isa, bool trans_b, int64_t k, int64_t n, const T*
   isa_ = resolve(isa);
   k_ = std::max<int64_t>(k, 0);
   n_ = std::max<int64_t>(n, 0);
-  const auto& d = desc<T>(isa_);
+  const auto& d = desc<T>(isa_, n_);
   size_ = gemm_detail::packed_b_size(d, k_, n_);
   if (size_ == 0) return;
   if (size_ > capacity_) {
@@ -744,19 +764,19 @@ void dgemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t p
 }
 
 size_t sgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n) {
-  return gemm_detail::packed_b_size(desc<float>(resolve(isa)), k, n);
+  return gemm_detail::packed_b_size(desc<float>(resolve(isa), n), k, n);
 }
 
 size_t dgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n) {
-  return gemm_detail::packed_b_size(desc<double>(resolve(isa)), k, n);
+  return gemm_detail::packed_b_size(desc<double>(resolve(isa), n), k, n);
 }
 
 void sgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, int64_t ldb, float* dst) {
-  gemm_detail::pack_b_all(desc<float>(resolve(isa)), false, k, n, b, ldb, dst, 1);
+  gemm_detail::pack_b_all(desc<float>(resolve(isa), n), false, k, n, b, ldb, dst, 1);
 }
 
 void dgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64_t ldb, double* dst) {
-  gemm_detail::pack_b_all(desc<double>(resolve(isa)), false, k, n, b, ldb, dst, 1);
+  gemm_detail::pack_b_all(desc<double>(resolve(isa), n), false, k, n, b, ldb, dst, 1);
 }
 
 void sgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,

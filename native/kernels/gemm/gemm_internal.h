@@ -95,6 +95,10 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64);
 bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64);
 bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64);
 bool get_kernels_neon(KernelDesc<float>* f32, KernelDesc<double>* f64);
+// Kernels one vector wide (NR halved) for products with at most that many columns, where
+// the full tile would leave most of its lanes empty. Only paths whose tile is two vectors
+// of 16 floats have them (AVX-512).
+bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64);
 
 }  // namespace gemm_detail
 }  // namespace ng

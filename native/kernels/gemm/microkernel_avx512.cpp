@@ -72,7 +72,10 @@ struct VecF64 {
 };
 
 constexpr int kMrF32 = 14, kNvF32 = 2;  // 14 x 32
+constexpr int kMcF32 = 84, kKcF32 = 1536;
 constexpr int kMrF64 = 14, kNvF64 = 2;  // 14 x 16
+
+#include "pack_f32_x86.h"
 
 }  // namespace
 }  // namespace gemm_detail
@@ -89,11 +92,26 @@ namespace gemm_detail {
 
 // Baseline code (runs on any CPU): only records addresses.
 bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
-  // KC: the packed B micro-panel KC x NR = 16 KiB stays in a 32 KiB L1 (Skylake-SP, Zen 4)
-  // next to the streamed A micro-panels; MC: the A block (MC x KC) ~ 200 KiB in a
-  // >= 1 MiB L2.
-  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 392, 128, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  // fp32 KC: deep k-blocks, as on AVX2: each block beyond the first reloads every C tile,
+  // which cost more than B micro-panels streamed from L2 (KC x NR = 192 KiB here) instead
+  // of L1. MC: the packed A block MC x KC (~500 KiB) within a 2 MiB L2. Measured on a
+  // 2-core AVX-512 Xeon, 1 thread, against the first untuned MC 392 / KC 128: 1024^3
+  // 143 -> 172 GFLOP/s, 2048^3 118 -> 164; of the grid tried (MC 56..392, KC 128..2048)
+  // 84 x 1536 was best or within noise of it on 64^3..2048^3 at 1 and 2 threads.
+  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, kMcF32, kKcF32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  f32->pack_a = &pack_a_f32_transposing<kMrF32>;
+  f32->pack_b = &pack_b_f32_transposing<kNvF32 * 16>;
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 196, 128, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  return true;
+}
+
+// One zmm wide: 14 x 16 (fp32), 14 x 8 (fp64). 14 accumulator chains still cover the
+// FMA latency; per k step 1 B load and 14 broadcasts feed 14 FMAs.
+bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
+  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, 1, kMcF32, kKcF32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  f32->pack_a = &pack_a_f32_transposing<kMrF32>;
+  f32->pack_b = &pack_b_f32_transposing<16>;
+  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, 196, 128, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   return true;
 }
 
@@ -105,6 +123,7 @@ bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
 namespace ng {
 namespace gemm_detail {
 bool get_kernels_avx512(KernelDesc<float>*, KernelDesc<double>*) { return false; }
+bool get_narrow_kernels_avx512(KernelDesc<float>*, KernelDesc<double>*) { return false; }
 }  // namespace gemm_detail
 }  // namespace ng
 

@@ -94,7 +94,7 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
 template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
-          int kPanelNv = NV>
+          int kPanelNv = NV, bool kUnitRows = false>
 NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
                              int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
                              typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
@@ -108,6 +108,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
     rs = 1;
     cs = MR;
   }
+  const int64_t rs5 = 5 * rs;
 
   R acc[ROWS][NV];
   start_tile<V, NV, ROWS>(acc, c, ldc);
@@ -129,11 +130,26 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
+    if (kDirectA && !kUnitRows) {
+      // Rows in groups of 5 from one base each (offsets 0..4 rows: the x86 addressing
+      // modes' scales), instead of one register per row, which spilled.
 #pragma GCC unroll 16
-    for (int i = 0; i < ROWS; ++i) {
-      const R av = kDirectA ? V::bcast(a + i * rs) : V::bcast(a + i);
+      for (int i = 0; i < ROWS; ++i) {
+        const R av = V::bcast(a + (i / 5) * rs5 + (i % 5) * rs);
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+      }
+    } else {
+      if (kDirectA) {  // each step's values are on another row of A: fetch 8 steps ahead
+        V::prefetch(a + 8 * cs);
+        V::prefetch(a + 8 * cs + ROWS - 1);
+      }
+#pragma GCC unroll 16
+      for (int i = 0; i < ROWS; ++i) {
+        const R av = V::bcast(a + i);
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+      }
     }
     a += kDirectA ? cs : MR;
     b += kDirectB ? ldb : NR;
@@ -312,7 +328,11 @@ template <class V, int MR, int NV>
 void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
                    const typename V::T* b, typename V::T* c, int64_t ldc,
                    const UkrArgs<typename V::T>& args) {
-  tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
+  if (rs == 1) {  // op(A) transposed: a step's MR values are contiguous
+    tile_ukr<V, MR, NV, MR, true, false, NV, true>(kc, a, rs, cs, b, c, ldc, args);
+  } else {
+    tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
+  }
 }
 
 template <class V, int MR, int NV>
