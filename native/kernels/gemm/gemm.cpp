@@ -504,6 +504,17 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{b, ldb, nullptr}, beta, c, ldc, ep);
     return;
   }
+  if (!trans_b && n >= d.nr && 2.0 * double(m) * double(n) * double(k) < kSerialFlops) {
+    // A small product (one thread): packing B would take about as long as the products.
+    // B is read in place, row panel by row panel, by the small-m kernels (the same
+    // operations per element as the packed path).
+    const int64_t rs = trans_a ? 1 : lda;
+    for (int64_t i = 0; i < m; i += d.mr) {
+      gemm_small_m(d, trans_a, std::min<int64_t>(d.mr, m - i), n, k, alpha, a + i * rs, lda,
+                   SmallMB<T>{b, ldb, nullptr}, beta, c + i * ldc, ldc, ep);
+    }
+    return;
+  }
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
   pack_b_all(d, trans_b, k, n, b, ldb, bp, pack_pieces(m, n, k));
   run_packed(d, trans_a, m, n, k, alpha, a, lda, bp, beta, c, ldc, ep);
