@@ -242,7 +242,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     conv2d_direct_forward(isa, dtype_of<T>(), s, x, f, bias, act, y);
     return;
   }
-  const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);
+  const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8, d.n);
   if (d.n * 2 <= blocking.nr) {
     // Few output channels would fill a fraction of the GEMM's register tile (NR columns):
     // compute yᵀ = fᵀ · colᵀ instead, where the pixels fill it, then transpose into y.
@@ -317,7 +317,7 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
   // multiply-add) ran at 0.92-1.21x the speed of these paths on ten such shapes on AVX2
   // (LeNet's 14×14×6 → 16 0.43 → 0.37 ms, 28×28×1 → 6 0.34 → 0.31): load-bound at one
   // load per multiply-add, plus the copy, so it was not kept.
-  if (!direct && s.in_c <= kDxMaxInC && 2 * s.in_c <= gemm_blocking(isa, sizeof(T) == 8).nr &&
+  if (!direct && s.in_c <= kDxMaxInC && 2 * s.in_c <= gemm_blocking(isa, sizeof(T) == 8, s.in_c).nr &&
       conv2d_direct_backward_input(isa, dtype_of<T>(), s, dy, f, dx))
     return true;
   const int64_t taps = g.kh * g.kw, cin = s.in_c, cout = s.out_c;
@@ -458,7 +458,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
       conv2d_direct_backward_filter(isa, dtype_of<T>(), s, x, dy, df))
     return;
   const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
-  const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8);
+  const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8, d.n);
   if (!d.pointwise && d.n * 2 <= blocking.nr) {
     backward_filter_few_outputs(isa, s, x, dy, df, rows);
     return;

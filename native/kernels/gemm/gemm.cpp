@@ -98,11 +98,6 @@ const KernelDesc<double>& desc<double>(Isa resolved, int64_t n) {
   const int i = static_cast<int>(resolved);
   return t.has_narrow[i] && n <= t.narrow_f64[i].nr ? t.narrow_f64[i] : t.f64[i];
 }
-// The path's main kernels (blocking figures reported to callers).
-template <typename T>
-const KernelDesc<T>& main_desc(Isa resolved) {
-  return desc<T>(resolved, INT64_MAX);
-}
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -657,7 +652,6 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
 }  // namespace gemm_detail
 
 using gemm_detail::desc;
-using gemm_detail::main_desc;
 using gemm_detail::resolve;
 
 void sgemm(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -678,15 +672,15 @@ bool gemm_isa_available(Isa isa) { return resolve(isa) == isa; }
 
 Isa gemm_resolve_isa(Isa isa) { return resolve(isa); }
 
-GemmBlocking gemm_blocking(Isa isa, bool f64) {
+GemmBlocking gemm_blocking(Isa isa, bool f64, int64_t n) {
   const Isa r = resolve(isa);
   GemmBlocking g;
   g.isa = r;
   if (f64) {
-    const auto& d = main_desc<double>(r);
+    const auto& d = desc<double>(r, n);
     g.mr = d.mr; g.nr = d.nr; g.mc = d.mc; g.kc = d.kc;
   } else {
-    const auto& d = main_desc<float>(r);
+    const auto& d = desc<float>(r, n);
     g.mr = d.mr; g.nr = d.nr; g.mc = d.mc; g.kc = d.kc;
   }
   return g;

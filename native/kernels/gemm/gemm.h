@@ -50,13 +50,14 @@ bool gemm_isa_available(Isa isa);
 // The isa sgemm/dgemm really use for `isa` (itself, or Scalar when unavailable).
 Isa gemm_resolve_isa(Isa isa);
 
-// Register tile and cache blocking of a path, for reporting.
+// Register tile and cache blocking of a path, for products of n columns (by default its
+// main kernels; AVX-512 has one-vector-wide kernels for n <= 16).
 struct GemmBlocking {
   Isa isa;       // the path actually used (after gemm_resolve_isa)
   int mr, nr;    // microkernel register tile (rows of op(A) x columns of op(B))
   int mc, kc;    // rows of op(A) per packed L2 block, depth per k-block
 };
-GemmBlocking gemm_blocking(Isa isa, bool f64);
+GemmBlocking gemm_blocking(Isa isa, bool f64, int64_t n = INT64_MAX);
 
 // op(B) (k x n) packed once for a given path, reused by gemm_packed while the source
 // weights are unchanged (e.g. a dense layer's weights during inference or within a
