@@ -128,8 +128,9 @@ describe.each(CONFIGS)('gemm on $label', (config) => {
     const shapes: [number, number, number][] = config.backend === 'js'
       ? [[97, 131, 129]]
       // k = 1700 and 3100 span several k-blocks on every path (KC is 1536 on AVX-512); n = 13
-      // takes AVX-512's one-vector-wide kernels.
-      : [[300, 517, 1029], [1, 1000, 300], [600, 1, 257], [129, 257, 513], [70, 600, 1700], [150, 13, 3100]];
+      // takes AVX-512's one-vector-wide kernels; 2000 x 1100 (over 8 MB packed) packs op(B)
+      // one k-block at a time.
+      : [[300, 517, 1029], [1, 1000, 300], [600, 1, 257], [129, 257, 513], [70, 600, 1700], [150, 13, 3100], [20, 1100, 2000]];
     for (const [m, n, k] of shapes) {
       for (const [transA, transB] of [[false, false], [true, true]] as const) {
         check(config, 'float32', makeCase(rnd, m, n, k, { transA, transB }));
@@ -145,7 +146,7 @@ describe.each(NATIVE_ISAS)('gemm threads on native/%s', (isa) => {
     ng.setIsa(isa);
     const native = backendNamed('native');
     const rnd = lcg(4);
-    for (const [m, n, k] of [[517, 300, 200], [64, 1030, 96], [1000, 64, 513], [33, 17, 900], [300, 10, 1700]] as [number, number, number][]) {
+    for (const [m, n, k] of [[517, 300, 200], [64, 1030, 96], [1000, 64, 513], [33, 17, 900], [300, 10, 1700], [40, 1100, 2000]] as [number, number, number][]) {
       for (const dtype of ['float32', 'float64'] as const) {
         const t = makeCase(rnd, m, n, k, { activation: 'tanh' });
         const results = [1, 2, 3].map((threads) => {

@@ -567,10 +567,17 @@ void filter_oc(const Conv2dShape& s, const T* x, const T* dy, T* df) {
                              vacc.data() + grp * vstride);
     });
   }
+  // The groups' lanes added group by group into group 0 (vectorisable), then each sum's
+  // lanes in order: one long chain of scalar additions per sum took ~20 µs serially with
+  // 16 lanes and 8 groups, about as long as LeNet's conv1 gradient itself on 2 threads.
+  T* const sums = vacc.data();
+  for (int64_t grp = 1; grp < groups; ++grp) {
+    const T* part = vacc.data() + grp * vstride;
+    for (int64_t i = 0; i < acc_n * L; ++i) sums[i] += part[i];
+  }
   for (int64_t e = 0; e < acc_n; ++e) {
     T sum = T(0);
-    for (int64_t grp = 0; grp < groups; ++grp)
-      for (int64_t l = 0; l < L; ++l) sum += vacc[grp * vstride + e * L + l];
+    for (int64_t l = 0; l < L; ++l) sum += sums[e * L + l];
     df[e] = sum;
   }
 }
