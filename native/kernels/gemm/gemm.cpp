@@ -42,6 +42,8 @@ constexpr double kDirectAMaxBytes = 512.0 * 1024.0;
 constexpr int64_t kDirectATransMaxPanels = 4;
 // Thread-local packing buffers above this size are released after the call.
 constexpr size_t kKeepBytes = size_t(32) << 20;
+// Products of at most MR columns and at least this many row panels are computed swapped.
+constexpr int64_t kSwapMinRowPanels = 4;
 // Where all of op(B) packed would exceed this, it is packed one k-block at a time, just
 // before that block is computed, instead of all of it first.
 constexpr double kPackAllMaxBytes = 8.0 * 1024 * 1024;
@@ -119,6 +121,7 @@ void aligned_delete(void* p) {
 // a call (the calling thread). Each thread only ever touches its own.
 thread_local ScratchBuffer tls_pack_a;
 thread_local ScratchBuffer tls_pack_b;
+thread_local ScratchBuffer tls_swapped;  // Cᵀ of a product computed swapped (gemm_swapped)
 
 template <typename T>
 inline T apply_act_scalar(T x, Activation act, T leaky) {
@@ -496,6 +499,37 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
 template <typename T>
 void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
                const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
+               const GemmEpilogue<T>& ep);
+
+// Many rows, at most MR columns (a classifier's last layer, its weight gradient): C's few
+// columns would fill a sliver of every register tile, while Cᵀ = op(B)ᵀ·op(A)ᵀ is one row
+// panel of full tiles. Cᵀ is computed with alpha (beta 0, no epilogue) and C = act(Cᵀᵀ + bias)
+// written from it: per element the operations of the direct path (its k-blocks accumulate
+// alpha·products the same way, then bias and activation), so a row of C is bitwise the same
+// as when computed in a batch of a few rows (which does not swap). beta = 0 only: with
+// beta·C added on the first k-block the orders would differ.
+template <typename T>
+void gemm_swapped(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                  const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc,
+                  const GemmEpilogue<T>& ep) {
+  T* ct = tls_swapped.get<T>(static_cast<size_t>(n * m));
+  gemm_impl(isa, !trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, T(0), ct, m, GemmEpilogue<T>{});
+  const bool fused = act_in_kernel(ep.act);
+  for (int64_t i = 0; i < m; ++i) {
+    T* cr = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) {
+      T v = ct[j * m + i];
+      if (ep.bias) v = v + ep.bias[j];
+      cr[j] = fused ? apply_act_scalar(v, ep.act, ep.leaky_alpha) : v;
+    }
+    if (!fused) post_activation(cr, ldc, 1, static_cast<int>(n), ep.act);
+  }
+  tls_swapped.trim(kKeepBytes);
+}
+
+template <typename T>
+void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+               const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
                const GemmEpilogue<T>& ep) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == T(0)) {
@@ -503,6 +537,10 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     return;
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa), n);
+  if (beta == T(0) && n <= d.mr && m >= kSwapMinRowPanels * d.mr) {
+    gemm_swapped(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, ep);
+    return;
+  }
   if (!trans_b && m <= d.mr) {
     gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{b, ldb, nullptr}, beta, c, ldc, ep);
     return;
