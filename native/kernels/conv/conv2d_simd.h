@@ -105,35 +105,39 @@ constexpr int64_t lanes() {
 template <typename T>
 constexpr bool kTransposesInRegisters = lanes<T>() == 4 || lanes<T>() == 8 || lanes<T>() == 16;
 
+// One stage of a 16×16 transpose in registers: the off-diagonal W×W blocks of every
+// 2W×2W block swap places (rows i and i + W, bit W of i clear, exchange the lanes whose
+// bit W differs from the row's). Stages 1, 2, 4 and 8 make the transpose.
+template <int W, typename V>
+void swap_blocks16(V (&r)[16]) {
+  for (int i = 0; i < 16; ++i) {
+    if (i & W) continue;
+    V lo, hi;
+    if constexpr (W == 1) {
+      lo = __builtin_shufflevector(r[i], r[i + 1], 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+      hi = __builtin_shufflevector(r[i], r[i + 1], 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    } else if constexpr (W == 2) {
+      lo = __builtin_shufflevector(r[i], r[i + 2], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+      hi = __builtin_shufflevector(r[i], r[i + 2], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+    } else {
+      static_assert(W == 4, "stage 8 is done while storing");
+      lo = __builtin_shufflevector(r[i], r[i + 4], 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+      hi = __builtin_shufflevector(r[i], r[i + 4], 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    }
+    r[i] = lo;
+    r[i + W] = hi;
+  }
+}
+
 template <typename T>
 void transpose_block(const T* const* src, int64_t e, T* dst, int64_t ld) {
   using V = typename VecOf<T>::type;
   if constexpr (lanes<T>() == 16) {
-    // Four stages; stage w swaps the off-diagonal w×w blocks of every 2w×2w block: rows i
-    // and i + w (bit w of i clear) exchange the lanes whose bit w differs from the row's.
     V r[16];
     for (int k = 0; k < 16; ++k) r[k] = load(src[k] + e);
-    for (int i = 0; i < 16; ++i) {
-      if (i & 1) continue;
-      const V lo = __builtin_shufflevector(r[i], r[i + 1], 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-      const V hi = __builtin_shufflevector(r[i], r[i + 1], 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-      r[i] = lo;
-      r[i + 1] = hi;
-    }
-    for (int i = 0; i < 16; ++i) {
-      if (i & 2) continue;
-      const V lo = __builtin_shufflevector(r[i], r[i + 2], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-      const V hi = __builtin_shufflevector(r[i], r[i + 2], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-      r[i] = lo;
-      r[i + 2] = hi;
-    }
-    for (int i = 0; i < 16; ++i) {
-      if (i & 4) continue;
-      const V lo = __builtin_shufflevector(r[i], r[i + 4], 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-      const V hi = __builtin_shufflevector(r[i], r[i + 4], 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-      r[i] = lo;
-      r[i + 4] = hi;
-    }
+    swap_blocks16<1>(r);
+    swap_blocks16<2>(r);
+    swap_blocks16<4>(r);
     for (int i = 0; i < 8; ++i) {
       store(dst + (e + i) * ld, __builtin_shufflevector(r[i], r[i + 8], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
       store(dst + (e + i + 8) * ld, __builtin_shufflevector(r[i], r[i + 8], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
