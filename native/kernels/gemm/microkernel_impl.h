@@ -131,8 +131,8 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
     if (kDirectA && !kUnitRows) {
-      // Rows in groups of 5 from one base each (offsets 0..4 rows: the x86 addressing
-      // modes' scales), instead of one register per row, which spilled.
+      // Row i at base (i / 5)·5·rs plus (i % 5)·rs: a few base and stride multiples in
+      // registers instead of one offset per row (14 of them spilled on AVX-512).
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
         const R av = V::bcast(a + (i / 5) * rs5 + (i % 5) * rs);
