@@ -556,24 +556,20 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     }
     return;
   }
+  // op(B) is packed whole, then computed. With a long k (a filter gradient over a whole
+  // batch's pixels) whose packed op(B) is large, that would stream it from memory twice
+  // more without computing: each k-block is then packed and computed in turn, with the
+  // operations of the one-pass path (beta on the first block, then accumulation; the
+  // epilogue on the last).
   const int64_t kc = k_block(d, k);
-  if (k > kc && double(packed_b_size(d, k, n)) * sizeof(T) > kPackAllMaxBytes) {
-    // A long k (a filter gradient over a whole batch's pixels): packing all of op(B) first
-    // would stream it from memory twice more, without computing. Each k-block is packed
-    // and computed in turn, with the operations of the one-call path (beta on the first
-    // block, then accumulation; the epilogue on the last).
-    T* bp = tls_pack_b.get<T>(packed_b_size(d, kc, n));
-    for (int64_t p0 = 0; p0 < k; p0 += kc) {
-      const int64_t kcq = std::min(kc, k - p0);
-      const bool last = p0 + kcq == k;
-      pack_b_all(d, trans_b, kcq, n, trans_b ? b + p0 : b + p0 * ldb, ldb, bp, pack_pieces(m, n, kcq));
-      run_packed(d, trans_a, m, n, kcq, alpha, trans_a ? a + p0 * lda : a + p0, lda, bp,
-                 p0 == 0 ? beta : T(1), c, ldc, last ? ep : GemmEpilogue<T>{});
-    }
-  } else {
-    T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
-    pack_b_all(d, trans_b, k, n, b, ldb, bp, pack_pieces(m, n, k));
-    run_packed(d, trans_a, m, n, k, alpha, a, lda, bp, beta, c, ldc, ep);
+  const int64_t step = double(packed_b_size(d, k, n)) * sizeof(T) > kPackAllMaxBytes ? kc : k;
+  T* bp = tls_pack_b.get<T>(packed_b_size(d, step, n));
+  for (int64_t p0 = 0; p0 < k; p0 += step) {
+    const int64_t kq = std::min(step, k - p0);
+    const bool last = p0 + kq == k;
+    pack_b_all(d, trans_b, kq, n, trans_b ? b + p0 : b + p0 * ldb, ldb, bp, pack_pieces(m, n, kq));
+    run_packed(d, trans_a, m, n, kq, alpha, trans_a ? a + p0 * lda : a + p0, lda, bp,
+               p0 == 0 ? beta : T(1), c, ldc, last ? ep : GemmEpilogue<T>{});
   }
   tls_pack_b.trim(kKeepBytes);
 }
