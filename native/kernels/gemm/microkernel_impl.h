@@ -31,6 +31,17 @@
 #define NG_GEMM_RESTRICT
 #endif
 
+// Hides a pointer's provenance from the optimiser, so that loads at constant offsets from it
+// are addressed as base + displacement. Without it GCC folds a runtime offset into one index
+// register per row (14 registers for 14 rows), spilling the loop's other values.
+template <typename P>
+NG_GEMM_INLINE P* opaque_base(P* p) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__aarch64__))
+  asm("" : "+r"(p));
+#endif
+  return p;
+}
+
 namespace ng {
 namespace gemm_detail {
 namespace {
@@ -219,7 +230,7 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
   start_tile<V, NV, ROWS>(acc, c, ldc);
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
-    const T* a = cols[p] + off;
+    const T* a = opaque_base(cols[p] + off);
     if (kAhead) V::prefetch(cols[p + kGatherAhead] + off);
     R bv[NV];
     V::prefetch(b + 16 * NR);
