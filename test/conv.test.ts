@@ -151,6 +151,13 @@ const CASES: Case[] = [
   { name: 'batch 18, 5×5 valid 6 → 16 (input gradient over images, a 6-channel block)', x: [18, 9, 10, 6], f: [5, 5, 6, 16], bias: true, activation: 'relu' },
   { name: 'batch 16, 3×3 same stride 2, 8 → 12 (input gradient over images, two channel blocks)', x: [16, 9, 8, 8], f: [3, 3, 8, 12], strides: 2, padding: 'same' },
   { name: 'batch 20, 3×3 dilation 2, explicit padding, 3 → 5 (input gradient over images)', x: [20, 8, 9, 3], f: [3, 3, 3, 5], dilation: 2, padding: [[2, 1], [0, 2]] },
+  // The filter gradient vectorised over images (a vector of images per block: 16 in float32
+  // on AVX-512, 8 on AVX2 and in float64 on AVX-512, 4 in wasm), with strides, 'same'
+  // padding, and wide rows (the frame built a few rows at a time).
+  { name: 'batch 17, 3×3 same stride 2, 2 → 3 (filter gradient over images)', x: [17, 9, 10, 2], f: [3, 3, 2, 3], strides: 2, padding: 'same' },
+  { name: 'batch 16, 3×3 same, 4 → 4, 8×600 (filter gradient over images, rows in chunks)', x: [16, 8, 600, 4], f: [3, 3, 4, 4], padding: 'same' },
+  { name: 'batch 70, 3×3 valid 1 → 2 (filter gradient over images, several blocks per group)', x: [70, 6, 5, 1], f: [3, 3, 1, 2] },
+  { name: 'batch 17, 5×5 same 3 → 20 (filter gradient over images in blocks of out channels)', x: [17, 11, 10, 3], f: [5, 5, 3, 20], padding: 'same' },
   { name: 'depthwise 3×3 same', depthwise: true, x: [2, 9, 10, 7], f: [3, 3, 7, 1], padding: 'same', bias: true },
   { name: 'depthwise multiplier 3 stride 2', depthwise: true, x: [3, 11, 9, 5], f: [3, 3, 5, 3], strides: 2, padding: 'same', activation: 'relu', bias: true },
   { name: 'depthwise 5×5 dilation 2 valid', depthwise: true, x: [2, 13, 12, 4], f: [5, 5, 4, 2], dilation: 2 },
@@ -279,6 +286,8 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 24 → 5 channels (transposed GEMM)', x: [9, 14, 13, 24], f: [3, 3, 24, 5], strides: 2 },
     { name: 'conv 3 → 32 channels (input gradient by dot products)', x: [9, 20, 19, 3], f: [3, 3, 3, 32], padding: 'same' },
     { name: 'conv 6 → 16 channels, batch 33 (input gradient over images)', x: [33, 14, 14, 6], f: [5, 5, 6, 16] },
+    { name: 'conv 2 → 6 channels, batch 35, 20×150 (filter gradient over images, rows in chunks)', x: [35, 20, 150, 2], f: [5, 5, 2, 6], padding: 'same', strides: [2, 1] },
+    { name: 'conv 3 → 20 channels, batch 150 (filter gradient over images in groups of blocks)', x: [150, 9, 8, 3], f: [3, 3, 3, 20], padding: 'same' },
   ];
   it.each(NATIVE_ISAS.flatMap((isa) => cases.map((c) => ({ isa, c }))))('$isa: $c.name', ({ isa, c }) => {
     ng.setBackend('native');

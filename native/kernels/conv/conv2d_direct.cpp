@@ -12,10 +12,12 @@ struct DirectPath {
   decltype(&conv2d_direct_scalar::backward_filter) backward_filter;
   decltype(&conv2d_direct_scalar::backward_input) backward_input;
   decltype(&conv2d_direct_scalar::backward_input_batched) backward_input_batched;
+  decltype(&conv2d_direct_scalar::backward_filter_batched) backward_filter_batched;
 };
 
 #define NG_DIRECT_PATH(ns) \
-  DirectPath{&ns::forward, &ns::backward_filter, &ns::backward_input, &ns::backward_input_batched}
+  DirectPath{&ns::forward, &ns::backward_filter, &ns::backward_input, &ns::backward_input_batched, \
+             &ns::backward_filter_batched}
 
 const DirectPath& path_for(Isa isa) {
   static constexpr DirectPath scalar = NG_DIRECT_PATH(conv2d_direct_scalar);
@@ -59,6 +61,12 @@ bool conv2d_direct_backward_input_batched(Isa isa, DType dtype, const Conv2dShap
                                           const void* filter, void* dx) {
   if (dtype == DType::Int32) return false;
   return path_for(isa).backward_input_batched(dtype, s, dy, filter, dx);
+}
+
+bool conv2d_direct_backward_filter_batched(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                                           void* dfilter) {
+  if (dtype == DType::Int32 || s.in_c > kDfbMaxInC || s.out_c > kDfbMaxOutC) return false;
+  return path_for(isa).backward_filter_batched(dtype, s, x, dy, dfilter);
 }
 
 }  // namespace ng

@@ -31,9 +31,10 @@ inline bool conv2d_direct_applies(const Conv2dShape& s) {
 void conv2d_direct_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
                            const void* bias, Activation act, void* y);
 
-// dfilter = ∂⟨dy, conv(x, filter)⟩/∂filter under the same limits. Returns false (nothing
-// done) outside them or where the build has no vector path for it; the caller then uses the
-// GEMM.
+// dfilter = ∂⟨dy, conv(x, filter)⟩/∂filter under the same limits: vectorised over images
+// when the batch has at least a vector of them (conv2d_df_batched_impl.h), else over each
+// row's pixels. Returns false (nothing done) outside them or where the build has no vector
+// path for it; the caller then uses the GEMM.
 bool conv2d_direct_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
                                    void* dfilter);
 
@@ -54,5 +55,14 @@ bool conv2d_direct_backward_input(Isa isa, DType dtype, const Conv2dShape& s, co
 // forms multiply padding or leave lanes empty; the caller decides (conv2d.cpp).
 bool conv2d_direct_backward_input_batched(Isa isa, DType dtype, const Conv2dShape& s, const void* dy,
                                           const void* filter, void* dx);
+
+// The filter gradient vectorised over images (conv2d_df_batched_impl.h), any geometry, for
+// a batch of at least one vector of images and at most kDfbMaxInC input and kDfbMaxOutC
+// output channels. Returns false (nothing done) for other shapes or where the build has no
+// vector path; the caller decides where it is worth it (conv2d.cpp).
+constexpr int64_t kDfbMaxInC = 16;
+constexpr int64_t kDfbMaxOutC = 32;
+bool conv2d_direct_backward_filter_batched(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                                           void* dfilter);
 
 }  // namespace ng

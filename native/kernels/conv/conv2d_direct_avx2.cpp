@@ -1,5 +1,6 @@
 // The direct small-channel convolution compiled for AVX2 + FMA (entered only when the CPU has them).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>

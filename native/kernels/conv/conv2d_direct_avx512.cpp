@@ -1,5 +1,6 @@
 // The direct small-channel convolution compiled for AVX-512 (entered only when the CPU has it).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -27,10 +28,13 @@
 #define NG_CONV_SPLAT _mm512_set1_ps
 #define NG_CONV_SPLAT_PD _mm512_set1_pd
 #define NG_CONV_VEC_BYTES 64
+#define NG_CONV_PERMUTE2_PS(a, index, b) \
+  VF(_mm512_permutex2var_ps(a, _mm512_loadu_si512(static_cast<const void*>(index)), b))
 namespace ng::conv2d_direct_avx512 {
 #include "conv2d_direct_impl.h"
 }  // namespace ng::conv2d_direct_avx512
 #undef NG_CONV_VEC_BYTES
+#undef NG_CONV_PERMUTE2_PS
 #undef NG_CONV_FMA
 #undef NG_CONV_FMA_PD
 #undef NG_CONV_SPLAT

@@ -208,15 +208,38 @@ void rows(const Conv2dShape& s, const T* x, const T* f, const T* bias, Activatio
 constexpr int64_t kBlockPixels = 4 * NG_CONV_VEC_BYTES / 4;  // the widest block (NV = 4, float)
 
 // Taps summed together by the filter gradient: TT·OC accumulators, TT x vectors and one dy
-// vector within 16 registers (at most 12 accumulators), so that each dy vector loaded serves
-// TT taps (LeNet's 28×28×1 5×5 → 6 loaded 7 vectors per 6 multiply-adds with one tap).
+// vector within the vector registers (16, or 32 with AVX-512; at most 3/4 of them
+// accumulators), so that each dy vector loaded serves TT taps (LeNet's 28×28×1 5×5 → 6
+// loaded 7 vectors per 6 multiply-adds with one tap).
+constexpr int kVectorRegs = NG_CONV_VEC_BYTES == 64 ? 32 : 16;
 template <int OC>
 constexpr int filter_taps_together() {
-  const int by_acc = 12 / OC, by_regs = 15 / (OC + 1);
+  const int by_acc = kVectorRegs * 3 / 4 / OC, by_regs = (kVectorRegs - 1) / (OC + 1);
   return std::max(1, std::min(by_acc, by_regs));
 }
 
-// dyt[o·ld + q] = dy[q·OC + o] for q < count, o < OC: a run of dy's pixels, channel-major.
+#ifdef NG_CONV_PERMUTE2_PS
+// Permute indices that gather plane o of 16 pixels × OC channels held in OC vectors:
+// step k (1 ≤ k < OC) takes from vector k the lanes whose value lies there and keeps the
+// others (step 1 also takes vector 0's).
+template <int OC>
+struct FewPlaneIndex {
+  int lane[OC][OC][16];
+  constexpr FewPlaneIndex() : lane{} {
+    for (int o = 0; o < OC; ++o)
+      for (int k = 1; k < OC; ++k)
+        for (int q = 0; q < 16; ++q) {
+          const int e = q * OC + o, src = e / 16, pos = e % 16;
+          lane[o][k][q] = src == k ? 16 + pos : k == 1 ? (src == 0 ? pos : 0) : q;
+        }
+  }
+};
+template <int OC>
+constexpr FewPlaneIndex<OC> kFewPlaneIndex{};
+#endif
+
+// dyt[o·ld + q] = dy[q·OC + o] for q < count, o < OC: a run of dy's pixels, channel-major,
+// each plane's row a whole number of vectors long (the gather form writes all of it).
 // Blocks of L pixels are transposed in registers where dy has the L·⌈OC/L⌉ values the block
 // reads past its first pixel (they reach into the next pixels); dyt then has ⌈OC/L⌉·L
 // planes, the ones past OC holding garbage.
@@ -233,6 +256,33 @@ void transpose_dy(const T* dy, int64_t count, int64_t readable, T* dyt, int64_t 
       for (int64_t e = 0; e < OC; e += L) transpose_block(src, e, dyt + q, ld);
     }
   }
+#ifdef NG_CONV_PERMUTE2_PS
+  // Few channels on AVX-512: 16 pixels' OC·16 values (OC vectors), each plane assembled by
+  // a chain of OC − 1 two-vector permutes; the last block's lanes past `count` zero (written:
+  // the planes' rows are whole vectors). LeNet's conv1 filter gradient in this row form
+  // (batch 32, 1 thread): element copies 0.20 ms, 16-lane gathers 0.15 ms, permutes 0.14 ms.
+  if constexpr (std::is_same_v<T, float> && 2 * OC <= lanes<T>()) {
+    constexpr int64_t L = lanes<T>();
+    const auto& idx = kFewPlaneIndex<OC>;
+    alignas(64) float tail[L * OC];
+    for (; q < count; q += L) {
+      const float* src = dy + q * OC;
+      if (count - q < L) {
+        const int64_t have = (count - q) * OC;
+        std::copy(src, src + have, tail);
+        std::fill(tail + have, tail + L * OC, 0.0f);
+        src = tail;
+      }
+      VF v[OC];
+      for (int k = 0; k < OC; ++k) v[k] = load(src + k * L);
+      for (int o = 0; o < OC; ++o) {
+        VF plane = v[0];
+        for (int k = 1; k < OC; ++k) plane = NG_CONV_PERMUTE2_PS(plane, idx.lane[o][k], v[k]);
+        store(dyt + o * ld + q, plane);
+      }
+    }
+  }
+#endif
   for (; q < count; ++q)
     for (int o = 0; o < OC; ++o) dyt[o * ld + q] = dy[q * OC + o];
 }
@@ -501,7 +551,9 @@ bool backward_input(DType dtype, const Conv2dShape& s, const void* dy, const voi
                               static_cast<double*>(dx));
 }
 
+#include "image_minor_impl.h"
 #include "conv2d_dx_batched_impl.h"
+#include "conv2d_df_batched_impl.h"
 
 #define NG_DIRECT_FILTER_GRADIENT 1
 
@@ -602,6 +654,9 @@ void backward_filter_typed(const Conv2dShape& s, const T* x, const T* dy, T* df)
 // False when this path has no direct filter gradient (no vector extensions): the caller
 // falls back to the GEMM.
 bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df) {
+  // A batch of at least a vector of images: over images. LeNet's 28×28×1 5×5 → 6 (batch 32,
+  // 1 thread) 0.14 → 0.066 ms on AVX-512, 0.11 → 0.084 on AVX2, 0.18 → 0.15 on SSE.
+  if (backward_filter_batched(dtype, s, x, dy, df)) return true;
   if (dtype == DType::Float32)
     backward_filter_typed(s, static_cast<const float*>(x), static_cast<const float*>(dy), static_cast<float*>(df));
   else
@@ -615,6 +670,7 @@ bool backward_filter(DType, const Conv2dShape&, const void*, const void*, void*)
 #ifndef NG_DIRECT_FILTER_GRADIENT
 bool backward_input(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
 bool backward_input_batched(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
+bool backward_filter_batched(DType, const Conv2dShape&, const void*, const void*, void*) { return false; }
 #endif
 
 template <typename T>

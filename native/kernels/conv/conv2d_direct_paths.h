@@ -10,6 +10,7 @@
   bool backward_filter(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df);              \
   bool backward_input(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx);               \
   bool backward_input_batched(DType dtype, const Conv2dShape& s, const void* dy, const void* f, void* dx);       \
+  bool backward_filter_batched(DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* df);      \
   }
 
 namespace ng {

@@ -1,6 +1,7 @@
 // The direct small-channel convolution for the scalar path (the wasm build compiles it with
 // -msimd128, where the pixel loops become 128-bit vectors).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>

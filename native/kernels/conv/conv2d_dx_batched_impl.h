@@ -202,15 +202,9 @@ bool backward_input_batched_typed(const Conv2dShape& s, const T* dy, const T* f,
       const int64_t n = b * NB + lane;
       src[lane] = n < s.batch ? dy + n * out_px * oc : nullptr;
     }
-    // Whole lines of dyb written at once, from NB images of dy read side by side; L×L blocks
-    // transposed in registers where the block is full (LeNet's 28×28×1: 0.155 → 0.139 ms).
-    const int64_t len = out_px * oc, images = std::min(NB, s.batch - b * NB);
-    int64_t done = 0;
-    if (kTransposesInRegisters<T> && images == NB)
-      for (; done + L <= len; done += L)
-        for (int64_t k = 0; k < NB; k += L) transpose_block(src + k, done, dyb + k, NB);
-    for (int64_t e = done; e < len; ++e)
-      for (int64_t lane = 0; lane < NB; ++lane) dyb[e * NB + lane] = src[lane] ? src[lane][e] : T(0);
+    // Transposed in registers (LeNet's 28×28×1: 0.155 → 0.139 ms against value by value).
+    to_image_minor<T, NB>(src, out_px * oc, dyb);
+    const int64_t images = std::min(NB, s.batch - b * NB);
     for (int64_t h = 0; h < g.in_h; ++h)
       dxb_row<T, NV>(s, f, dyb, zeros.data(), col.data(), padded_w, h, images, dx + b * NB * image);
   });
