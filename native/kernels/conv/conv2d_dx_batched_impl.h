@@ -70,9 +70,11 @@ void dxb_block(const Conv2dShape& s, const T* f, const DxbRow<T>& r, int64_t w0,
 }
 
 // Pixels per block: enough accumulators (P·CB·NV, with NV = 2) to hide the FMA latency,
-// few enough to leave registers for the loads.
+// few enough to leave registers for the loads. With AVX-512's 32 registers (NV = 1) up to
+// 24 accumulators.
 template <int CB>
 constexpr int dxb_pixels() {
+  if (kVectorRegs == 32) return std::max(1, std::min(4, 24 / CB));
   return CB == 1 ? 4 : CB <= 3 ? 2 : 1;
 }
 constexpr int64_t kDxbMaxCb = 6;
