@@ -157,6 +157,7 @@ const CASES: Case[] = [
   { name: 'batch 17, 3×3 same stride 2, 2 → 3 (filter gradient over images)', x: [17, 9, 10, 2], f: [3, 3, 2, 3], strides: 2, padding: 'same' },
   { name: 'batch 16, 3×3 same, 4 → 4, 8×600 (filter gradient over images, rows in chunks)', x: [16, 8, 600, 4], f: [3, 3, 4, 4], padding: 'same' },
   { name: 'batch 70, 3×3 valid 1 → 2 (filter gradient over images, several blocks per group)', x: [70, 6, 5, 1], f: [3, 3, 1, 2] },
+  { name: 'batch 2, 3×3 same 2 → 7, 21 wide (filter gradient over a row: a whole block of 16 pixels and a partial one)', x: [2, 9, 21, 2], f: [3, 3, 2, 7], padding: 'same' },
   { name: 'batch 17, 5×5 same 3 → 20 (filter gradient over images in blocks of out channels)', x: [17, 11, 10, 3], f: [5, 5, 3, 20], padding: 'same' },
   { name: 'depthwise 3×3 same', depthwise: true, x: [2, 9, 10, 7], f: [3, 3, 7, 1], padding: 'same', bias: true },
   { name: 'depthwise multiplier 3 stride 2', depthwise: true, x: [3, 11, 9, 5], f: [3, 3, 5, 3], strides: 2, padding: 'same', activation: 'relu', bias: true },

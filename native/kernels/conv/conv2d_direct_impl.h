@@ -239,7 +239,7 @@ constexpr FewPlaneIndex<OC> kFewPlaneIndex{};
 #endif
 
 // dyt[o·ld + q] = dy[q·OC + o] for q < count, o < OC: a run of dy's pixels, channel-major,
-// each plane's row a whole number of vectors long (the gather form writes all of it).
+// each plane's row a whole number of vectors long (the permute form writes all of it).
 // Blocks of L pixels are transposed in registers where dy has the L·⌈OC/L⌉ values the block
 // reads past its first pixel (they reach into the next pixels); dyt then has ⌈OC/L⌉·L
 // planes, the ones past OC holding garbage.
