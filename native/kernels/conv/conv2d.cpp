@@ -483,7 +483,11 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     backward_filter_indirect(isa, s, x, dy, df);
     return;
   }
-  const int64_t fsize = d.k * d.n, tiles = ceil_div(d.m, rows);
+  // Tiles of at most `rows`, a whole number per group as in backward_filter_indirect.
+  int64_t tiles = ceil_div(d.m, rows);
+  if (tiles > 1) tiles = round_up(tiles, tiles > kFilterGroups ? kFilterGroups : 2);
+  const int64_t tile = round_up(ceil_div(d.m, tiles), 8), fsize = d.k * d.n;
+  tiles = ceil_div(d.m, tile);
   const int64_t groups = std::max<int64_t>(
       1, std::min({tiles, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * sizeof(T)))}));
   T* partial = groups > 1 ? scratch<T>(ScratchSlot::Reduction, (groups - 1) * fsize) : nullptr;
@@ -491,7 +495,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     T* out = grp == 0 ? df : partial + (grp - 1) * fsize;
     const int64_t t0 = tiles * grp / groups, t1 = tiles * (grp + 1) / groups;
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t p0 = t * rows, p1 = std::min(d.m, p0 + rows);
+      const int64_t p0 = t * tile, p1 = std::min(d.m, p0 + tile);
       const T* a = x + p0 * d.k;  // pointwise: the image rows are the columns
       if (!d.pointwise) {
         T* col = scratch<T>(ScratchSlot::Columns, (p1 - p0) * d.k);
