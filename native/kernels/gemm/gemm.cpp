@@ -47,7 +47,8 @@ constexpr size_t kKeepBytes = size_t(32) << 20;
 // of A) is small and n at most kSwapMaxColsPacked. AVX-512, 1 thread, op(A) = A: swapped /
 // direct 128×512×8 57.6 / 55.4 GFLOP/s, 128×784×7 61.9 / 47.0, 300×300×4 35.0 / 31.8; but
 // 1000×512×10 45.1 / 81.7, 1000×512×4 19.1 / 33.2, 256×512×8 (512 KB) 62.6 / 66.2, and
-// 100×200×13 57.0 / 77.5 (op(A) = Aᵀ: swapped 1.0-5.2x faster on the same shapes).
+// 100×200×13 57.0 / 77.5 (op(A) = Aᵀ: swapped 1.3-9.6x faster on the same shapes, equal
+// at 100×200×13).
 constexpr int64_t kSwapMinRowPanels = 4;
 constexpr double kSwapPackMaxBytes = 448.0 * 1024;
 constexpr int64_t kSwapMaxColsPacked = 8;
