@@ -71,6 +71,21 @@ constexpr int64_t kIm2colChunk = 64;
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
+// A count of chunks (or tiles) of a filter-gradient reduction raised to a whole number per
+// group: a multiple of kFilterGroups above it, even below, so that the groups' tasks are
+// equal (28×28×32's 25 chunks as 3 per group and 4 in the last had one of 2 threads sum 13
+// and the other 12; as 32 chunks of 784 pixels, df 3.05 → 2.90 ms on 2 threads).
+int64_t balanced_chunks(int64_t chunks) {
+  return chunks > 1 ? round_up(chunks, chunks > kFilterGroups ? kFilterGroups : 2) : chunks;
+}
+
+// Groups of a filter-gradient reduction over `chunks` chunks, each group a task with its own
+// partial of `fsize` elements: at most kFilterGroups, within kPartialBytes in all.
+int64_t filter_groups(int64_t chunks, int64_t fsize, size_t elem) {
+  return std::max<int64_t>(
+      1, std::min({chunks, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * elem))}));
+}
+
 // The DType tag of the element type the drivers are instantiated for.
 template <typename T>
 constexpr DType dtype_of() {
@@ -416,14 +431,8 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
   const std::vector<T> zeros(static_cast<size_t>(tl.run), T(0));
   // Chunks of equal size, at most kFilterChunk: LeNet's 3200 pixels as 1024 + 1024 + 1024 + 128
   // gave one of 2 threads 2048 pixels to sum and the other 1152 (0.125 -> 0.107 ms).
-  // A whole number of chunks per group (and an even number below kFilterGroups), so that the
-  // groups' tasks are equal: 28×28×32's 25 chunks as 3 per group and 4 in the last had one of
-  // 2 threads sum 13 and the other 12 (32 chunks of 784 pixels: df 3.05 → 2.90 ms, 2 threads).
-  int64_t chunks = ceil_div(d.m, kFilterChunk);
-  if (chunks > 1) chunks = round_up(chunks, chunks > kFilterGroups ? kFilterGroups : 2);
-  const int64_t chunk = ceil_div(d.m, chunks), fsize = d.k * d.n;
-  const int64_t groups = std::max<int64_t>(
-      1, std::min({chunks, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * sizeof(T)))}));
+  const int64_t chunks = balanced_chunks(ceil_div(d.m, kFilterChunk)), chunk = ceil_div(d.m, chunks);
+  const int64_t fsize = d.k * d.n, groups = filter_groups(chunks, fsize, sizeof(T));
   T* partial = groups > 1 ? scratch<T>(ScratchSlot::Reduction, (groups - 1) * fsize) : nullptr;
   // A segment's values in a chunk (its x footprint) beyond about a third of a core's L2 come
   // from further out: then prefetch through the pointers. Measured 9-11% faster on a
@@ -483,13 +492,9 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     backward_filter_indirect(isa, s, x, dy, df);
     return;
   }
-  // Tiles of at most `rows`, a whole number per group as in backward_filter_indirect.
-  int64_t tiles = ceil_div(d.m, rows);
-  if (tiles > 1) tiles = round_up(tiles, tiles > kFilterGroups ? kFilterGroups : 2);
-  const int64_t tile = round_up(ceil_div(d.m, tiles), 8), fsize = d.k * d.n;
-  tiles = ceil_div(d.m, tile);
-  const int64_t groups = std::max<int64_t>(
-      1, std::min({tiles, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * sizeof(T)))}));
+  // Tiles of at most `rows` (a multiple of 8), a whole number per group.
+  const int64_t tile = round_up(ceil_div(d.m, balanced_chunks(ceil_div(d.m, rows))), 8);
+  const int64_t tiles = ceil_div(d.m, tile), fsize = d.k * d.n, groups = filter_groups(tiles, fsize, sizeof(T));
   T* partial = groups > 1 ? scratch<T>(ScratchSlot::Reduction, (groups - 1) * fsize) : nullptr;
   const auto run_group = [&](int64_t grp) {
     T* out = grp == 0 ? df : partial + (grp - 1) * fsize;

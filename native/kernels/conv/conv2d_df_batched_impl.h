@@ -123,12 +123,19 @@ bool backward_filter_batched_typed(const Conv2dShape& s, const T* x, const T* dy
       const T* rsrc[L];
       for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += chunk) {
         const int64_t rows = std::min(chunk, g.out_h - oh0), fr0 = oh0 * g.stride_h;
-        std::fill(xb, xb + frame * L, T(0));
+        // Each frame row: zeros where it is padding, the input row's columns copied.
         for (int64_t r = 0; r < (rows - 1) * g.stride_h + reach; ++r) {
+          T* const fr = xb + r * cols * ic * L;
           const int64_t h = fr0 + r - g.pad_top;
-          if (h < 0 || h >= g.in_h) continue;
+          if (h < 0 || h >= g.in_h) {
+            std::fill(fr, fr + cols * ic * L, T(0));
+            continue;
+          }
+          const int64_t left = std::min(g.pad_left, cols);
+          std::fill(fr, fr + left * ic * L, T(0));
+          std::fill(fr + (left + cols_in) * ic * L, fr + cols * ic * L, T(0));
           for (int64_t lane = 0; lane < L; ++lane) rsrc[lane] = xsrc[lane] ? xsrc[lane] + h * g.in_w * ic : nullptr;
-          to_image_minor<T, L>(rsrc, cols_in * ic, xb + (r * cols + g.pad_left) * ic * L);
+          to_image_minor<T, L>(rsrc, cols_in * ic, fr + left * ic * L);
         }
         for (int64_t lane = 0; lane < L; ++lane) rsrc[lane] = dsrc[lane] ? dsrc[lane] + oh0 * g.out_w * OC : nullptr;
         to_image_minor<T, L>(rsrc, rows * g.out_w * OC, dyb);

@@ -535,6 +535,13 @@ void gemm_swapped(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int
   tls_swapped.trim(kKeepBytes);
 }
 
+// Whether gemm_swapped takes the product (see kSwapMinRowPanels).
+template <typename T>
+bool swap_pays(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k, T beta) {
+  if (beta != T(0) || n > d.mr || m < kSwapMinRowPanels * d.mr) return false;
+  return trans_a || (n <= kSwapMaxColsPacked && double(m) * double(k) * sizeof(T) <= kSwapPackMaxBytes);
+}
+
 template <typename T>
 void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
                const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
@@ -545,8 +552,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     return;
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa), n);
-  if (beta == T(0) && n <= d.mr && m >= kSwapMinRowPanels * d.mr &&
-      (trans_a || (n <= kSwapMaxColsPacked && double(m) * double(k) * sizeof(T) <= kSwapPackMaxBytes))) {
+  if (swap_pays(d, trans_a, m, n, k, beta)) {
     gemm_swapped(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, ep);
     return;
   }

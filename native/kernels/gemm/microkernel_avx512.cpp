@@ -74,6 +74,7 @@ struct VecF64 {
 constexpr int kMrF32 = 14, kNvF32 = 2;  // 14 x 32
 constexpr int kMcF32 = 84, kKcF32 = 1536;
 constexpr int kMrF64 = 14, kNvF64 = 2;  // 14 x 16
+constexpr int kMcF64 = 196, kKcF64 = 128;
 
 #include "pack_f32_x86.h"
 
@@ -101,7 +102,7 @@ bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, kMcF32, kKcF32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<kNvF32 * 16>;
-  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 196, 128, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, kMcF64, kKcF64, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   return true;
 }
 
@@ -111,7 +112,7 @@ bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) 
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, 1, kMcF32, kKcF32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<16>;
-  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, 196, 128, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, kMcF64, kKcF64, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   return true;
 }
 
