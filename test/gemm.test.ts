@@ -129,10 +129,12 @@ describe.each(CONFIGS)('gemm on $label', (config) => {
       ? [[97, 131, 129]]
       // k = 1700 and 3100 span several k-blocks on every path (KC is 1536 on AVX-512); n = 13
       // takes AVX-512's one-vector-wide kernels; 2000 x 1100 (over 8 MB packed) packs op(B)
-      // one k-block at a time.
-      : [[300, 517, 1029], [1, 1000, 300], [600, 1, 257], [129, 257, 513], [70, 600, 1700], [150, 13, 3100], [20, 1100, 2000]];
+      // one k-block at a time. n = 1, 3 and 10 with op(A) = A and a deep k take the dot kernels
+      // (k tails, partial row tiles, column groups, op(B)ᵀ in place or transposed).
+      : [[300, 517, 1029], [1, 1000, 300], [600, 1, 257], [129, 257, 513], [70, 600, 1700], [150, 13, 3100], [20, 1100, 2000],
+        [700, 3, 301], [45, 10, 140]];
     for (const [m, n, k] of shapes) {
-      for (const [transA, transB] of [[false, false], [true, true]] as const) {
+      for (const [transA, transB] of [[false, false], [true, true], [false, true]] as const) {
         check(config, 'float32', makeCase(rnd, m, n, k, { transA, transB }));
       }
       check(config, 'float64', makeCase(rnd, m, n, Math.min(k, 300)));
@@ -146,9 +148,9 @@ describe.each(NATIVE_ISAS)('gemm threads on native/%s', (isa) => {
     ng.setIsa(isa);
     const native = backendNamed('native');
     const rnd = lcg(4);
-    for (const [m, n, k] of [[517, 300, 200], [64, 1030, 96], [1000, 64, 513], [33, 17, 900], [300, 10, 1700], [40, 1100, 2000]] as [number, number, number][]) {
+    for (const [m, n, k] of [[517, 300, 200], [64, 1030, 96], [1000, 64, 513], [33, 17, 900], [300, 10, 1700], [40, 1100, 2000], [2000, 3, 400]] as [number, number, number][]) {
       for (const dtype of ['float32', 'float64'] as const) {
-        const t = makeCase(rnd, m, n, k, { activation: 'tanh' });
+        const t = makeCase(rnd, m, n, k, { activation: 'tanh', ...(n === 3 ? { transA: false } : {}) });
         const results = [1, 2, 3].map((threads) => {
           ng.setNumThreads(threads);
           return run(native, dtype, t);
@@ -168,7 +170,7 @@ describe.each(CONFIGS)('gemm row invariance on $label', (config) => {
     use(config);
     const backend = backendNamed(config.backend);
     const rnd = lcg(5);
-    const shapes: [number, number, number][] = config.backend === 'js' ? [[9, 37, 70]] : [[31, 300, 900], [17, 45, 130]];
+    const shapes: [number, number, number][] = config.backend === 'js' ? [[9, 37, 70]] : [[31, 300, 900], [17, 45, 130], [40, 10, 300]];
     for (const [m, n, k] of shapes) {
       for (const dtype of ['float32', 'float64'] as const) {
         for (const activation of ['relu', 'sigmoid', 'none'] as const) {

@@ -305,7 +305,8 @@ long test_row_invariance(Isa isa, Rng& rng, const std::string& tag) {
   for (int variant = 0; variant < 10; ++variant) {
     Case c;
     c.m = (variant % 4 == 0 ? 4 : 2) * bl.mr + 3;  // 4: a narrow product (n below) computed swapped
-    c.n = variant % 2 ? 4 * bl.nr * 3 + 5 : variant % 4 == 0 ? bl.nr / 2 - 3 : bl.nr - 3;  // nr/2 - 3: AVX-512's narrow kernels
+    // nr/2 - 3: AVX-512's narrow kernels; 5: the dot kernels (variant 2, op(A) = A, deep k)
+    c.n = variant % 2 ? 4 * bl.nr * 3 + 5 : variant == 2 ? 5 : variant % 4 == 0 ? bl.nr / 2 - 3 : bl.nr - 3;
     c.k = variant < 5 ? 2 * bl.kc + 17 : 37;
     c.ta = variant % 3 == 1;
     c.pad_a = 3;
@@ -348,14 +349,16 @@ long test_row_invariance(Isa isa, Rng& rng, const std::string& tag) {
   return bad;
 }
 
-// The packed product and the indirect one, per element type.
-void packed_rows(int64_t m, const float* a, int64_t lda, const ng::PackedMatrixF32& p, float* c,
+// The packed product with op(A) = Aᵀ (at: k x m, row stride lda) and the indirect one, per
+// element type. op(A) = Aᵀ: a product of few columns with op(A) = A would take the dot
+// kernels, which the indirect GEMM does not have.
+void packed_rows(int64_t m, const float* at, int64_t lda, const ng::PackedMatrixF32& p, float* c,
                  int64_t ldc, const ng::GemmEpilogue<float>& ep) {
-  ng::sgemm_packed(p.isa(), false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
+  ng::sgemm_packed(p.isa(), true, m, at, lda, p, 1.0f, 0.0f, c, ldc, ep);
 }
-void packed_rows(int64_t m, const double* a, int64_t lda, const ng::PackedMatrixF64& p, double* c,
+void packed_rows(int64_t m, const double* at, int64_t lda, const ng::PackedMatrixF64& p, double* c,
                  int64_t ldc, const ng::GemmEpilogue<double>& ep) {
-  ng::dgemm_packed(p.isa(), false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
+  ng::dgemm_packed(p.isa(), true, m, at, lda, p, 1.0, 0.0, c, ldc, ep);
 }
 void indirect_rows(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
                    const ng::PackedMatrixF32& p, float* c, int64_t ldc, const ng::GemmEpilogue<float>& ep) {
@@ -366,7 +369,7 @@ void indirect_rows(int64_t m, int64_t run, const double* const* ptrs, int64_t pt
   ng::dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
 }
 
-// The indirect GEMM against sgemm_packed on the rows its pointers describe, bitwise: the
+// The indirect GEMM against sgemm_packed on the rows its pointers describe (given as Aᵀ), bitwise: the
 // segments of each row lie scattered in a pool (as a convolution's taps do), some are a
 // shared run of zeros (padding); m covers partial row panels, k spans several k-blocks
 // with block edges inside segments, n ends in a partial panel; every epilogue.
@@ -407,7 +410,10 @@ long test_indirect(Isa isa, Rng& rng, const std::string& tag) {
       const ng::PackedMatrix<T> packed(isa, false, k, n, b.data(), n);
       const int64_t ldc = n + 1;
       std::vector<T> want(static_cast<size_t>(m * ldc), T(-7)), got = want;
-      packed_rows(m, a.data(), k, packed, want.data(), ldc, ep);
+      std::vector<T> at(static_cast<size_t>(k * m));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) at[size_t(p * m + i)] = a[size_t(i * k + p)];
+      packed_rows(m, at.data(), m, packed, want.data(), ldc, ep);
       indirect_rows(m, sh.run, ptrs.data(), ld, packed, got.data(), ldc, ep);
       if (!bitwise_equal(want.data(), got.data(), want.size() * sizeof(T))) {
         std::printf("  FAIL %s: indirect m %lld run %lld segments %lld n %lld act %s differs from packed\n",
@@ -552,7 +558,10 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
   const Big bigs[] = {{300, 517, 1029}, {157, 99, 700}, {1, 300, 513}, {450, 7, 260},
                       {96, 256, 256},   {128, 10, 784}, {130, 64, 800}, {5, 1000, 40},
                       {301, 131, 1100},   // packed A with a row tail and k-blocks of 550
-                      {150, 1025, 1024}};  // B's k-panel over kWideBBytes: row blocks of 2·MC
+                      {150, 1025, 1024},  // B's k-panel over kWideBBytes: row blocks of 2·MC
+                      // few columns, deep k (the dot kernels where op(A) = A): k tails,
+                      // partial row tiles, uneven column groups, threads
+                      {77, 3, 200}, {33, 9, 129}, {2000, 1, 1000}, {130, 2, 128}, {61, 12, 300}};
   int idx = 0;
   for (const Big& bg : bigs) {
     for (int tr = 0; tr < 4; ++tr, ++idx) {

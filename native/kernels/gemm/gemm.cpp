@@ -509,6 +509,60 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
                const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
                const GemmEpilogue<T>& ep);
 
+// Whether a product of n columns with op(A) = A takes the dot kernels (gemm_dot). A function
+// of the path, n and k only, so that every entry point (any m, B packed or not) agrees.
+// Not where n is a multiple of the broadcast tile's NR, which then fills all its lanes.
+template <typename T>
+bool use_dot(const KernelDesc<T>& d, bool trans_a, int64_t n, int64_t k) {
+  return !trans_a && n <= d.dot_max_n && k >= d.dot_min_k && n % d.nr != 0;
+}
+
+// Row stride of op(B)ᵀ copied for the dot kernels: whole vectors, 64-byte aligned rows.
+inline int64_t dot_ld(int64_t k) { return round_up(std::max<int64_t>(k, 1), 16); }
+
+// Few columns, op(A) = A (use_dot): every element of C is a dot product along k of a row of A
+// and a row of bt = op(B)ᵀ (n x k, row stride ldbt), computed by ukr_dot in tiles of up to
+// dot_rows[c] x c. The columns fall in the fewest balanced groups of at most dot_cols; the
+// rows are cut into tasks of whole tiles. Each element sees the same operations whatever
+// the tile, group or thread.
+template <typename T>
+void gemm_dot(const KernelDesc<T>& d, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+              int64_t lda, const T* bt, int64_t ldbt, T beta, T* c, int64_t ldc,
+              const GemmEpilogue<T>& ep) {
+  const int64_t groups = ceil_div(n, d.dot_cols);
+  const int rows = d.dot_rows[ceil_div(n, groups)];  // for the widest group
+  const Activation act = ep.act;
+  UkrArgs<T> args;
+  args.alpha = alpha;
+  args.beta = beta;
+  args.act = kernel_act(act);
+  args.leaky_alpha = ep.leaky_alpha;
+  auto block = [&](int64_t i0, int64_t i1) {
+    UkrArgs<T> ga = args;
+    for (int64_t i = i0; i < i1; i += rows) {  // the tile's rows of A stay in L1 across the groups
+      const int rb = static_cast<int>(std::min<int64_t>(rows, i1 - i));
+      for (int64_t g = 0; g < groups; ++g) {
+        const int64_t j0 = n * g / groups, j1 = n * (g + 1) / groups;
+        ga.bias = ep.bias ? ep.bias + j0 : nullptr;
+        d.ukr_dot[rb][j1 - j0](k, a + i * lda, lda, bt + j0 * ldbt, ldbt, c + i * ldc + j0, ldc, ga);
+      }
+      if (!act_in_kernel(act)) post_activation(c + i * ldc, ldc, rb, static_cast<int>(n), act);
+    }
+  };
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const int threads = num_threads();
+  const int64_t tiles = ceil_div(m, rows);
+  const int64_t tasks = threads <= 1 || flops < kSerialFlops
+                            ? 1
+                            : std::min<int64_t>({tiles, int64_t(threads) * 4, static_cast<int64_t>(flops / kTaskFlops)});
+  if (tasks <= 1) {
+    block(0, m);
+    return;
+  }
+  const int64_t per = ceil_div(tiles, tasks) * rows;
+  parallel_for(ceil_div(m, per), [&](int64_t t) { block(t * per, std::min(m, (t + 1) * per)); });
+}
+
 // Many rows, at most MR columns (a classifier's last layer, its weight gradient): C's few
 // columns would fill a sliver of every register tile, while Cᵀ = op(B)ᵀ·op(A)ᵀ is one row
 // panel of full tiles. Cᵀ is computed with alpha (beta 0, no epilogue) and C = act(Cᵀᵀ + bias)
@@ -552,6 +606,18 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     return;
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa), n);
+  if (use_dot(d, trans_a, n, k)) {
+    if (trans_b) {  // op(B)ᵀ = B, read in place
+      gemm_dot(d, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep);
+    } else {
+      const int64_t ldbt = dot_ld(k);
+      T* bt = tls_pack_b.get<T>(static_cast<size_t>(n * ldbt));
+      d.pack_bt(k, n, b, ldb, bt, ldbt);
+      gemm_dot(d, m, n, k, alpha, a, lda, bt, ldbt, beta, c, ldc, ep);
+      tls_pack_b.trim(kKeepBytes);
+    }
+    return;
+  }
   if (swap_pays(d, trans_a, m, n, k, beta)) {
     gemm_swapped(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, ep);
     return;
@@ -599,6 +665,10 @@ void gemm_packed_impl(bool trans_a, int64_t m, const T* a, int64_t lda, const Pa
     return;
   }
   const KernelDesc<T>& d = desc<T>(p.isa(), n);
+  if (use_dot(d, trans_a, n, k)) {
+    gemm_dot(d, m, n, k, alpha, a, lda, p.transposed(), dot_ld(k), beta, c, ldc, ep);
+    return;
+  }
   if (m <= d.mr) {
     gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{nullptr, 0, p.data()}, beta, c, ldc, ep);
     return;
@@ -772,10 +842,12 @@ PackedMatrix<T>::~PackedMatrix() {
 
 template <typename T>
 PackedMatrix<T>::PackedMatrix(PackedMatrix&& o) noexcept
-    : isa_(o.isa_), k_(o.k_), n_(o.n_), data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
+    : isa_(o.isa_), k_(o.k_), n_(o.n_), data_(o.data_), size_(o.size_), capacity_(o.capacity_),
+      transposed_at_(o.transposed_at_) {
   o.data_ = nullptr;
   o.size_ = o.capacity_ = 0;
   o.k_ = o.n_ = 0;
+  o.transposed_at_ = 0;
 }
 
 template <typename T>
@@ -783,10 +855,11 @@ PackedMatrix<T>& PackedMatrix<T>::operator=(PackedMatrix&& o) noexcept {
   if (this != &o) {
     gemm_detail::aligned_delete(data_);
     isa_ = o.isa_; k_ = o.k_; n_ = o.n_;
-    data_ = o.data_; size_ = o.size_; capacity_ = o.capacity_;
+    data_ = o.data_; size_ = o.size_; capacity_ = o.capacity_; transposed_at_ = o.transposed_at_;
     o.data_ = nullptr;
     o.size_ = o.capacity_ = 0;
     o.k_ = o.n_ = 0;
+    o.transposed_at_ = 0;
   }
   return *this;
 }
@@ -798,7 +871,12 @@ void PackedMatrix<T>::pack(Isa isa, bool trans_b, int64_t k, int64_t n, const T*
   k_ = std::max<int64_t>(k, 0);
   n_ = std::max<int64_t>(n, 0);
   const auto& d = desc<T>(isa_, n_);
-  size_ = gemm_detail::packed_b_size(d, k_, n_);
+  // The dot kernels' op(B)ᵀ follows the panels, for the products that take them (op(A) = A);
+  // the panels serve op(A) = Aᵀ and the indirect GEMM.
+  const size_t panels = gemm_detail::packed_b_size(d, k_, n_);
+  const bool dot = gemm_detail::use_dot(d, false, n_, k_);
+  transposed_at_ = dot ? gemm_detail::round_up(panels, 16) : 0;
+  size_ = panels == 0 ? 0 : dot ? transposed_at_ + static_cast<size_t>(n_ * gemm_detail::dot_ld(k_)) : panels;
   if (size_ == 0) return;
   if (size_ > capacity_) {
     gemm_detail::aligned_delete(data_);
@@ -810,6 +888,15 @@ void PackedMatrix<T>::pack(Isa isa, bool trans_b, int64_t k, int64_t n, const T*
   const int64_t pieces =
       num_threads() > 1 && double(k_) * double(n_) >= 65536.0 ? int64_t(num_threads()) * 2 : 1;
   gemm_detail::pack_b_all(d, trans_b, k_, n_, b, ldb, data_, pieces);
+  if (dot) {
+    T* bt = data_ + transposed_at_;
+    const int64_t ldbt = gemm_detail::dot_ld(k_);
+    if (trans_b) {
+      for (int64_t j = 0; j < n_; ++j) std::memcpy(bt + j * ldbt, b + j * ldb, sizeof(T) * k_);
+    } else {
+      d.pack_bt(k_, n_, b, ldb, bt, ldbt);
+    }
+  }
 }
 
 template class PackedMatrix<float>;

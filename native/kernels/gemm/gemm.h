@@ -4,6 +4,9 @@
 // KC x NR micro-panels, op(A) into MR x KC micro-panels (transposes are handled by the
 // packing), and one register-tile microkernel per instruction set computes MR x NR
 // blocks of C. The bias and activation are fused into the store of the last k-block.
+// Products of few columns (n up to about 12, depth k >= 128, op(A) = A) take dot-product
+// kernels instead, vectorised along k (microkernel_dot_impl.h): a function of the path,
+// n and k only, so every m and every entry point (B packed or not) agree.
 //
 // Threads: work is split over independent blocks of C (never over k) through
 // ng::parallel_for, so results are bitwise identical for every thread count.
@@ -80,7 +83,9 @@ class PackedMatrix {
   Isa isa() const { return isa_; }  // the resolved path this packing is laid out for
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
-  const T* data() const { return data_; }
+  const T* data() const { return data_; }  // the panels (gemm_internal.h: packed_b_size layout)
+  // op(B)ᵀ (n x k), for the paths' dot kernels where n is that small, else null.
+  const T* transposed() const { return transposed_at_ ? data_ + transposed_at_ : nullptr; }
   size_t size_bytes() const { return size_ * sizeof(T); }
 
  private:
@@ -88,6 +93,7 @@ class PackedMatrix {
   int64_t k_ = 0, n_ = 0;
   T* data_ = nullptr;
   size_t size_ = 0, capacity_ = 0;
+  size_t transposed_at_ = 0;  // offset of op(B)ᵀ in data_, 0 when not stored
 };
 
 using PackedMatrixF32 = PackedMatrix<float>;
@@ -110,7 +116,8 @@ void dgemm_packed(Isa isa, bool trans_a, int64_t m, const double* a, int64_t lda
 // convolution passes, per output pixel and filter tap, the address of that tap's input
 // channels (or of `run` zeros for padding), so no im2col column matrix is built.
 // Bp = packed op(B), k x n with k a multiple of run >= 1. Runs on the calling thread.
-// Bitwise the same as sgemm_packed on the rows those pointers describe.
+// Bitwise the same as sgemm_packed with op(A) = Aᵀ on the rows those pointers describe
+// (with op(A) = A, a product of few columns takes the dot kernels, which this one has not).
 void sgemm_indirect(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
                     const PackedMatrixF32& packed, float* c, int64_t ldc,
                     const GemmEpilogue<float>& ep = {});

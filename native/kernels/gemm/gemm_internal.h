@@ -62,7 +62,19 @@ using UkrSmallFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, cons
                             int64_t ldb, int64_t pstride, T* c, int64_t ldc,
                             const UkrArgs<T>& args);
 
+// Few columns of C, op(A) = A (microkernel_dot_impl.h): ROWS x COLS dot products along k,
+// C[i, j] = epilogue(Σ_p a[i * lda + p] · bt[j * ldbt + p]); bt holds op(B)ᵀ (n x k).
+// Same epilogue as UkrFn.
+template <typename T>
+using UkrDotFn = void (*)(int64_t k, const T* a, int64_t lda, const T* bt, int64_t ldbt, T* c,
+                          int64_t ldc, const UkrArgs<T>& args);
+
+// op(B) = B (k x n, b[p * ldb + j]) transposed for the dot kernels: bt[j * ldbt + p].
+template <typename T>
+using PackBtFn = void (*)(int64_t k, int64_t n, const T* b, int64_t ldb, T* bt, int64_t ldbt);
+
 constexpr int kMaxMr = 16, kMaxNr = 32;
+constexpr int kMaxDotRows = 8, kMaxDotCols = 8;
 
 // Packs rows [0, rows) x depth [0, kc) of op(A) (a points at op(A)(0, 0)) into
 // ceil(rows / MR) micro-panels of MR x kc, zero-padded. trans: A is stored k x m.
@@ -84,6 +96,12 @@ struct KernelDesc {
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
   UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
   int small_panels[kMaxMr + 1] = {};
+  // Products of at most dot_max_n columns and depth k >= dot_min_k with op(A) = A take the
+  // dot kernels (dot_max_n 0: never): [r][c] for tiles of r rows and c <= dot_cols columns,
+  // r <= dot_rows[c].
+  int dot_rows[kMaxDotCols + 1] = {}, dot_cols = 0, dot_max_n = 0, dot_min_k = 0;
+  UkrDotFn<T> ukr_dot[kMaxDotRows + 1][kMaxDotCols + 1] = {};
+  PackBtFn<T> pack_bt = nullptr;
   PackAFn<T> pack_a = nullptr;
   PackBFn<T> pack_b = nullptr;
 };

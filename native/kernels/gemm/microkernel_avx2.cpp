@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <immintrin.h>
+#include <utility>
 
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
@@ -17,6 +18,7 @@
 #endif
 
 #include "microkernel_impl.h"
+#include "microkernel_dot_impl.h"
 
 namespace ng {
 namespace gemm_detail {
@@ -32,6 +34,28 @@ struct VecF32 {
   static NG_GEMM_INLINE R loadu(const T* p) { return _mm256_loadu_ps(p); }
   static NG_GEMM_INLINE void storeu(T* p, R x) { _mm256_storeu_ps(p, x); }
   static NG_GEMM_INLINE R bcast(const T* p) { return _mm256_broadcast_ss(p); }
+  static NG_GEMM_INLINE R load_tail(const T* p, int count) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_maskload_ps(p, mask);
+  }
+  // Sums of 8 vectors' lanes by a tree (lanes l and l + 4, then + 2, + 1 of each vector).
+  static constexpr int kSumBatch = 8;
+  static NG_GEMM_INLINE void hsum_batch(const R* v, T* out) {
+    R s1[4], s2[2];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      s1[i] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x20),
+                            _mm256_permute2f128_ps(v[2 * i], v[2 * i + 1], 0x31));
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i)
+      s2[i] = _mm256_add_ps(_mm256_shuffle_ps(s1[2 * i], s1[2 * i + 1], 0x44),
+                            _mm256_shuffle_ps(s1[2 * i], s1[2 * i + 1], 0xEE));
+    const R s3 = _mm256_add_ps(_mm256_shuffle_ps(s2[0], s2[1], 0x88), _mm256_shuffle_ps(s2[0], s2[1], 0xDD));
+    // Lane 4h + r holds vector h + 2r.
+    _mm256_storeu_ps(out, _mm256_permutevar8x32_ps(s3, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+  static constexpr bool kGather = false;  // slow on the AMD cores this path also serves
+  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return _mm256_loadu_ps(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return _mm256_mul_ps(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return _mm256_add_ps(a, b); }
@@ -53,6 +77,20 @@ struct VecF64 {
   static NG_GEMM_INLINE R loadu(const T* p) { return _mm256_loadu_pd(p); }
   static NG_GEMM_INLINE void storeu(T* p, R x) { _mm256_storeu_pd(p, x); }
   static NG_GEMM_INLINE R bcast(const T* p) { return _mm256_broadcast_sd(p); }
+  static NG_GEMM_INLINE R load_tail(const T* p, int count) {
+    const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), _mm256_setr_epi64x(0, 1, 2, 3));
+    return _mm256_maskload_pd(p, mask);
+  }
+  // As for fp32: 4 vectors, lanes l and l + 2, then + 1.
+  static constexpr int kSumBatch = 4;
+  static NG_GEMM_INLINE void hsum_batch(const R* v, T* out) {
+    const R s0 = _mm256_add_pd(_mm256_permute2f128_pd(v[0], v[1], 0x20), _mm256_permute2f128_pd(v[0], v[1], 0x31));
+    const R s1 = _mm256_add_pd(_mm256_permute2f128_pd(v[2], v[3], 0x20), _mm256_permute2f128_pd(v[2], v[3], 0x31));
+    const R s2 = _mm256_add_pd(_mm256_unpacklo_pd(s0, s1), _mm256_unpackhi_pd(s0, s1));
+    _mm256_storeu_pd(out, _mm256_permute4x64_pd(s2, 0xD8));  // lane 2h + r holds vector h + 2r
+  }
+  static constexpr bool kGather = false;
+  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return _mm256_loadu_pd(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return _mm256_mul_pd(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return _mm256_add_pd(a, b); }
@@ -96,7 +134,9 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 144, 1024, 1, 2, 3, 4, 5, 6);
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<kNvF32 * 8>;
+  NG_GEMM_FILL_DOT(f32, VecF32, 10, 5, 10, 128);
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 72, 256, 1, 2, 3, 4, 5, 6);
+  NG_GEMM_FILL_DOT(f64, VecF64, 10, 5, 10, 128);
   return true;
 }
 

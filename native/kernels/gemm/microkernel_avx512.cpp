@@ -15,15 +15,21 @@
 
 #include <cstdint>
 #include <immintrin.h>
+#include <utility>
 
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
 #elif defined(__GNUC__)
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma")
+// GCC 12's own AVX-512 intrinsics (shuffles, gathers) trip these warnings (GCC PR 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include "microkernel_impl.h"
+#include "microkernel_dot_impl.h"
 
 namespace ng {
 namespace gemm_detail {
@@ -39,6 +45,36 @@ struct VecF32 {
   static NG_GEMM_INLINE R loadu(const T* p) { return _mm512_loadu_ps(p); }
   static NG_GEMM_INLINE void storeu(T* p, R x) { _mm512_storeu_ps(p, x); }
   static NG_GEMM_INLINE R bcast(const T* p) { return _mm512_set1_ps(*p); }
+  static NG_GEMM_INLINE R load_tail(const T* p, int count) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1), p);
+  }
+  // Sums of 16 vectors' lanes by a tree that halves the vector count at each level (lanes
+  // l and l + 8, then + 4, + 2, + 1 of each vector: the same order for all 16).
+  static constexpr int kSumBatch = 16;
+  static NG_GEMM_INLINE void hsum_batch(const R* v, T* out) {
+    R s1[8], s2[4], s3[2];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i)
+      s1[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0x44),
+                            _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], 0xEE));
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      s2[i] = _mm512_add_ps(_mm512_shuffle_f32x4(s1[2 * i], s1[2 * i + 1], 0x88),
+                            _mm512_shuffle_f32x4(s1[2 * i], s1[2 * i + 1], 0xDD));
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i)
+      s3[i] = _mm512_add_ps(_mm512_shuffle_ps(s2[2 * i], s2[2 * i + 1], 0x44),
+                            _mm512_shuffle_ps(s2[2 * i], s2[2 * i + 1], 0xEE));
+    const R s4 = _mm512_add_ps(_mm512_shuffle_ps(s3[0], s3[1], 0x88), _mm512_shuffle_ps(s3[0], s3[1], 0xDD));
+    // Lane 4q + r holds vector q + 4r.
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    _mm512_storeu_ps(out, _mm512_permutexvar_ps(order, s4));
+  }
+  static constexpr bool kGather = true;
+  static NG_GEMM_INLINE R gather(const T* p, int64_t stride) {
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return _mm512_i32gather_ps(_mm512_mullo_epi32(lanes, _mm512_set1_epi32(static_cast<int>(stride))), p, 4);
+  }
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return _mm512_mul_ps(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return _mm512_add_ps(a, b); }
@@ -60,6 +96,31 @@ struct VecF64 {
   static NG_GEMM_INLINE R loadu(const T* p) { return _mm512_loadu_pd(p); }
   static NG_GEMM_INLINE void storeu(T* p, R x) { _mm512_storeu_pd(p, x); }
   static NG_GEMM_INLINE R bcast(const T* p) { return _mm512_set1_pd(*p); }
+  static NG_GEMM_INLINE R load_tail(const T* p, int count) {
+    return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << count) - 1), p);
+  }
+  // As for fp32: 8 vectors, lanes l and l + 4, then + 2, + 1.
+  static constexpr int kSumBatch = 8;
+  static NG_GEMM_INLINE void hsum_batch(const R* v, T* out) {
+    R s1[4], s2[2];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      s1[i] = _mm512_add_pd(_mm512_shuffle_f64x2(v[2 * i], v[2 * i + 1], 0x44),
+                            _mm512_shuffle_f64x2(v[2 * i], v[2 * i + 1], 0xEE));
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i)
+      s2[i] = _mm512_add_pd(_mm512_shuffle_f64x2(s1[2 * i], s1[2 * i + 1], 0x88),
+                            _mm512_shuffle_f64x2(s1[2 * i], s1[2 * i + 1], 0xDD));
+    const R s3 = _mm512_add_pd(_mm512_unpacklo_pd(s2[0], s2[1]), _mm512_unpackhi_pd(s2[0], s2[1]));
+    // Lane 2q + r holds vector q + 4r.
+    const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+    _mm512_storeu_pd(out, _mm512_permutexvar_pd(order, s3));
+  }
+  static constexpr bool kGather = true;
+  static NG_GEMM_INLINE R gather(const T* p, int64_t stride) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm512_i32gather_pd(_mm256_mullo_epi32(lanes, _mm256_set1_epi32(static_cast<int>(stride))), p, 8);
+  }
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return _mm512_mul_pd(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return _mm512_add_pd(a, b); }
@@ -75,6 +136,7 @@ constexpr int kMrF32 = 14, kNvF32 = 2;  // 14 x 32
 constexpr int kMcF32 = 84, kKcF32 = 1536;
 constexpr int kMrF64 = 14, kNvF64 = 2;  // 14 x 16
 constexpr int kMcF64 = 196, kKcF64 = 128;
+constexpr int kDotAccs = 16, kDotCols = 5, kDotMaxN = 12, kDotMinK = 128;  // one hsum_batch of fp32
 
 #include "pack_f32_x86.h"
 
@@ -85,6 +147,7 @@ constexpr int kMcF64 = 196, kKcF64 = 128;
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)
+#pragma GCC diagnostic pop
 #pragma GCC pop_options
 #endif
 
@@ -112,7 +175,9 @@ bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) 
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, 1, kMcF32, kKcF32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<16>;
+  NG_GEMM_FILL_DOT(f32, VecF32, kDotAccs, kDotCols, kDotMaxN, kDotMinK);
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, kMcF64, kKcF64, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  NG_GEMM_FILL_DOT(f64, VecF64, kDotAccs, kDotCols, kDotMaxN, kDotMinK);
   return true;
 }
 

@@ -8,9 +8,11 @@
 #if defined(__wasm_simd128__)
 
 #include <cstdint>
+#include <utility>
 #include <wasm_simd128.h>
 
 #include "microkernel_impl.h"
+#include "microkernel_dot_impl.h"
 
 namespace ng {
 namespace gemm_detail {
@@ -26,6 +28,20 @@ struct VecF32 {
   static NG_GEMM_INLINE R loadu(const T* p) { return wasm_v128_load(p); }
   static NG_GEMM_INLINE void storeu(T* p, R x) { wasm_v128_store(p, x); }
   static NG_GEMM_INLINE R bcast(const T* p) { return wasm_v128_load32_splat(p); }
+  static NG_GEMM_INLINE R load_tail(const T* p, int count) {
+    T v[4] = {0, 0, 0, 0};
+    for (int i = 0; i < count; ++i) v[i] = p[i];
+    return wasm_v128_load(v);
+  }
+  // Sums of 4 vectors' lanes: lanes l and l + 2, then + 1, of each.
+  static constexpr int kSumBatch = 4;
+  static NG_GEMM_INLINE void hsum_batch(const R* v, T* out) {
+    const R s0 = wasm_f32x4_add(wasm_i32x4_shuffle(v[0], v[1], 0, 1, 4, 5), wasm_i32x4_shuffle(v[0], v[1], 2, 3, 6, 7));
+    const R s1 = wasm_f32x4_add(wasm_i32x4_shuffle(v[2], v[3], 0, 1, 4, 5), wasm_i32x4_shuffle(v[2], v[3], 2, 3, 6, 7));
+    wasm_v128_store(out, wasm_f32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 2, 4, 6), wasm_i32x4_shuffle(s0, s1, 1, 3, 5, 7)));
+  }
+  static constexpr bool kGather = false;
+  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return wasm_v128_load(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return wasm_f32x4_mul(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return wasm_f32x4_add(a, b); }
@@ -45,6 +61,13 @@ struct VecF64 {
   static NG_GEMM_INLINE R loadu(const T* p) { return wasm_v128_load(p); }
   static NG_GEMM_INLINE void storeu(T* p, R x) { wasm_v128_store(p, x); }
   static NG_GEMM_INLINE R bcast(const T* p) { return wasm_v128_load64_splat(p); }
+  static NG_GEMM_INLINE R load_tail(const T* p, int) { return wasm_f64x2_make(p[0], 0.0); }  // count is 1
+  static constexpr int kSumBatch = 2;
+  static NG_GEMM_INLINE void hsum_batch(const R* v, T* out) {
+    wasm_v128_store(out, wasm_f64x2_add(wasm_i64x2_shuffle(v[0], v[1], 0, 2), wasm_i64x2_shuffle(v[0], v[1], 1, 3)));
+  }
+  static constexpr bool kGather = false;
+  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return wasm_v128_load(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return wasm_f64x2_add(wasm_f64x2_mul(a, b), c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return wasm_f64x2_mul(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return wasm_f64x2_add(a, b); }
@@ -65,7 +88,9 @@ bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // 12544x288x64 +10% (21.2 -> 23.4 GFLOP/s), 1024^3 +4%, the rest within noise; 1024 was
   // no better.
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 120, 512, 1, 2, 3, 4, 5, 6);
+  NG_GEMM_FILL_DOT(f32, VecF32, 12, 4, 16, 128);
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 128, 256, 1, 2, 3, 4);
+  NG_GEMM_FILL_DOT(f64, VecF64, 12, 4, 16, 128);
   return true;
 }
 
