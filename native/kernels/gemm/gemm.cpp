@@ -577,6 +577,14 @@ void gemm_swapped(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int
   T* ct = tls_swapped.get<T>(static_cast<size_t>(n * m));
   gemm_impl(isa, !trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, T(0), ct, m, GemmEpilogue<T>{});
   const bool fused = act_in_kernel(ep.act);
+  const KernelDesc<T>& d = desc<T>(resolve(isa), n);
+  if (d.store_t && n <= d.store_t_max_n) {
+    d.store_t(m, n, ct, m, c, ldc, ep.bias, fused ? kernel_act(ep.act) : kActNone, ep.leaky_alpha);
+    if (!fused)
+      for (int64_t i = 0; i < m; ++i) post_activation(c + i * ldc, ldc, 1, static_cast<int>(n), ep.act);
+    tls_swapped.trim(kKeepBytes);
+    return;
+  }
   for (int64_t i = 0; i < m; ++i) {
     T* cr = c + i * ldc;
     for (int64_t j = 0; j < n; ++j) {

@@ -73,6 +73,13 @@ using UkrDotFn = void (*)(int64_t k, const T* a, int64_t lda, const T* bt, int64
 template <typename T>
 using PackBtFn = void (*)(int64_t k, int64_t n, const T* b, int64_t ldb, T* bt, int64_t ldbt);
 
+// C (m x n) = act(ctᵀ + bias) from ct (n x m, row stride ldct): the store of a product
+// computed swapped. act: kActNone / kActRelu / kActLeaky; bias may be null. n <= the
+// function's own limit (KernelDesc::store_t_max_n).
+template <typename T>
+using StoreTFn = void (*)(int64_t m, int64_t n, const T* ct, int64_t ldct, T* c, int64_t ldc,
+                          const T* bias, int act, T leaky_alpha);
+
 constexpr int kMaxMr = 16, kMaxNr = 32;
 constexpr int kMaxDotRows = 8, kMaxDotCols = 8;
 
@@ -102,6 +109,8 @@ struct KernelDesc {
   int dot_rows[kMaxDotCols + 1] = {}, dot_cols = 0, dot_max_n = 0, dot_min_k = 0;
   UkrDotFn<T> ukr_dot[kMaxDotRows + 1][kMaxDotCols + 1] = {};
   PackBtFn<T> pack_bt = nullptr;
+  StoreTFn<T> store_t = nullptr;  // null: gemm_swapped stores element by element
+  int store_t_max_n = 0;
   PackAFn<T> pack_a = nullptr;
   PackBFn<T> pack_b = nullptr;
 };

@@ -140,6 +140,76 @@ constexpr int kDotAccs = 16, kDotCols = 5, kDotMaxN = 12, kDotMinK = 128;  // on
 
 #include "pack_f32_x86.h"
 
+// In-register transpose of 16 rows of 16 floats: row t of the result is column t of the input.
+NG_GEMM_INLINE void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // s[4i + c], 128-bit lane q: column 4q + c of rows 4i..4i+3.
+  __m512 s[16];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    s[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    s[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    s[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    s[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    const __m512 xy_lo = _mm512_shuffle_f32x4(s[c], s[4 + c], 0x44), xy_hi = _mm512_shuffle_f32x4(s[c], s[4 + c], 0xEE);
+    const __m512 zw_lo = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0x44), zw_hi = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0xEE);
+    r[c] = _mm512_shuffle_f32x4(xy_lo, zw_lo, 0x88);
+    r[4 + c] = _mm512_shuffle_f32x4(xy_lo, zw_lo, 0xDD);
+    r[8 + c] = _mm512_shuffle_f32x4(xy_hi, zw_hi, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(xy_hi, zw_hi, 0xDD);
+  }
+}
+
+// StoreTFn for fp32, n <= 16: 16 rows of C at a time from n rows of ct by a register
+// transpose; the rows past the last whole 16 one element at a time (the same operations).
+void store_t_f32(int64_t m, int64_t n, const float* ct, int64_t ldct, float* c, int64_t ldc,
+                 const float* bias, int act, float leaky) {
+  const __mmask16 cols = static_cast<__mmask16>((1u << n) - 1);
+  const __m512 vleaky = _mm512_set1_ps(leaky);
+  int64_t i0 = 0;
+  for (; i0 + 16 <= m; i0 += 16) {
+    __m512 r[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+      if (j >= n) {
+        r[j] = _mm512_setzero_ps();
+        continue;
+      }
+      __m512 x = _mm512_loadu_ps(ct + j * ldct + i0);
+      if (bias) x = _mm512_add_ps(x, _mm512_set1_ps(bias[j]));
+      if (act == kActRelu) {
+        x = VecF32::gt0_select(x, _mm512_setzero_ps());
+      } else if (act == kActLeaky) {
+        x = VecF32::gt0_select(x, _mm512_mul_ps(vleaky, x));
+      }
+      r[j] = x;
+    }
+    transpose16x16(r);
+#pragma GCC unroll 16
+    for (int t = 0; t < 16; ++t) _mm512_mask_storeu_ps(c + (i0 + t) * ldc, cols, r[t]);
+  }
+  for (int64_t i = i0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      float v = ct[j * ldct + i];
+      if (bias) v = v + bias[j];
+      if (act == kActRelu) {
+        v = v > 0.0f ? v : 0.0f;
+      } else if (act == kActLeaky) {
+        v = v > 0.0f ? v : leaky * v;
+      }
+      c[i * ldc + j] = v;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gemm_detail
 }  // namespace ng
@@ -176,6 +246,8 @@ bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) 
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<16>;
   NG_GEMM_FILL_DOT(f32, VecF32, kDotAccs, kDotCols, kDotMaxN, kDotMinK);
+  f32->store_t = &store_t_f32;
+  f32->store_t_max_n = 16;
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, kMcF64, kKcF64, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   NG_GEMM_FILL_DOT(f64, VecF64, kDotAccs, kDotCols, kDotMaxN, kDotMinK);
   return true;
