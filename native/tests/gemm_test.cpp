@@ -305,8 +305,9 @@ long test_row_invariance(Isa isa, Rng& rng, const std::string& tag) {
   for (int variant = 0; variant < 10; ++variant) {
     Case c;
     c.m = (variant % 4 == 0 ? 4 : 2) * bl.mr + 3;  // 4: a narrow product (n below) computed swapped
-    // nr/2 - 3: AVX-512's narrow kernels; 5: the dot kernels (variant 2, op(A) = A, deep k)
-    c.n = variant % 2 ? 4 * bl.nr * 3 + 5 : variant == 2 ? 5 : variant % 4 == 0 ? bl.nr / 2 - 3 : bl.nr - 3;
+    // nr/2 - 3: AVX-512's narrow kernels; 5: the dot kernels (variant 2, op(A) = A, deep k);
+    // mr + 3 (variant 4, op(A) = Aᵀ): swapped beyond one row panel where the tiles are wide
+    c.n = variant % 2 ? 4 * bl.nr * 3 + 5 : variant == 2 ? 5 : variant == 4 ? bl.mr + 3 : variant % 4 == 0 ? bl.nr / 2 - 3 : bl.nr - 3;
     c.k = variant < 5 ? 2 * bl.kc + 17 : 37;
     c.ta = variant % 3 == 1;
     c.pad_a = 3;

@@ -42,9 +42,10 @@ constexpr double kDirectAMaxBytes = 512.0 * 1024.0;
 constexpr int64_t kDirectATransMaxPanels = 4;
 // Thread-local packing buffers above this size are released after the call.
 constexpr size_t kKeepBytes = size_t(32) << 20;
-// Products of at most MR columns and at least this many row panels are computed swapped,
-// where that reads op(A) in place (op(A) = Aᵀ), or where packing op(A)ᵀ (a transposing copy
-// of A) is small and n at most kSwapMaxColsPacked. AVX-512, 1 thread, op(A) = A: swapped /
+// Products of few columns and at least this many row panels are computed swapped (swap_pays;
+// after use_dot, which takes op(A) = A with a deep k first), where that reads op(A) in place
+// (op(A) = Aᵀ), or where packing op(A)ᵀ (a transposing copy of A) is small and n at most
+// kSwapMaxColsPacked. AVX-512, 1 thread, op(A) = A: swapped /
 // direct 128×512×8 57.6 / 55.4 GFLOP/s, 128×784×7 61.9 / 47.0, 300×300×4 35.0 / 31.8; but
 // 1000×512×10 45.1 / 81.7, 1000×512×4 19.1 / 33.2, 256×512×8 (512 KB) 62.6 / 66.2, and
 // 100×200×13 57.0 / 77.5 (op(A) = Aᵀ: swapped 1.3-9.6x faster on the same shapes, equal
@@ -52,6 +53,7 @@ constexpr size_t kKeepBytes = size_t(32) << 20;
 constexpr int64_t kSwapMinRowPanels = 4;
 constexpr double kSwapPackMaxBytes = 448.0 * 1024;
 constexpr int64_t kSwapMaxColsPacked = 8;
+constexpr int64_t kSwapMaxCols = 16;
 // Where all of op(B) packed would exceed this, it is packed one k-block at a time, just
 // before that block is computed, instead of all of it first.
 constexpr double kPackAllMaxBytes = 8.0 * 1024 * 1024;
@@ -600,8 +602,13 @@ void gemm_swapped(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int
 // Whether gemm_swapped takes the product (see kSwapMinRowPanels).
 template <typename T>
 bool swap_pays(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k, T beta) {
-  if (beta != T(0) || n > d.mr || m < kSwapMinRowPanels * d.mr) return false;
-  return trans_a || (n <= kSwapMaxColsPacked && double(m) * double(k) * sizeof(T) <= kSwapPackMaxBytes);
+  if (beta != T(0) || m < kSwapMinRowPanels * d.mr) return false;
+  if (n <= d.mr) return trans_a || (n <= kSwapMaxColsPacked && double(m) * double(k) * sizeof(T) <= kSwapPackMaxBytes);
+  // Up to two row panels of Cᵀ and kSwapMaxCols: op(A) = Aᵀ only, where the direct tiles would
+  // fill under 2/3 of their lanes. 1 thread, op(A) = Aᵀ: wasm (NR 8) 512×128ᵀ×10 8.8 -> 24.0
+  // GFLOP/s; AVX2 (NR 16) n = 10 58 -> 64, n = 8 45 -> 59, but n = 12 72 -> 58 and n = 16
+  // 89 -> 68 (not taken); AVX-512 (NR 32 past 16) n = 17 and 18 +10%, 20 and 21 -14% and -24%.
+  return trans_a && n <= std::min<int64_t>(2 * d.mr, kSwapMaxCols) && 3 * n < 2 * round_up(n, int64_t(d.nr));
 }
 
 template <typename T>
