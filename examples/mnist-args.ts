@@ -39,12 +39,12 @@ export async function loadDigits(layout: ng.data.ImageLayout): Promise<Digits> {
 }
 
 /**
- * The recipe both MNIST examples share on 8,000 digits: batch 64, the optimizer's lr 2e-3
- * annealed to 0 by a cosine over the epochs, label smoothing 0.1. Trains, evaluates, reports.
+ * The recipe the MNIST examples share on 8,000 digits: batch 64, the optimizer's lr (2e-3
+ * unless given) annealed to 0 by a cosine over the epochs, label smoothing 0.1. Trains,
+ * evaluates, reports.
  */
 export async function trainAndReport(name: string, model: ng.Model, optimizer: (lr: number) => ng.OptimizerSpec,
-  data: Digits, { epochs, verbose }: ExampleArgs): Promise<void> {
-  const lr = 2e-3;
+  data: Digits, { epochs, verbose }: ExampleArgs, lr = 2e-3): Promise<void> {
   model.summary();
   model.compile({ optimizer: optimizer(lr), loss: { name: 'categoricalCrossentropy', labelSmoothing: 0.1 }, metrics: ['accuracy'] });
   const start = performance.now();

@@ -1,12 +1,16 @@
 // The classic Keras MNIST CNN: conv 32 → conv 64 → max-pool → dropout 0.25 → dense 128 →
 // dropout 0.5 → dense 10, trained by Adadelta with lr 1.0, on the `mnist` package's digits.
+// The classic recipe (batch 128, constant lr) ends at 97.45-97.55% here (seeds 42, 1, 2): on
+// 8,000 digits instead of 60,000 that is 63 steps an epoch. The examples' shared recipe
+// (batch 64, lr 1.0 annealed to 0 by a cosine, label smoothing 0.1) ends at 97.75-98.10%
+// (seeds 42, 1, 2, 3); batch 64 alone at 97.35-97.90%.
 //   node dist/examples/mnist-cnn.js [--epochs 10] [--backend native|wasm|js] [--quiet]
 import * as ng from '../lib/index.js';
-import { loadDigits, parseArgs, report } from './mnist-args.js';
+import { loadDigits, parseArgs, trainAndReport } from './mnist-args.js';
 
-const { epochs, verbose } = parseArgs(10);
+const args = parseArgs(10);
 ng.seed(42);
-const { xTrain, yTrainHot, xTest, yTestHot } = await loadDigits('nhwc');
+const digits = await loadDigits('nhwc');
 
 const model = ng.sequential([
   ng.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
@@ -18,11 +22,4 @@ const model = ng.sequential([
   ng.layers.dropout({ rate: 0.5 }),
   ng.layers.dense({ units: 10, activation: 'softmax' }),
 ]);
-model.summary();
-model.compile({ optimizer: ng.optimizers.adadelta({ lr: 1.0 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-
-const start = performance.now();
-await model.fit(xTrain, yTrainHot, { epochs, batchSize: 128, validationData: [xTest, yTestHot], verbose });
-const seconds = (performance.now() - start) / 1000;
-const { accuracy } = model.evaluate(xTest, yTestHot, { batchSize: 500 });
-report('MNIST CNN', accuracy!, seconds, xTrain.shape[0]! * epochs);
+await trainAndReport('MNIST CNN', model, (lr) => ng.optimizers.adadelta({ lr }), digits, args, 1.0);
