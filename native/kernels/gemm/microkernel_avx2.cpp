@@ -55,7 +55,6 @@ struct VecF32 {
     _mm256_storeu_ps(out, _mm256_permutevar8x32_ps(s3, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
   }
   static constexpr bool kGather = false;  // slow on the AMD cores this path also serves
-  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return _mm256_loadu_ps(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return _mm256_mul_ps(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return _mm256_add_ps(a, b); }
@@ -90,7 +89,6 @@ struct VecF64 {
     _mm256_storeu_pd(out, _mm256_permute4x64_pd(s2, 0xD8));  // lane 2h + r holds vector h + 2r
   }
   static constexpr bool kGather = false;
-  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return _mm256_loadu_pd(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return _mm256_mul_pd(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return _mm256_add_pd(a, b); }

@@ -11,8 +11,8 @@
 // V must also provide load_tail(const T* p, int count) (the first count < W values of p,
 // the other lanes zero, reading nothing past p + count), kSumBatch and
 // hsum_batch(const R* v, T* out) (out[t] = the sum of v[t]'s lanes for t < kSumBatch, in an
-// order fixed for the path and the same for every t), and kGather: whether gather(const T* p, int64_t stride)
-// (p[l * stride] in lane l) is worth using.
+// order fixed for the path and the same for every t), and kGather: whether to gather op(B)ᵀ
+// with gather(const T* p, int64_t stride) (p[l * stride] in lane l; needed only then).
 #pragma once
 
 #include "microkernel_impl.h"

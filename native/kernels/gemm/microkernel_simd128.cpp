@@ -41,7 +41,6 @@ struct VecF32 {
     wasm_v128_store(out, wasm_f32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 2, 4, 6), wasm_i32x4_shuffle(s0, s1, 1, 3, 5, 7)));
   }
   static constexpr bool kGather = false;
-  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return wasm_v128_load(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return wasm_f32x4_mul(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return wasm_f32x4_add(a, b); }
@@ -67,7 +66,6 @@ struct VecF64 {
     wasm_v128_store(out, wasm_f64x2_add(wasm_i64x2_shuffle(v[0], v[1], 0, 2), wasm_i64x2_shuffle(v[0], v[1], 1, 3)));
   }
   static constexpr bool kGather = false;
-  static NG_GEMM_INLINE R gather(const T* p, int64_t) { return wasm_v128_load(p); }  // unused
   static NG_GEMM_INLINE R fma(R a, R b, R c) { return wasm_f64x2_add(wasm_f64x2_mul(a, b), c); }
   static NG_GEMM_INLINE R mul(R a, R b) { return wasm_f64x2_mul(a, b); }
   static NG_GEMM_INLINE R add(R a, R b) { return wasm_f64x2_add(a, b); }
