@@ -132,6 +132,8 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 144, 1024, 1, 2, 3, 4, 5, 6);
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<kNvF32 * 8>;
+  // Dot kernels: 10 accumulators (16 registers). 1 thread, 128 rows, dot / broadcast GFLOP/s:
+  // n = 10 k = 784 85 / 61, n = 4 k = 128 55 / 32; but n = 12 k = 256 68 / 68, n = 16 107 / 69.
   NG_GEMM_FILL_DOT(f32, VecF32, 10, 5, 10, 128);
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 72, 256, 1, 2, 3, 4, 5, 6);
   NG_GEMM_FILL_DOT(f64, VecF64, 10, 5, 10, 128);

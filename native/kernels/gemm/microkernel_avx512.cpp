@@ -136,7 +136,12 @@ constexpr int kMrF32 = 14, kNvF32 = 2;  // 14 x 32
 constexpr int kMcF32 = 84, kKcF32 = 1536;
 constexpr int kMrF64 = 14, kNvF64 = 2;  // 14 x 16
 constexpr int kMcF64 = 196, kKcF64 = 128;
-constexpr int kDotAccs = 16, kDotCols = 5, kDotMaxN = 12, kDotMinK = 128;  // one hsum_batch of fp32
+// Dot kernels (microkernel_dot_impl.h): tiles of about 16 accumulators (one hsum_batch of
+// fp32), up to 5 columns. Taken for n <= 12 and k >= 128: 1 thread, 128 rows, dot / broadcast
+// GFLOP/s: n = 10 k = 256 103 / 66, n = 12 k = 784 111 / 87, n = 8 k = 128 75 / 55; but
+// n = 13 k = 256 97 / 86 (mixed over m), n = 16 k = 784 117 / 150, and any n at k = 64
+// (48-55 against 19-118).
+constexpr int kDotAccs = 16, kDotCols = 5, kDotMaxN = 12, kDotMinK = 128;
 
 #include "pack_f32_x86.h"
 

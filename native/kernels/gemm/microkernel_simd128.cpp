@@ -86,6 +86,9 @@ bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // 12544x288x64 +10% (21.2 -> 23.4 GFLOP/s), 1024^3 +4%, the rest within noise; 1024 was
   // no better.
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 120, 512, 1, 2, 3, 4, 5, 6);
+  // Dot kernels (use_dot skips n a multiple of NR = 8). Node 20, 1 thread, dot / broadcast
+  // GFLOP/s: 128×1×784 20.3 / 3.7, 128×10×512 27.6 / 10.0, 128×12×784 28.0 / 12.5; but
+  // 128×8×256 24.2 / 29.3 and 128×16×784 28.0 / 34.8.
   NG_GEMM_FILL_DOT(f32, VecF32, 12, 4, 16, 128);
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 128, 256, 1, 2, 3, 4);
   NG_GEMM_FILL_DOT(f64, VecF64, 12, 4, 16, 128);
