@@ -591,22 +591,21 @@ void gemm_swapped(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int
   gemm_impl(isa, !trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, T(0), ct, m, GemmEpilogue<T>{});
   const bool fused = act_in_kernel(ep.act);
   const KernelDesc<T>& d = desc<T>(resolve(isa), n);
-  if (d.store_t && n <= d.store_t_max_n) {
-    d.store_t(m, n, ct, m, c, ldc, ep.bias, fused ? kernel_act(ep.act) : kActNone, ep.leaky_alpha);
-    if (!fused)
-      for (int64_t i = 0; i < m; ++i) post_activation(c + i * ldc, ldc, 1, static_cast<int>(n), ep.act);
-    tls_swapped.trim(kKeepBytes);
-    return;
-  }
-  for (int64_t i = 0; i < m; ++i) {
+  // Whole blocks of rows by the path's vector store where it has one, the rest element by
+  // element (the same operations).
+  const int64_t stored = d.store_t && n <= d.store_t_max_n
+                             ? d.store_t(m, n, ct, m, c, ldc, ep.bias, fused ? kernel_act(ep.act) : kActNone, ep.leaky_alpha)
+                             : 0;
+  for (int64_t i = stored; i < m; ++i) {
     T* cr = c + i * ldc;
     for (int64_t j = 0; j < n; ++j) {
       T v = ct[j * m + i];
       if (ep.bias) v = v + ep.bias[j];
       cr[j] = fused ? apply_act_scalar(v, ep.act, ep.leaky_alpha) : v;
     }
-    if (!fused) post_activation(cr, ldc, 1, static_cast<int>(n), ep.act);
   }
+  if (!fused)
+    for (int64_t i = 0; i < m; ++i) post_activation(c + i * ldc, ldc, 1, static_cast<int>(n), ep.act);
   tls_swapped.trim(kKeepBytes);
 }
 

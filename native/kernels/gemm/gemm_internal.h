@@ -73,12 +73,13 @@ using UkrDotFn = void (*)(int64_t k, const T* a, int64_t lda, const T* bt, int64
 template <typename T>
 using PackBtFn = void (*)(int64_t k, int64_t n, const T* b, int64_t ldb, T* bt, int64_t ldbt);
 
-// C (m x n) = act(ctᵀ + bias) from ct (n x m, row stride ldct): the store of a product
-// computed swapped. act: kActNone / kActRelu / kActLeaky; bias may be null. n <= the
-// function's own limit (KernelDesc::store_t_max_n).
+// C = act(ctᵀ + bias) from ct (n x m, row stride ldct), for the first rows of C in whole
+// vector blocks: the store of a product computed swapped. Returns how many rows it stored
+// (the caller stores the rest). act: kActNone / kActRelu / kActLeaky; bias may be null.
+// n <= the function's own limit (KernelDesc::store_t_max_n).
 template <typename T>
-using StoreTFn = void (*)(int64_t m, int64_t n, const T* ct, int64_t ldct, T* c, int64_t ldc,
-                          const T* bias, int act, T leaky_alpha);
+using StoreTFn = int64_t (*)(int64_t m, int64_t n, const T* ct, int64_t ldct, T* c, int64_t ldc,
+                             const T* bias, int act, T leaky_alpha);
 
 constexpr int kMaxMr = 16, kMaxNr = 32;
 constexpr int kMaxDotRows = 8, kMaxDotCols = 8;

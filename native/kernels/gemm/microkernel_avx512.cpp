@@ -174,8 +174,8 @@ NG_GEMM_INLINE void transpose16x16(__m512 r[16]) {
 }
 
 // StoreTFn for fp32, n <= 16: 16 rows of C at a time from n rows of ct by a register
-// transpose; the rows past the last whole 16 one element at a time (the same operations).
-void store_t_f32(int64_t m, int64_t n, const float* ct, int64_t ldct, float* c, int64_t ldc,
+// transpose, as many as there are whole 16s.
+int64_t store_t_f32(int64_t m, int64_t n, const float* ct, int64_t ldct, float* c, int64_t ldc,
                  const float* bias, int act, float leaky) {
   const __mmask16 cols = static_cast<__mmask16>((1u << n) - 1);
   const __m512 vleaky = _mm512_set1_ps(leaky);
@@ -201,18 +201,7 @@ void store_t_f32(int64_t m, int64_t n, const float* ct, int64_t ldct, float* c, 
 #pragma GCC unroll 16
     for (int t = 0; t < 16; ++t) _mm512_mask_storeu_ps(c + (i0 + t) * ldc, cols, r[t]);
   }
-  for (int64_t i = i0; i < m; ++i) {
-    for (int64_t j = 0; j < n; ++j) {
-      float v = ct[j * ldct + i];
-      if (bias) v = v + bias[j];
-      if (act == kActRelu) {
-        v = v > 0.0f ? v : 0.0f;
-      } else if (act == kActLeaky) {
-        v = v > 0.0f ? v : leaky * v;
-      }
-      c[i * ldc + j] = v;
-    }
-  }
+  return i0;
 }
 
 }  // namespace
