@@ -270,6 +270,25 @@ struct EdgeTile {
   }
 };
 
+// The row panels of a block of rows: as few as MR-row panels allow, with the rows spread
+// evenly over them. A last panel of a few rows left over would have too few accumulator
+// chains to keep the FMA units busy: 128 rows on AVX-512 (MR 14) are 8 panels of 13 and
+// 2 of 12, not 9 of 14 and one of 2 (whose 4 accumulators wait on the FMA latency).
+// Which rows share a tile does not change any result: each element of C sees the same
+// operations in every row-count variant of the kernel.
+struct RowPanels {
+  int64_t count, base, extra;  // panels; `base` rows each, the first `extra` one more
+  bool whole;                  // all panels of MR rows
+
+  RowPanels(int64_t rows, int mr)
+      : count(ceil_div(rows, mr)),
+        base(rows / std::max<int64_t>(count, 1)),
+        extra(rows - base * count),
+        whole(rows % mr == 0) {}
+  int64_t start(int64_t q) const { return q * base + std::min(q, extra); }
+  int rows(int64_t q) const { return static_cast<int>(base + (q < extra ? 1 : 0)); }
+};
+
 // Computes rows [i0, i1) x column panels [jp0, jp1) of C.
 template <typename T>
 void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, int64_t jp1) {
@@ -300,15 +319,14 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
       const T* asrc = pr.trans_a ? pr.a + p0 * pr.lda + ic : pr.a + ic * pr.lda + p0;
       // In-place strides of op(A): element (i, p) at asrc[i * rs + p * cs].
       const int64_t rs = pr.trans_a ? 1 : pr.lda, cs = pr.trans_a ? pr.lda : 1;
-      // Full row panels [0, direct_rows) are read in place, the rest from abuf.
-      int64_t direct_rows = 0;
-      if (pr.direct_a) {
-        direct_rows = mcb / mr * mr;
-        if (direct_rows < mcb)  // the partial last panel is packed (zero padded)
-          d.pack_a(pr.trans_a, mcb - direct_rows, kcq, asrc + direct_rows * rs, pr.lda,
-                   abuf + direct_rows * kcq);
-      } else {
-        d.pack_a(pr.trans_a, mcb, kcq, asrc, pr.lda, abuf);
+      const RowPanels panels(mcb, mr);
+      if (!pr.direct_a) {
+        if (panels.whole) {
+          d.pack_a(pr.trans_a, mcb, kcq, asrc, pr.lda, abuf);
+        } else {
+          for (int64_t q = 0; q < panels.count; ++q)
+            d.pack_a(pr.trans_a, panels.rows(q), kcq, asrc + panels.start(q) * rs, pr.lda, abuf + q * mr * kcq);
+        }
       }
 
       for (int64_t jp = jp0; jp < jp1; ++jp) {
@@ -317,18 +335,19 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
         const int nrb = static_cast<int>(std::min<int64_t>(nr, pr.n - j));
         const bool full_n = nrb == nr;
         args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, nr);
-        for (int64_t ir = 0; ir < mcb; ir += mr) {
-          const int mrb = static_cast<int>(std::min<int64_t>(mr, mcb - ir));
+        for (int64_t q = 0; q < panels.count; ++q) {
+          const int64_t ir = panels.start(q);
+          const int mrb = panels.rows(q);
           T* ct = pr.c + (ic + ir) * pr.ldc + j;
           // Tiles with all NR columns are written directly (the row-count variants of the
-          // kernel cover a partial last row panel); partial columns go through `edge`.
+          // kernel cover row panels of fewer rows); partial columns go through `edge`.
           T* cdst = full_n ? ct : edge.c;
           const int64_t ldc = full_n ? pr.ldc : nr;
           if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, nr);
-          if (ir < direct_rows) {
-            d.ukr_direct(kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
+          if (pr.direct_a) {
+            d.ukr_direct[mrb](kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
           } else {
-            d.ukr_rows[mrb](kcq, abuf + ir * kcq, bpanel, cdst, ldc, args);
+            d.ukr_rows[mrb](kcq, abuf + q * mr * kcq, bpanel, cdst, ldc, args);
           }
           if (!full_n) edge.store(ct, pr.ldc, mrb, nrb, nr);
           if (last && post_act) post_activation(ct, pr.ldc, mrb, nrb, act);

@@ -26,8 +26,8 @@ template <typename T>
 using UkrFn = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc,
                        const UkrArgs<T>& args);
 
-// Same full tile, same operations, but reading op(A) in place: element (i, p) at
-// a[i * rs + p * cs], i < MR (all MR rows must exist).
+// Same tile, same operations, but reading op(A) in place: element (i, p) at
+// a[i * rs + p * cs], for the kernel's rows i (only those are read).
 template <typename T>
 using UkrDirectFn = void (*)(int64_t kc, const T* a, int64_t rs, int64_t cs, const T* b, T* c,
                              int64_t ldc, const UkrArgs<T>& args);
@@ -98,7 +98,7 @@ template <typename T>
 struct KernelDesc {
   int mr = 0, nr = 0, mc = 0, kc = 0;
   UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
-  UkrDirectFn<T> ukr_direct = nullptr;
+  UkrDirectFn<T> ukr_direct[kMaxMr + 1] = {};  // [r]: op(A) in place, r rows (1..mr)
   UkrIndirectFn<T> ukr_indirect = nullptr;
   UkrGatherFn<T> ukr_gather[2][kMaxMr + 1] = {};  // [prefetch ahead][r]: r rows (1..mr)
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns

@@ -335,14 +335,15 @@ void ukr_rows_fn(int64_t kc, const typename V::T* a, const typename V::T* b, typ
   tile_ukr<V, MR, NV, ROWS, false>(kc, a, 0, 0, b, c, ldc, args);
 }
 
-template <class V, int MR, int NV>
+// op(A) read in place, ROWS rows (MR: a full row panel; fewer: see RowPanels in gemm.cpp).
+template <class V, int MR, int NV, int ROWS>
 void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
                    const typename V::T* b, typename V::T* c, int64_t ldc,
                    const UkrArgs<typename V::T>& args) {
-  if (rs == 1) {  // op(A) transposed: a step's MR values are contiguous
-    tile_ukr<V, MR, NV, MR, true, false, NV, true>(kc, a, rs, cs, b, c, ldc, args);
+  if (rs == 1) {  // op(A) transposed: a step's values are contiguous
+    tile_ukr<V, MR, NV, ROWS, true, false, NV, true>(kc, a, rs, cs, b, c, ldc, args);
   } else {
-    tile_ukr<V, MR, NV, MR, true>(kc, a, rs, cs, b, c, ldc, args);
+    tile_ukr<V, MR, NV, ROWS, true>(kc, a, rs, cs, b, c, ldc, args);
   }
 }
 
@@ -399,6 +400,7 @@ void pack_b_fn(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T*
 template <class V, int MR, int NV, int... Rows>
 struct RowKernels {
   static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows>...};
+  static constexpr UkrDirectFn<typename V::T> direct[sizeof...(Rows)] = {&ukr_direct_fn<V, MR, NV, Rows>...};
   static constexpr UkrGatherFn<typename V::T> gather[2][sizeof...(Rows)] = {
       {&ukr_gather_fn<V, MR, NV, Rows, false>...}, {&ukr_gather_fn<V, MR, NV, Rows, true>...}};
 };
@@ -416,12 +418,14 @@ struct RowKernels {
     (D)->nr = (NV) * V::kWidth;                                                            \
     (D)->mc = (MC);                                                                        \
     (D)->kc = (KC);                                                                        \
-    for (int r_ = 1; r_ <= (MR); ++r_) (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];             \
+    for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
+      (D)->ukr_rows[r_] = RowsT::fns[r_ - 1];                                              \
+      (D)->ukr_direct[r_] = RowsT::direct[r_ - 1];                                         \
+    }                                                                                      \
     for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
       (D)->ukr_gather[0][r_] = RowsT::gather[0][r_ - 1];                                   \
       (D)->ukr_gather[1][r_] = RowsT::gather[1][r_ - 1];                                   \
     }                                                                                      \
-    (D)->ukr_direct = &ukr_direct_fn<V, MR, NV>;                                           \
     (D)->ukr_indirect = &ukr_indirect_fn<V, MR, NV>;                                       \
     using SmallT = SmallKernels<V, MR, NV, __VA_ARGS__>;                                   \
     for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
