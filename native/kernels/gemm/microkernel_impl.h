@@ -25,9 +25,11 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NG_GEMM_INLINE inline __attribute__((always_inline))
+#define NG_GEMM_NOINLINE __attribute__((noinline))
 #define NG_GEMM_RESTRICT __restrict__
 #else
 #define NG_GEMM_INLINE inline
+#define NG_GEMM_NOINLINE
 #define NG_GEMM_RESTRICT
 #endif
 
@@ -104,12 +106,10 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 //                   B packed: ldb = NR, pstride = the micro-panel size kc * NR.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
-template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
-          int kPanelNv = NV, bool kUnitRows = false>
-NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
-                             int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
-                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
-                             int64_t ldb = 0, int64_t pstride = 0) {
+template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB, int kPanelNv, bool kUnitRows>
+NG_GEMM_NOINLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs, int64_t cs,
+                                 const typename V::T* NG_GEMM_RESTRICT b, int64_t ldb, int64_t pstride,
+                                 typename V::R (&out)[ROWS][NV]) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
@@ -119,10 +119,16 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
     rs = 1;
     cs = MR;
   }
-  const int64_t rs5 = 5 * rs;
+  constexpr int kGroups = (ROWS + 4) / 5;
+  const T* ag[kGroups];
+#pragma GCC unroll 4
+  for (int g = 0; g < kGroups; ++g) ag[g] = opaque_base(a + g * 5 * rs);
 
   R acc[ROWS][NV];
-  start_tile<V, NV, ROWS>(acc, c, ldc);
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
@@ -142,11 +148,11 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
     if (kDirectA && !kUnitRows) {
-      // Row i at base (i / 5)·5·rs plus (i % 5)·rs: a few base and stride multiples in
-      // registers instead of one offset per row (14 of them spilled on AVX-512).
+      // Row i at group pointer i / 5 plus (i % 5)·rs: three pointers and a few stride
+      // multiples in registers instead of one offset per row (14 of them spilled on AVX-512).
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
-        const R av = V::bcast(a + (i / 5) * rs5 + (i % 5) * rs);
+        const R av = V::bcast(ag[i / 5] + (i % 5) * rs);
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
       }
@@ -163,9 +169,27 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
       }
     }
     a += kDirectA ? cs : MR;
+    if (kDirectA && !kUnitRows) {
+#pragma GCC unroll 4
+      for (int g = 0; g < kGroups; ++g) ag[g] += cs;
+    }
     b += kDirectB ? ldb : NR;
   }
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) out[i][j] = acc[i][j];
+}
 
+template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
+          int kPanelNv = NV, bool kUnitRows = false>
+NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
+                             int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
+                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
+                             int64_t ldb = 0, int64_t pstride = 0) {
+  typename V::R acc[ROWS][NV];
+  start_tile<V, NV, ROWS>(acc, c, ldc);
+  tile_kloop<V, MR, NV, ROWS, kDirectA, kDirectB, kPanelNv, kUnitRows>(kc, a, rs, cs, b, ldb, pstride, acc);
   store_tile<V, NV, ROWS>(acc, c, ldc, args);
 }
 
