@@ -26,10 +26,12 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NG_GEMM_INLINE inline __attribute__((always_inline))
 #define NG_GEMM_NOINLINE __attribute__((noinline))
+#define NG_GEMM_INLINE_LAMBDA __attribute__((always_inline))
 #define NG_GEMM_RESTRICT __restrict__
 #else
 #define NG_GEMM_INLINE inline
 #define NG_GEMM_NOINLINE
+#define NG_GEMM_INLINE_LAMBDA
 #define NG_GEMM_RESTRICT
 #endif
 
@@ -48,15 +50,47 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
-// Zeroes the accumulators and brings the C tile towards L1 while the products are being
-// accumulated (every kernel starts so).
+// Runs a kernel's k loop (f) out of line where its tile has more accumulators than 16
+// registers hold (AVX-512's 32-register tiles): inlined with the epilogue, GCC kept an
+// accumulator, the loop counter or row pointers on the stack there, a load and a store per k
+// step (AVX-512, 1 thread, 128×784×512 with A in place: 0-4% faster over four sittings).
+// The accumulators then go back through memory once per tile, which the 16-register tiles
+// (AVX2) measured 2-3% slower with: those stay inlined.
+template <class F>
+NG_GEMM_NOINLINE void run_out_of_line(const F& f) {
+  f();
+}
+
+template <int kAccumulators, class F>
+NG_GEMM_INLINE void run_kloop(const F& f) {
+  if constexpr (kAccumulators > 16) {
+    run_out_of_line(f);
+  } else {
+    f();
+  }
+}
+
 template <class V, int NV, int ROWS>
-NG_GEMM_INLINE void start_tile(typename V::R (&acc)[ROWS][NV], const typename V::T* c, int64_t ldc) {
-  constexpr int NR = NV * V::kWidth;
+NG_GEMM_INLINE void zero_tile(typename V::R (&acc)[ROWS][NV]) {
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+}
+
+template <class V, int NV, int ROWS>
+NG_GEMM_INLINE void copy_tile(const typename V::R (&from)[ROWS][NV], typename V::R (&to)[ROWS][NV]) {
+#pragma GCC unroll 16
+  for (int i = 0; i < ROWS; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) to[i][j] = from[i][j];
+}
+
+// Brings the C tile towards L1 while the products are being accumulated (every kernel starts
+// so).
+template <class V, int NV, int ROWS>
+NG_GEMM_INLINE void prefetch_tile(const typename V::T* c, int64_t ldc) {
+  constexpr int NR = NV * V::kWidth;
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i) {
     V::prefetch(c + i * ldc);
@@ -94,7 +128,7 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
   }
 }
 
-// ROWS (<= MR) rows of the MR x NR tile are computed and stored.
+// The k loop of ROWS (<= MR) rows of the MR x NR tile: the sums, left in `out`.
 // kDirectA = false: `a` is a packed micro-panel, element (i, p) at a[p * MR + i].
 // kDirectA = true:  `a` points into op(A) in place, element (i, p) at a[i * rs + p * cs]
 //                   (A not transposed: rs = lda, cs = 1; transposed: rs = 1, cs = lda);
@@ -107,7 +141,7 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
 template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB, int kPanelNv, bool kUnitRows>
-NG_GEMM_NOINLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs, int64_t cs,
+NG_GEMM_INLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs, int64_t cs,
                                  const typename V::T* NG_GEMM_RESTRICT b, int64_t ldb, int64_t pstride,
                                  typename V::R (&out)[ROWS][NV]) {
   using T = typename V::T;
@@ -119,16 +153,19 @@ NG_GEMM_NOINLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRI
     rs = 1;
     cs = MR;
   }
-  constexpr int kGroups = (ROWS + 4) / 5;
+  // Rows of op(A) in place: row i at (i / 5)·5·rs + (i % 5)·rs, a few base and stride
+  // multiples in registers instead of one offset per row (14 of them spilled on AVX-512).
+  // The tiles run out of line (run_kloop) keep a pointer per group of five rows (AVX-512,
+  // 128×784×512: up to 3% faster); the others one pointer (AVX2: 3% faster so).
+  constexpr bool kGroupPointers = ROWS * NV > 16;
+  constexpr int kGroups = kGroupPointers ? (ROWS + 4) / 5 : 1;
+  const int64_t rs5 = 5 * rs;
   const T* ag[kGroups];
 #pragma GCC unroll 4
-  for (int g = 0; g < kGroups; ++g) ag[g] = opaque_base(a + g * 5 * rs);
+  for (int g = 0; g < kGroups; ++g) ag[g] = opaque_base(a + g * rs5);
 
   R acc[ROWS][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+  zero_tile<V, NV, ROWS>(acc);
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
@@ -148,11 +185,9 @@ NG_GEMM_NOINLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRI
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
     if (kDirectA && !kUnitRows) {
-      // Row i at group pointer i / 5 plus (i % 5)·rs: three pointers and a few stride
-      // multiples in registers instead of one offset per row (14 of them spilled on AVX-512).
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
-        const R av = V::bcast(ag[i / 5] + (i % 5) * rs);
+        const R av = V::bcast(kGroupPointers ? ag[i / 5] + (i % 5) * rs : a + (i / 5) * rs5 + (i % 5) * rs);
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
       }
@@ -169,27 +204,27 @@ NG_GEMM_NOINLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRI
       }
     }
     a += kDirectA ? cs : MR;
-    if (kDirectA && !kUnitRows) {
+    if (kDirectA && !kUnitRows && kGroupPointers) {
 #pragma GCC unroll 4
       for (int g = 0; g < kGroups; ++g) ag[g] += cs;
     }
     b += kDirectB ? ldb : NR;
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) out[i][j] = acc[i][j];
+  copy_tile<V, NV, ROWS>(acc, out);
 }
 
+// ROWS rows of the tile computed (tile_kloop) and stored (store_tile).
 template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
           int kPanelNv = NV, bool kUnitRows = false>
 NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
                              int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
                              typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
                              int64_t ldb = 0, int64_t pstride = 0) {
+  prefetch_tile<V, NV, ROWS>(c, ldc);
   typename V::R acc[ROWS][NV];
-  start_tile<V, NV, ROWS>(acc, c, ldc);
-  tile_kloop<V, MR, NV, ROWS, kDirectA, kDirectB, kPanelNv, kUnitRows>(kc, a, rs, cs, b, ldb, pstride, acc);
+  run_kloop<ROWS * NV>([&]() NG_GEMM_INLINE_LAMBDA {
+    tile_kloop<V, MR, NV, ROWS, kDirectA, kDirectB, kPanelNv, kUnitRows>(kc, a, rs, cs, b, ldb, pstride, acc);
+  });
   store_tile<V, NV, ROWS>(acc, c, ldc, args);
 }
 
@@ -198,17 +233,16 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 // ptrs[s * ptr_ld + i]. The kc steps begin `first` values into segment 0. The operations
 // per element of C are those of tile_ukr over the same values (bitwise the same result).
 template <class V, int MR, int NV>
-NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld,
-                                      int64_t run, int64_t first,
-                                      const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
-                                      int64_t ldc, const UkrArgs<typename V::T>& args) {
+NG_GEMM_INLINE void indirect_kloop(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld, int64_t run,
+                                     int64_t first, const typename V::T* NG_GEMM_RESTRICT b,
+                                     typename V::R (&out)[MR][NV]) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
 
   R acc[MR][NV];
-  start_tile<V, NV, MR>(acc, c, ldc);
+  zero_tile<V, NV, MR>(acc);
 
   int64_t off = first;
   for (int64_t left = kc; left > 0; ptrs += ptr_ld) {
@@ -233,6 +267,17 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
     left -= len;
     off = 0;
   }
+  copy_tile<V, NV, MR>(acc, out);
+}
+
+template <class V, int MR, int NV>
+NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld,
+                                      int64_t run, int64_t first,
+                                      const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                      int64_t ldc, const UkrArgs<typename V::T>& args) {
+  prefetch_tile<V, NV, MR>(c, ldc);
+  typename V::R acc[MR][NV];
+  run_kloop<MR * NV>([&]() NG_GEMM_INLINE_LAMBDA { indirect_kloop<V, MR, NV>(kc, ptrs, ptr_ld, run, first, b, acc); });
   store_tile<V, NV, MR>(acc, c, ldc, args);
 }
 
@@ -241,9 +286,8 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
 // operations per element of C are those of tile_ukr. kAhead: prefetch the values
 // kGatherAhead steps ahead (cols must then be readable that many entries past its kc).
 template <class V, int MR, int NV, int ROWS, bool kAhead>
-NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
-                                    const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
-                                    int64_t ldc, const UkrArgs<typename V::T>& args) {
+NG_GEMM_INLINE void gather_kloop(int64_t kc, const typename V::T* const* cols, int64_t off,
+                                   const typename V::T* NG_GEMM_RESTRICT b, typename V::R (&out)[ROWS][NV]) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
@@ -251,7 +295,7 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
   static_assert(ROWS >= 1 && ROWS <= MR, "rows");
 
   R acc[ROWS][NV];
-  start_tile<V, NV, ROWS>(acc, c, ldc);
+  zero_tile<V, NV, ROWS>(acc);
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     const T* a = opaque_base(cols[p] + off);
@@ -268,6 +312,16 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
     }
     b += NR;
   }
+  copy_tile<V, NV, ROWS>(acc, out);
+}
+
+template <class V, int MR, int NV, int ROWS, bool kAhead>
+NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
+                                    const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                    int64_t ldc, const UkrArgs<typename V::T>& args) {
+  prefetch_tile<V, NV, ROWS>(c, ldc);
+  typename V::R acc[ROWS][NV];
+  run_kloop<ROWS * NV>([&]() NG_GEMM_INLINE_LAMBDA { gather_kloop<V, MR, NV, ROWS, kAhead>(kc, cols, off, b, acc); });
   store_tile<V, NV, ROWS>(acc, c, ldc, args);
 }
 
