@@ -804,7 +804,8 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
   }
   const KernelDesc<T>& d = desc<T>(resolve(isa), n);
   const int mr = d.mr, nr = d.nr;
-  const int64_t kc = k_block(d, k), np = ceil_div(n, nr), panels = ceil_div(rows, mr);
+  const int64_t kc = k_block(d, k), np = ceil_div(n, nr);
+  const RowPanels panels(rows, mr);
   const int ahead = prefetch_a ? 1 : 0;
   EdgeTile<T> edge;
   for (int64_t p0 = 0; p0 < k; p0 += kc) {
@@ -815,11 +816,9 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
     args.bias = nullptr;
     args.act = kActNone;
     args.leaky_alpha = T(0);
-    // The band's rows are cut into equal panels (32 = 6+6+5+5+5+5, not 6·5 + 2): a panel of
-    // very few rows leaves most of the register tile idle.
-    for (int64_t q = 0; q < panels; ++q) {
-      const int64_t r0 = rows * q / panels;
-      const int prow = static_cast<int>(rows * (q + 1) / panels - r0);
+    for (int64_t q = 0; q < panels.count; ++q) {
+      const int64_t r0 = panels.start(q);
+      const int prow = panels.rows(q);
       for (int64_t jp = 0; jp < np; ++jp) {
         const int64_t j = jp * nr;
         const int nrb = static_cast<int>(std::min<int64_t>(nr, n - j));
