@@ -562,7 +562,10 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
                       {150, 1025, 1024},  // B's k-panel over kWideBBytes: row blocks of 2·MC
                       // few columns, deep k (the dot kernels where op(A) = A): k tails,
                       // partial row tiles, uneven column groups, threads
-                      {77, 3, 200}, {33, 9, 129}, {2000, 1, 1000}, {130, 2, 128}, {61, 12, 300}};
+                      {77, 3, 200}, {33, 9, 129}, {2000, 1, 1000}, {130, 2, 128}, {61, 12, 300},
+                      // few row panels, B in place in L2, over kSerialFlops: column groups on
+                      // the threads (on every path for the second)
+                      {40, 200, 600}, {18, 100, 1200}};
   int idx = 0;
   for (const Big& bg : bigs) {
     for (int tr = 0; tr < 4; ++tr, ++idx) {

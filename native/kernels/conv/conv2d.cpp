@@ -59,6 +59,9 @@ constexpr double kGatherAheadBytes = 192.0 * 1024.0;
 // Columns of one filter-gradient step. Larger, because each step is one GEMM whose depth
 // is the tile's row count; fixed by the shape alone (it decides the summation order).
 constexpr size_t kFilterTileBytes = size_t(1) << 20;
+// A 1×1 convolution's filter gradient sums xᵀ·dy over tiles of pixels whose dy takes at most
+// this much, so that the GEMM reads dy in place from L2 instead of packing it.
+constexpr size_t kPointwiseFilterTileBytes = size_t(512) << 10;
 // Images with at most this many channels build transposed columns directly (im2col_t_rows).
 constexpr int64_t kFewChannels = 4;
 // The filter gradient sums at most this many groups of tiles in parallel, each into its own
@@ -474,7 +477,8 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
   if (conv2d_direct_applies(s) &&
       conv2d_direct_backward_filter(isa, dtype_of<T>(), s, x, dy, df))
     return;
-  const int64_t rows = tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
+  const int64_t rows = d.pointwise ? tile_rows(d.n, sizeof(T), kPointwiseFilterTileBytes, 8)
+                                   : tile_rows(d.k, sizeof(T), kFilterTileBytes, 8);
   const GemmBlocking blocking = gemm_blocking(isa, sizeof(T) == 8, d.n);
   if (!d.pointwise && d.n * 2 <= blocking.nr) {
     backward_filter_few_outputs(isa, s, x, dy, df, rows);

@@ -54,6 +54,10 @@ constexpr int64_t kSwapMinRowPanels = 4;
 constexpr double kSwapPackMaxBytes = 448.0 * 1024;
 constexpr int64_t kSwapMaxColsPacked = 8;
 constexpr int64_t kSwapMaxCols = 16;
+// Products of at most kInPlaceMaxRowPanels row panels whose op(B) = B (not transposed) takes at
+// most kInPlaceMaxBBytes read B in place instead of packing it.
+constexpr int64_t kInPlaceMaxRowPanels = 5;
+constexpr double kInPlaceMaxBBytes = 512.0 * 1024;
 // Where all of op(B) packed would exceed this, it is packed one k-block at a time, just
 // before that block is computed, instead of all of it first.
 constexpr double kPackAllMaxBytes = 8.0 * 1024 * 1024;
@@ -670,14 +674,35 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     gemm_small_m(d, trans_a, m, n, k, alpha, a, lda, SmallMB<T>{b, ldb, nullptr}, beta, c, ldc, ep);
     return;
   }
-  if (!trans_b && n >= d.nr && 2.0 * double(m) * double(n) * double(k) < kSerialFlops) {
-    // A small product (one thread): packing B would take about as long as the products.
-    // B is read in place, row panel by row panel, by the small-m kernels (the same
-    // operations per element as the packed path).
+  if (!trans_b && n >= d.nr &&
+      (2.0 * double(m) * double(n) * double(k) < kSerialFlops ||
+       (m <= kInPlaceMaxRowPanels * d.mr && double(k) * double(n) * sizeof(T) <= kInPlaceMaxBBytes))) {
+    // A small product (one thread), or few rows of C with a B that stays in L2 (a filter
+    // gradient's tile): packing B would take about as long as the products, or move each
+    // element of B more often than the few row panels read it. B is read in place, row
+    // panel by row panel, by the small-m kernels (the same operations per element as the
+    // packed path). Above kSerialFlops the threads take column groups, each through all
+    // row panels.
     const int64_t rs = trans_a ? 1 : lda;
-    for (int64_t i = 0; i < m; i += d.mr) {
-      gemm_small_m(d, trans_a, std::min<int64_t>(d.mr, m - i), n, k, alpha, a + i * rs, lda,
-                   SmallMB<T>{b, ldb, nullptr}, beta, c + i * ldc, ldc, ep);
+    auto columns = [&](int64_t j0, int64_t j1) {
+      GemmEpilogue<T> cep = ep;
+      if (ep.bias) cep.bias = ep.bias + j0;
+      for (int64_t i = 0; i < m; i += d.mr) {
+        gemm_small_m(d, trans_a, std::min<int64_t>(d.mr, m - i), j1 - j0, k, alpha, a + i * rs, lda,
+                     SmallMB<T>{b + j0, ldb, nullptr}, beta, c + i * ldc + j0, ldc, cep);
+      }
+    };
+    const int threads = num_threads();
+    const int64_t np = ceil_div(n, d.nr);
+    const int64_t tasks = threads > 1 && 2.0 * double(m) * double(n) * double(k) >= kSerialFlops
+                              ? std::min<int64_t>(np, int64_t(threads) * 2)
+                              : 1;
+    if (tasks <= 1) {
+      columns(0, n);
+    } else {
+      parallel_for(tasks, [&](int64_t t) {
+        columns(np * t / tasks * d.nr, std::min(n, np * (t + 1) / tasks * d.nr));
+      });
     }
     return;
   }
