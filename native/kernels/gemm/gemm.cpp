@@ -463,6 +463,24 @@ int64_t pack_pieces(int64_t m, int64_t n, int64_t k) {
 // Column groups are split over the threads when B is large enough to be worth it.
 constexpr double kSmallMSplitBytes = 512.0 * 1024.0;
 
+// Runs columns(j0, j1) over the groups of `width` columns of n (the last one may be short):
+// in up to two tasks per thread where `split` and there are several threads, else all on the
+// calling thread.
+template <class F>
+void for_column_groups(int64_t n, int64_t width, bool split, const F& columns) {
+  const int threads = num_threads();
+  const int64_t groups = ceil_div(n, width);
+  const int64_t tasks = split && threads > 1 ? std::min<int64_t>(groups, int64_t(threads) * 2) : 1;
+  if (tasks <= 1) {
+    columns(0, n);
+    return;
+  }
+  parallel_for(tasks, [&](int64_t t) {
+    const int64_t g0 = groups * t / tasks, g1 = groups * (t + 1) / tasks;
+    columns(g0 * width, std::min(n, g1 * width));
+  });
+}
+
 template <typename T>
 struct SmallMB {
   const T* b;       // op(B) = B in place, row stride ldb; or null, then:
@@ -523,20 +541,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
     }
   };
 
-  const int threads = num_threads();
-  const int64_t groups = ceil_div(n, wide);
-  const double b_bytes = double(k) * double(n) * sizeof(T);
-  const int64_t tasks = threads > 1 && b_bytes >= kSmallMSplitBytes
-                            ? std::min<int64_t>(groups, int64_t(threads) * 2)
-                            : 1;
-  if (tasks <= 1) {
-    columns(0, n);
-  } else {
-    parallel_for(tasks, [&](int64_t t) {
-      const int64_t g0 = groups * t / tasks, g1 = groups * (t + 1) / tasks;
-      columns(g0 * wide, std::min(n, g1 * wide));
-    });
-  }
+  for_column_groups(n, wide, double(k) * double(n) * sizeof(T) >= kSmallMSplitBytes, columns);
   tls_pack_b.trim(kKeepBytes);
 }
 
@@ -692,18 +697,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
                      SmallMB<T>{b + j0, ldb, nullptr}, beta, c + i * ldc + j0, ldc, cep);
       }
     };
-    const int threads = num_threads();
-    const int64_t np = ceil_div(n, d.nr);
-    const int64_t tasks = threads > 1 && 2.0 * double(m) * double(n) * double(k) >= kSerialFlops
-                              ? std::min<int64_t>(np, int64_t(threads) * 2)
-                              : 1;
-    if (tasks <= 1) {
-      columns(0, n);
-    } else {
-      parallel_for(tasks, [&](int64_t t) {
-        columns(np * t / tasks * d.nr, std::min(n, np * (t + 1) / tasks * d.nr));
-      });
-    }
+    for_column_groups(n, d.nr, 2.0 * double(m) * double(n) * double(k) >= kSerialFlops, columns);
     return;
   }
   // op(B) is packed whole, then computed. With a long k (a filter gradient over a whole
