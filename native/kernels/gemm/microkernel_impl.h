@@ -25,13 +25,9 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NG_GEMM_INLINE inline __attribute__((always_inline))
-#define NG_GEMM_NOINLINE __attribute__((noinline))
-#define NG_GEMM_INLINE_LAMBDA __attribute__((always_inline))
 #define NG_GEMM_RESTRICT __restrict__
 #else
 #define NG_GEMM_INLINE inline
-#define NG_GEMM_NOINLINE
-#define NG_GEMM_INLINE_LAMBDA
 #define NG_GEMM_RESTRICT
 #endif
 
@@ -50,47 +46,15 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
-// Runs a kernel's k loop (f) out of line where its tile has more accumulators than 16
-// registers hold (AVX-512's 32-register tiles): inlined with the epilogue, GCC kept an
-// accumulator, the loop counter or row pointers on the stack there, a load and a store per k
-// step (AVX-512, 1 thread, 128×784×512 with A in place: 0-4% faster over four sittings).
-// The accumulators then go back through memory once per tile, which the 16-register tiles
-// (AVX2) measured 2-3% slower with: those stay inlined.
-template <class F>
-NG_GEMM_NOINLINE void run_out_of_line(const F& f) {
-  f();
-}
-
-template <int kAccumulators, class F>
-NG_GEMM_INLINE void run_kloop(const F& f) {
-  if constexpr (kAccumulators > 16) {
-    run_out_of_line(f);
-  } else {
-    f();
-  }
-}
-
+// Zeroes the accumulators and brings the C tile towards L1 while the products are being
+// accumulated (every kernel starts so).
 template <class V, int NV, int ROWS>
-NG_GEMM_INLINE void zero_tile(typename V::R (&acc)[ROWS][NV]) {
+NG_GEMM_INLINE void start_tile(typename V::R (&acc)[ROWS][NV], const typename V::T* c, int64_t ldc) {
+  constexpr int NR = NV * V::kWidth;
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
-}
-
-template <class V, int NV, int ROWS>
-NG_GEMM_INLINE void copy_tile(const typename V::R (&from)[ROWS][NV], typename V::R (&to)[ROWS][NV]) {
-#pragma GCC unroll 16
-  for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) to[i][j] = from[i][j];
-}
-
-// Brings the C tile towards L1 while the products are being accumulated (every kernel starts
-// so).
-template <class V, int NV, int ROWS>
-NG_GEMM_INLINE void prefetch_tile(const typename V::T* c, int64_t ldc) {
-  constexpr int NR = NV * V::kWidth;
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i) {
     V::prefetch(c + i * ldc);
@@ -128,7 +92,7 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
   }
 }
 
-// The k loop of ROWS (<= MR) rows of the MR x NR tile: the sums, left in `out`.
+// ROWS (<= MR) rows of the MR x NR tile are computed and stored.
 // kDirectA = false: `a` is a packed micro-panel, element (i, p) at a[p * MR + i].
 // kDirectA = true:  `a` points into op(A) in place, element (i, p) at a[i * rs + p * cs]
 //                   (A not transposed: rs = lda, cs = 1; transposed: rs = 1, cs = lda);
@@ -140,10 +104,12 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 //                   B packed: ldb = NR, pstride = the micro-panel size kc * NR.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
-template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB, int kPanelNv, bool kUnitRows>
-NG_GEMM_INLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs, int64_t cs,
-                                 const typename V::T* NG_GEMM_RESTRICT b, int64_t ldb, int64_t pstride,
-                                 typename V::R (&out)[ROWS][NV]) {
+template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
+          int kPanelNv = NV, bool kUnitRows = false>
+NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
+                             int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
+                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
+                             int64_t ldb = 0, int64_t pstride = 0) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
@@ -153,19 +119,10 @@ NG_GEMM_INLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT
     rs = 1;
     cs = MR;
   }
-  // Rows of op(A) in place: row i at (i / 5)·5·rs + (i % 5)·rs, a few base and stride
-  // multiples in registers instead of one offset per row (14 of them spilled on AVX-512).
-  // The tiles run out of line (run_kloop) keep a pointer per group of five rows (AVX-512,
-  // 128×784×512: up to 3% faster); the others one pointer (AVX2: 3% faster so).
-  constexpr bool kGroupPointers = ROWS * NV > 16;
-  constexpr int kGroups = kGroupPointers ? (ROWS + 4) / 5 : 1;
   const int64_t rs5 = 5 * rs;
-  const T* ag[kGroups];
-#pragma GCC unroll 4
-  for (int g = 0; g < kGroups; ++g) ag[g] = opaque_base(a + g * rs5);
 
   R acc[ROWS][NV];
-  zero_tile<V, NV, ROWS>(acc);
+  start_tile<V, NV, ROWS>(acc, c, ldc);
 
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
@@ -185,9 +142,11 @@ NG_GEMM_INLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
     if (kDirectA && !kUnitRows) {
+      // Row i at base (i / 5)·5·rs plus (i % 5)·rs: a few base and stride multiples in
+      // registers instead of one offset per row (14 of them spilled on AVX-512).
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
-        const R av = V::bcast(kGroupPointers ? ag[i / 5] + (i % 5) * rs : a + (i / 5) * rs5 + (i % 5) * rs);
+        const R av = V::bcast(a + (i / 5) * rs5 + (i % 5) * rs);
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
       }
@@ -204,27 +163,9 @@ NG_GEMM_INLINE void tile_kloop(int64_t kc, const typename V::T* NG_GEMM_RESTRICT
       }
     }
     a += kDirectA ? cs : MR;
-    if (kDirectA && !kUnitRows && kGroupPointers) {
-#pragma GCC unroll 4
-      for (int g = 0; g < kGroups; ++g) ag[g] += cs;
-    }
     b += kDirectB ? ldb : NR;
   }
-  copy_tile<V, NV, ROWS>(acc, out);
-}
 
-// ROWS rows of the tile computed (tile_kloop) and stored (store_tile).
-template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
-          int kPanelNv = NV, bool kUnitRows = false>
-NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
-                             int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
-                             typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
-                             int64_t ldb = 0, int64_t pstride = 0) {
-  prefetch_tile<V, NV, ROWS>(c, ldc);
-  typename V::R acc[ROWS][NV];
-  run_kloop<ROWS * NV>([&]() NG_GEMM_INLINE_LAMBDA {
-    tile_kloop<V, MR, NV, ROWS, kDirectA, kDirectB, kPanelNv, kUnitRows>(kc, a, rs, cs, b, ldb, pstride, acc);
-  });
   store_tile<V, NV, ROWS>(acc, c, ldc, args);
 }
 
@@ -233,16 +174,17 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 // ptrs[s * ptr_ld + i]. The kc steps begin `first` values into segment 0. The operations
 // per element of C are those of tile_ukr over the same values (bitwise the same result).
 template <class V, int MR, int NV>
-NG_GEMM_INLINE void indirect_kloop(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld, int64_t run,
-                                     int64_t first, const typename V::T* NG_GEMM_RESTRICT b,
-                                     typename V::R (&out)[MR][NV]) {
+NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld,
+                                      int64_t run, int64_t first,
+                                      const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                      int64_t ldc, const UkrArgs<typename V::T>& args) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
 
   R acc[MR][NV];
-  zero_tile<V, NV, MR>(acc);
+  start_tile<V, NV, MR>(acc, c, ldc);
 
   int64_t off = first;
   for (int64_t left = kc; left > 0; ptrs += ptr_ld) {
@@ -267,17 +209,6 @@ NG_GEMM_INLINE void indirect_kloop(int64_t kc, const typename V::T* const* ptrs,
     left -= len;
     off = 0;
   }
-  copy_tile<V, NV, MR>(acc, out);
-}
-
-template <class V, int MR, int NV>
-NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* ptrs, int64_t ptr_ld,
-                                      int64_t run, int64_t first,
-                                      const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
-                                      int64_t ldc, const UkrArgs<typename V::T>& args) {
-  prefetch_tile<V, NV, MR>(c, ldc);
-  typename V::R acc[MR][NV];
-  run_kloop<MR * NV>([&]() NG_GEMM_INLINE_LAMBDA { indirect_kloop<V, MR, NV>(kc, ptrs, ptr_ld, run, first, b, acc); });
   store_tile<V, NV, MR>(acc, c, ldc, args);
 }
 
@@ -286,8 +217,9 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
 // operations per element of C are those of tile_ukr. kAhead: prefetch the values
 // kGatherAhead steps ahead (cols must then be readable that many entries past its kc).
 template <class V, int MR, int NV, int ROWS, bool kAhead>
-NG_GEMM_INLINE void gather_kloop(int64_t kc, const typename V::T* const* cols, int64_t off,
-                                   const typename V::T* NG_GEMM_RESTRICT b, typename V::R (&out)[ROWS][NV]) {
+NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
+                                    const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
+                                    int64_t ldc, const UkrArgs<typename V::T>& args) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::kWidth;
@@ -295,7 +227,7 @@ NG_GEMM_INLINE void gather_kloop(int64_t kc, const typename V::T* const* cols, i
   static_assert(ROWS >= 1 && ROWS <= MR, "rows");
 
   R acc[ROWS][NV];
-  zero_tile<V, NV, ROWS>(acc);
+  start_tile<V, NV, ROWS>(acc, c, ldc);
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     const T* a = opaque_base(cols[p] + off);
@@ -312,16 +244,6 @@ NG_GEMM_INLINE void gather_kloop(int64_t kc, const typename V::T* const* cols, i
     }
     b += NR;
   }
-  copy_tile<V, NV, ROWS>(acc, out);
-}
-
-template <class V, int MR, int NV, int ROWS, bool kAhead>
-NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
-                                    const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
-                                    int64_t ldc, const UkrArgs<typename V::T>& args) {
-  prefetch_tile<V, NV, ROWS>(c, ldc);
-  typename V::R acc[ROWS][NV];
-  run_kloop<ROWS * NV>([&]() NG_GEMM_INLINE_LAMBDA { gather_kloop<V, MR, NV, ROWS, kAhead>(kc, cols, off, b, acc); });
   store_tile<V, NV, ROWS>(acc, c, ldc, args);
 }
 
