@@ -21,6 +21,23 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
+// One vector step of the dot products: W values of each row of A and of op(B)ᵀ from a and bt,
+// or the first `count` (kTail: the last, partial vector, loaded masked).
+template <class V, int ROWS, int COLS, bool kTail>
+NG_GEMM_INLINE void dot_step(typename V::R (&acc)[ROWS][COLS], const typename V::T* a, int64_t lda,
+                             const typename V::T* bt, int64_t ldbt, int count) {
+  using R = typename V::R;
+  R av[ROWS];
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; ++i) av[i] = kTail ? V::load_tail(a + i * lda, count) : V::loadu(a + i * lda);
+#pragma GCC unroll 8
+  for (int j = 0; j < COLS; ++j) {
+    const R bv = kTail ? V::load_tail(bt + j * ldbt, count) : V::loadu(bt + j * ldbt);
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; ++i) acc[i][j] = V::fma(av[i], bv, acc[i][j]);
+  }
+}
+
 // C[i, j] = act(alpha · Σ_p a[i·lda + p] · bt[j·ldbt + p] + beta · C[i, j] + bias[j]) for
 // i < ROWS, j < COLS (relu and leaky relu here; the driver applies the others). Lane l sums
 // the products of p ≡ l (mod W) in order of p, the last partial vector loaded masked, then
@@ -40,29 +57,8 @@ void ukr_dot_fn(int64_t k, const typename V::T* a, int64_t lda, const typename V
 
   int64_t p = 0;
 #pragma GCC unroll 2
-  for (; p + W <= k; p += W) {
-    R av[ROWS];
-#pragma GCC unroll 8
-    for (int i = 0; i < ROWS; ++i) av[i] = V::loadu(a + i * lda + p);
-#pragma GCC unroll 8
-    for (int j = 0; j < COLS; ++j) {
-      const R bv = V::loadu(bt + j * ldbt + p);
-#pragma GCC unroll 8
-      for (int i = 0; i < ROWS; ++i) acc[i][j] = V::fma(av[i], bv, acc[i][j]);
-    }
-  }
-  if (p < k) {
-    const int left = static_cast<int>(k - p);
-    R av[ROWS];
-#pragma GCC unroll 8
-    for (int i = 0; i < ROWS; ++i) av[i] = V::load_tail(a + i * lda + p, left);
-#pragma GCC unroll 8
-    for (int j = 0; j < COLS; ++j) {
-      const R bv = V::load_tail(bt + j * ldbt + p, left);
-#pragma GCC unroll 8
-      for (int i = 0; i < ROWS; ++i) acc[i][j] = V::fma(av[i], bv, acc[i][j]);
-    }
-  }
+  for (; p + W <= k; p += W) dot_step<V, ROWS, COLS, false>(acc, a + p, lda, bt + p, ldbt, W);
+  if (p < k) dot_step<V, ROWS, COLS, true>(acc, a + p, lda, bt + p, ldbt, static_cast<int>(k - p));
 
   // The lanes of kSumBatch accumulators at a time are summed together (V::hsum_batch: a
   // transposing tree, cheaper than one horizontal sum each); padding vectors are zero.
@@ -105,9 +101,10 @@ void pack_bt_fn(int64_t k, int64_t n, const typename V::T* b, int64_t ldb, typen
   int64_t p = 0;
   if constexpr (V::kGather) {
     // 32-bit lane offsets: (W - 1) · ldb must fit.
-    if (ldb <= int64_t(0x7fffffff) / W)
+    if (ldb <= int64_t(0x7fffffff) / W) {
       for (; p + W <= k; p += W)
-      for (int64_t j = 0; j < n; ++j) V::storeu(bt + j * ldbt + p, V::gather(b + p * ldb + j, ldb));
+        for (int64_t j = 0; j < n; ++j) V::storeu(bt + j * ldbt + p, V::gather(b + p * ldb + j, ldb));
+    }
   }
   for (; p < k; ++p)
     for (int64_t j = 0; j < n; ++j) bt[j * ldbt + p] = b[p * ldb + j];
