@@ -491,7 +491,7 @@ struct SmallMB {
 template <typename T>
 void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k,
                   T alpha, const T* a, int64_t lda, const SmallMB<T>& sb, T beta, T* c,
-                  int64_t ldc, const GemmEpilogue<T>& ep) {
+                  int64_t ldc, const GemmEpilogue<T>& ep, int64_t ahead = kNearAhead) {
   const int rows = static_cast<int>(m), nr = d.nr;
   const int64_t kc = k_block(d, k), np = ceil_div(n, nr);
   const int64_t wide = int64_t(d.small_panels[rows]) * nr;
@@ -524,6 +524,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
         args.bias = last && ep.bias ? (partial ? tail_bias : ep.bias + j) : nullptr;
         args.act = last ? kernel_act(act) : kActNone;
         args.leaky_alpha = ep.leaky_alpha;
+        args.ahead = ahead;
         const T* asrc = a + p0 * cs;
         if (sb.packed) {  // panels of k-block q, already zero-padded at the end
           const T* bsrc = sb.packed + p0 * np * nr + (j / nr) * kcq * nr;
@@ -694,7 +695,8 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
       if (ep.bias) cep.bias = ep.bias + j0;
       for (int64_t i = 0; i < m; i += d.mr) {
         gemm_small_m(d, trans_a, std::min<int64_t>(d.mr, m - i), j1 - j0, k, alpha, a + i * rs, lda,
-                     SmallMB<T>{b + j0, ldb, nullptr}, beta, c + i * ldc + j0, ldc, cep);
+                     SmallMB<T>{b + j0, ldb, nullptr}, beta, c + i * ldc + j0, ldc, cep,
+                     i == 0 ? kFarAhead : kNearAhead);
       }
     };
     for_column_groups(n, d.nr, 2.0 * double(m) * double(n) * double(k) >= kSerialFlops, columns);

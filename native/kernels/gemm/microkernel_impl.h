@@ -120,6 +120,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
     cs = MR;
   }
   const int64_t rs5 = 5 * rs;
+  const int64_t ahead_a = args.ahead * cs, ahead_b = args.ahead * ldb;  // operands read in place
 
   R acc[ROWS][NV];
   start_tile<V, NV, ROWS>(acc, c, ldc);
@@ -128,12 +129,12 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   for (int64_t p = 0; p < kc; ++p) {
     R bv[NV];
     if (kDirectB) {
-      // B is streamed from memory once: fetch each panel's row 8 steps ahead, line by line.
+      // B is read in place: fetch each panel's row args.ahead steps ahead, line by line.
 #pragma GCC unroll 4
       for (int q = 0; q < NV / kPanelNv; ++q)
 #pragma GCC unroll 4
         for (int j = 0; j < kPanelNv * W; j += 64 / int(sizeof(T)))
-          V::prefetch(b + q * pstride + 8 * ldb + j);
+          V::prefetch(b + q * pstride + ahead_b + j);
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + (j / kPanelNv) * pstride + (j % kPanelNv) * W);
     } else {
@@ -151,9 +152,9 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
       }
     } else {
-      if (kDirectA) {  // each step's values are on another row of A: fetch 8 steps ahead
-        V::prefetch(a + 8 * cs);
-        V::prefetch(a + 8 * cs + ROWS - 1);
+      if (kDirectA) {  // each step's values are on another row of A: fetch args.ahead steps ahead
+        V::prefetch(a + ahead_a);
+        V::prefetch(a + ahead_a + ROWS - 1);
       }
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
@@ -374,7 +375,11 @@ template <class V, int MR, int NV, int ROWS, int PANELS>
 void ukr_small_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
                   const typename V::T* b, int64_t ldb, int64_t pstride, typename V::T* c,
                   int64_t ldc, const UkrArgs<typename V::T>& args) {
-  tile_ukr<V, MR, NV * PANELS, ROWS, true, true, NV>(kc, a, rs, cs, b, c, ldc, args, ldb, pstride);
+  if (rs == 1) {  // op(A) transposed: a step's values are contiguous
+    tile_ukr<V, MR, NV * PANELS, ROWS, true, true, NV, true>(kc, a, rs, cs, b, c, ldc, args, ldb, pstride);
+  } else {
+    tile_ukr<V, MR, NV * PANELS, ROWS, true, true, NV>(kc, a, rs, cs, b, c, ldc, args, ldb, pstride);
+  }
 }
 
 template <class V, int MR, int NV, int... Rows>
