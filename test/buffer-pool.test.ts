@@ -23,7 +23,10 @@ describe('buffer pool', () => {
 
   it('refuses large buffers and stops growing at its byte cap', () => {
     const pool = new BufferPool();
-    expect(pool.give('float32', new Float32Array(2 << 20))).toBe(false);
+    expect(pool.give('float32', new Float32Array((4 << 20) + 16))).toBe(false);  // above 16 MB
+    const square2048 = new Float32Array(2048 * 2048);  // 16 MB: a large product's output
+    expect(pool.give('float32', square2048)).toBe(true);
+    expect(pool.take('float32', 2048 * 2048)).toBe(square2048);
     const big = new Float64Array(100_000).fill(1);
     expect(pool.give('float64', big)).toBe(true);
     expect(pool.take('float64', 100_000)).toBe(big);
