@@ -188,6 +188,7 @@ void scale_only(int64_t m, int64_t n, T beta, T* c, int64_t ldc, const GemmEpilo
 // (k, path) only: packing and computing agree, and no thread count enters.
 template <typename T>
 int64_t k_block(const KernelDesc<T>& d, int64_t k) {
+  if (k <= d.kc) return std::min<int64_t>(d.kc, (k + 3) & ~int64_t(3));  // one block: no divisions
   const int64_t nq = ceil_div(k, d.kc);
   return std::min<int64_t>(d.kc, round_up(ceil_div(k, nq), 4));
 }
@@ -252,13 +253,15 @@ bool use_direct_a(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
   return !trans_a && double(m) * double(k) * sizeof(T) <= kDirectAMaxBytes;
 }
 
-// A tile narrower than NR columns: the same full-width kernel runs on this copy, zeroed so
-// that lanes outside the tile never hold garbage, and its columns go back to C afterwards.
-// Every element thus sees the same operations as in a full tile.
+// A tile narrower than NR columns: the same full-width kernel runs on this copy, and its
+// columns go back to C afterwards. Every element thus sees the same operations as in a full
+// tile. Nothing is zeroed up front (that took a tenth of a 64×64×64 product, whose calls
+// never have a partial tile): load() and padded_bias() zero what the kernel reads beyond
+// the tile, and with beta = 0 the kernel reads nothing of it.
 template <typename T>
 struct EdgeTile {
-  alignas(64) T c[kMaxMr * kMaxNr] = {};
-  alignas(64) T bias[kMaxNr] = {};
+  alignas(64) T c[kMaxMr * kMaxNr];
+  alignas(64) T bias[kMaxNr];
 
   // `src`'s first `cols` values, zero-padded to nr.
   const T* padded_bias(const T* src, int cols, int nr) {
@@ -266,8 +269,14 @@ struct EdgeTile {
     for (int j = cols; j < nr; ++j) bias[j] = T(0);
     return bias;
   }
-  void load(const T* src, int64_t ld, int rows, int cols, int nr) {
-    for (int i = 0; i < rows; ++i) std::memcpy(c + i * nr, src + i * ld, sizeof(T) * cols);
+  // `rows` rows of `cols` values, zero-padded to nr columns and to the `kernel_rows` rows the
+  // kernel reads.
+  void load(const T* src, int64_t ld, int rows, int cols, int nr, int kernel_rows) {
+    for (int i = 0; i < rows; ++i) {
+      std::memcpy(c + i * nr, src + i * ld, sizeof(T) * cols);
+      std::fill(c + i * nr + cols, c + (i + 1) * nr, T(0));
+    }
+    std::fill(c + rows * nr, c + kernel_rows * nr, T(0));
   }
   void store(T* dst, int64_t ld, int rows, int cols, int nr) const {
     for (int i = 0; i < rows; ++i) std::memcpy(dst + i * ld, c + i * nr, sizeof(T) * cols);
@@ -347,7 +356,7 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
           // kernel cover row panels of fewer rows); partial columns go through `edge`.
           T* cdst = full_n ? ct : edge.c;
           const int64_t ldc = full_n ? pr.ldc : nr;
-          if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, nr);
+          if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, nr, mrb);
           if (pr.direct_a) {
             d.ukr_direct[mrb](kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
           } else {
@@ -513,7 +522,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
       if (partial) {
         if (!sb.packed) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
         if (ep.bias) tail_bias = edge.padded_bias(ep.bias + j, static_cast<int>(cols), nr);
-        if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), nr);
+        if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), nr, rows);
       }
       for (int64_t p0 = 0; p0 < k; p0 += kc) {
         const int64_t kcq = std::min(kc, k - p0);
@@ -789,7 +798,7 @@ void gemm_indirect_impl(int64_t m, int64_t run, const T* const* ptrs, int64_t pt
         const int mrb = static_cast<int>(std::min<int64_t>(mr, m - ir));
         const bool full = full_n && mrb == mr;
         T* ct = c + ir * ldc + j;
-        if (!full && args.beta != T(0)) edge.load(ct, ldc, mrb, nrb, nr);
+        if (!full && args.beta != T(0)) edge.load(ct, ldc, mrb, nrb, nr, mr);
         if (mrb == mr) {
           d.ukr_indirect(kcq, ptrs + seg0 * ptr_ld + ir, ptr_ld, run, first, bpanel,
                          full ? ct : edge.c, full ? ldc : nr, args);
@@ -846,7 +855,7 @@ void gemm_indirect_t_rows_impl(Isa isa, int64_t rows, int64_t k, const T* const*
         T* ct = c + r0 * ldc + j;
         T* cdst = nrb == nr ? ct : edge.c;
         const int64_t cld = nrb == nr ? ldc : nr;
-        if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, prow, nrb, nr);
+        if (nrb < nr && args.beta != T(0)) edge.load(ct, ldc, prow, nrb, nr, prow);
         d.ukr_gather[ahead][prow](kcq, cols + p0, off + r0, bp + p0 * np * nr + jp * kcq * nr, cdst, cld, args);
         if (nrb < nr) edge.store(ct, ldc, prow, nrb, nr);
       }

@@ -42,6 +42,15 @@ NG_GEMM_INLINE P* opaque_base(P* p) {
   return p;
 }
 
+// Keeps a flag in a register as computed, so that the optimiser cannot re-derive it from
+// the floating-point compare it came from at every use.
+NG_GEMM_INLINE void opaque_flag(bool& f) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__aarch64__))
+  asm("" : "+r"(f));
+#endif
+  (void)f;
+}
+
 namespace ng {
 namespace gemm_detail {
 namespace {
@@ -89,14 +98,18 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
       for (int j = 0; j < NV; ++j) V::storeu(c + i * ldc + j * W, acc[i][j]);
     return;
   }
+  // Tested once as floats: per vector, each float test was a compare and two jumps.
+  bool scale = alpha != T(1), accumulate = beta != T(0);
+  opaque_flag(scale);
+  opaque_flag(accumulate);
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i) {
     T* cr = c + i * ldc;
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) {
       R x = acc[i][j];
-      if (alpha != T(1)) x = V::mul(valpha, x);
-      if (beta != T(0)) x = V::fma(vbeta, V::loadu(cr + j * W), x);
+      if (scale) x = V::mul(valpha, x);
+      if (accumulate) x = V::fma(vbeta, V::loadu(cr + j * W), x);
       if (bias) x = V::add(x, V::loadu(bias + j * W));
       if (act == kActRelu) {
         x = V::gt0_select(x, V::zero());
