@@ -72,8 +72,10 @@ NG_GEMM_INLINE void start_tile(typename V::R (&acc)[ROWS][NV], const typename V:
 }
 
 #if defined(__wasm__)
+#define NG_GEMM_K_UNROLL _Pragma("GCC unroll 1")
 constexpr bool kWasmEpilogue = true;
 #else
+#define NG_GEMM_K_UNROLL _Pragma("GCC unroll 4")
 constexpr bool kWasmEpilogue = false;
 #endif
 
@@ -154,7 +156,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   R acc[ROWS][NV];
   start_tile<V, NV, ROWS>(acc, c, ldc);
 
-#pragma GCC unroll 4
+  NG_GEMM_K_UNROLL
   for (int64_t p = 0; p < kc; ++p) {
     R bv[NV];
     if (kDirectB) {
@@ -222,7 +224,7 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
     const T* a[MR];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) a[i] = ptrs[i] + off;
-#pragma GCC unroll 4
+    NG_GEMM_K_UNROLL
     for (int64_t p = 0; p < len; ++p) {
       R bv[NV];
       V::prefetch(b + 16 * NR);
@@ -258,7 +260,7 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
 
   R acc[ROWS][NV];
   start_tile<V, NV, ROWS>(acc, c, ldc);
-#pragma GCC unroll 4
+  NG_GEMM_K_UNROLL
   for (int64_t p = 0; p < kc; ++p) {
     const T* a = opaque_base(cols[p] + off);
     if (kAhead) V::prefetch(cols[p + kGatherAhead] + off);
