@@ -56,7 +56,7 @@ void ukr_dot_fn(int64_t k, const typename V::T* a, int64_t lda, const typename V
     for (int j = 0; j < COLS; ++j) acc[i][j] = V::zero();
 
   int64_t p = 0;
-#pragma GCC unroll 2
+  NG_GEMM_DOT_UNROLL
   for (; p + W <= k; p += W) dot_step<V, ROWS, COLS, false>(acc, a + p, lda, bt + p, ldbt, W);
   if (p < k) dot_step<V, ROWS, COLS, true>(acc, a + p, lda, bt + p, ldbt, static_cast<int>(k - p));
 

@@ -73,9 +73,11 @@ NG_GEMM_INLINE void start_tile(typename V::R (&acc)[ROWS][NV], const typename V:
 
 #if defined(__wasm__)
 #define NG_GEMM_K_UNROLL _Pragma("GCC unroll 1")
+#define NG_GEMM_DOT_UNROLL _Pragma("GCC unroll 1")
 constexpr bool kWasmEpilogue = true;
 #else
 #define NG_GEMM_K_UNROLL _Pragma("GCC unroll 4")
+#define NG_GEMM_DOT_UNROLL _Pragma("GCC unroll 2")
 constexpr bool kWasmEpilogue = false;
 #endif
 
