@@ -26,6 +26,7 @@ describe('buffer pool', () => {
     expect(pool.give('float32', new Float32Array((4 << 20) + 16))).toBe(false);  // above 16 MB
     const square2048 = new Float32Array(2048 * 2048);  // 16 MB: a large product's output
     expect(pool.give('float32', square2048)).toBe(true);
+    expect(pool.give('float32', new Float32Array(2048 * 2048))).toBe(false);  // one idle per size above 4 MB
     expect(pool.take('float32', 2048 * 2048)).toBe(square2048);
     const big = new Float64Array(100_000).fill(1);
     expect(pool.give('float64', big)).toBe(true);

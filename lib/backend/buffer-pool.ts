@@ -10,6 +10,8 @@ const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 const SMALL_BYTES = 16 * 1024;
 /** At most this many idle buffers of one dtype and size, and this many bytes idle in all. */
 const MAX_PER_KEY = 64;
+/** Above this size, at most one idle buffer per size: enough for a repeated large product. */
+const ONE_PER_KEY_BYTES = 4 * 1024 * 1024;
 const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -57,7 +59,7 @@ export class BufferPool {
     const bytes = buf.length * DTYPE_BYTES[dtype];
     if (bytes === 0 || bytes > MAX_POOLED_BYTES || this.idleBytes + bytes > MAX_TOTAL_BYTES) return false;
     const list = this.list(dtype, buf.length, true)!;
-    if (list.length >= MAX_PER_KEY) return false;
+    if (list.length >= (bytes > ONE_PER_KEY_BYTES ? 1 : MAX_PER_KEY)) return false;
     list.push(buf);
     this.idleBytes += bytes;
     return true;
