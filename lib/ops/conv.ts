@@ -84,15 +84,17 @@ function convOp(depthwise: boolean, x: Tensor, filter: Tensor, options: Conv2dOp
       if (c !== t) temps.push(c);
       return c;
     };
+    // dfilter first: then dx, which the layer below consumes next, is the freshest in cache,
+    // and the second pass finds gz warm from the first.
     let dx: Tensor | null = null;
     let df: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty(gb, dtype, x.shape);
-      if (dx.size > 0) kernels.backwardInput(gb)(gz.storage, operand(filter).storage, dx.storage, spec);
-    }
     if (needs[1]) {
       df = empty(gb, dtype, filter.shape);
       if (df.size > 0) kernels.backwardFilter(gb)(operand(x).storage, gz.storage, df.storage, spec);
+    }
+    if (needs[0]) {
+      dx = empty(gb, dtype, x.shape);
+      if (dx.size > 0) kernels.backwardInput(gb)(gz.storage, operand(filter).storage, dx.storage, spec);
     }
     for (const t of temps) t.dispose();
     const grads = [dx && castIfNeeded(dx, x.dtype), df && castIfNeeded(df, filter.dtype)];
