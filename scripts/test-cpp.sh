@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C++ kernel tests (native/tests/), built plain and under AddressSanitizer +
-# UndefinedBehaviorSanitizer, then run with --quick (CI size). The builds run in parallel,
-# one per core; a failed build or test fails the script.
+# UndefinedBehaviorSanitizer, then run with --quick (CI size). Each source is compiled once
+# per variant, in parallel, one per core; a failed build or test fails the script.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build/cpp-tests"
@@ -20,23 +20,40 @@ declare -A tests=(
 )
 
 jobs=$(nproc 2>/dev/null || echo 2)
-build() {  # name variant
-  local name=$1 variant=$2 srcs
-  read -r -a srcs <<<"$(eval echo "${tests[$name]}")"
+obj() {  # variant source -> its object file
+  local o=${2//\//_}
+  echo "$out/obj/$1/${o%.cpp}.o"
+}
+compile() {  # variant source
   local extra=(-O2)
-  [[ $variant == asan ]] && extra=("${asan[@]}")
-  g++ "${flags[@]}" "${extra[@]}" "${srcs[@]}" "${runtime[@]}" -o "$out/${name}_test_$variant"
+  [[ $1 == asan ]] && extra=("${asan[@]}")
+  g++ "${flags[@]}" "${extra[@]}" -c "$2" -o "$(obj "$1" "$2")"
+}
+link() {  # name variant
+  local srcs objs=() extra=()
+  read -r -a srcs <<<"$(eval echo "${tests[$1]}")"
+  for src in "${srcs[@]}" "${runtime[@]}"; do objs+=("$(obj "$2" "$src")"); done
+  [[ $2 == asan ]] && extra=("${asan[@]}")
+  g++ "${flags[@]}" "${extra[@]}" "${objs[@]}" -o "$out/${1}_test_$2"
 }
 
+# Every source once per variant (the GEMM's serve both gemm_test and conv_test), in
+# parallel, one per core, the microkernels (the longest builds) first; then the links.
+mapfile -t sources < <(for name in "${!tests[@]}"; do eval printf '%s\\n' "${tests[$name]}"; done; printf '%s\n' "${runtime[@]}")
+mapfile -t sources < <(printf '%s\n' "${sources[@]}" | sort -u | awk '{ print (/microkernel_/ ? 0 : 1), $0 }' | sort -k1,1n -s | cut -d' ' -f2)
 pids=()
-for name in "${!tests[@]}"; do
-  for variant in plain asan; do
+for variant in plain asan; do
+  mkdir -p "$out/obj/$variant"
+  for src in "${sources[@]}"; do
     while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
-    build "$name" "$variant" &
+    compile "$variant" "$src" &
     pids+=($!)
   done
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
+for name in "${!tests[@]}"; do
+  for variant in plain asan; do link "$name" "$variant"; done
+done
 
 # Run them in parallel too, each into its own log, printed in a fixed order.
 status=0

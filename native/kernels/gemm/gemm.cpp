@@ -697,7 +697,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     // element of B more often than the few row panels read it. B is read in place, row
     // panel by row panel, by the small-m kernels (the same operations per element as the
     // packed path). Above kSerialFlops the threads take column groups, each through all
-    // row panels.
+    // row panels. The first row panel brings B (and its A) in, so it fetches further ahead.
     const int64_t rs = trans_a ? 1 : lda;
     auto columns = [&](int64_t j0, int64_t j1) {
       GemmEpilogue<T> cep = ep;
