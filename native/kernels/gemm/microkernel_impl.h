@@ -95,20 +95,20 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
   const R valpha = V::set1(alpha), vbeta = V::set1(beta), vleaky = V::set1(args.leaky_alpha);
   const T* bias = args.bias;
   const int act = args.act;
+  // Tested once as floats: per vector, each float test was a compare and two jumps.
+  bool scale = alpha != T(1), accumulate = beta != T(0);
+  opaque_flag(scale);
+  opaque_flag(accumulate);
   // V8 compiles wasm without unswitching loops: the tests below would run for every vector.
   // A plain product's stores first: wasm, the MLP's dX3 (m 128, n 512, k 10) 21 -> 22 GFLOP/s
   // and dW3 (m 512, n 10, k 128) 28 -> 30. Native code gained 3% at 64³ but lost 5% on dX3.
-  if (kWasmEpilogue && alpha == T(1) && beta == T(0) && !bias && act == kActNone) {
+  if (kWasmEpilogue && !scale && !accumulate && !bias && act == kActNone) {
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) V::storeu(c + i * ldc + j * W, acc[i][j]);
     return;
   }
-  // Tested once as floats: per vector, each float test was a compare and two jumps.
-  bool scale = alpha != T(1), accumulate = beta != T(0);
-  opaque_flag(scale);
-  opaque_flag(accumulate);
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i) {
     T* cr = c + i * ldc;
