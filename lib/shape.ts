@@ -23,6 +23,43 @@ export function checkShape(op: string, shape: unknown): number[] {
   return shape.slice();
 }
 
+// Frozen shapes of rank 1 to 4 whose dims are below INTERN_LIMITS[rank] (2^40, 2^26, 2^17,
+// 2^13: the key, the dims in that base, stays a safe integer), shared by the tensors that
+// have them: freezing a new array is a V8 runtime call that cost about as much as the
+// kernel of a small op, and the same few shapes recur in every training step.
+const INTERN_LIMITS = [0, 2 ** 40, 2 ** 26, 2 ** 17, 2 ** 13];
+const INTERN_MAX_ENTRIES = 4096;
+const interned = INTERN_LIMITS.map(() => new Map<number, Shape>());
+const SCALAR_SHAPE: Shape = Object.freeze([]);
+
+/** A frozen copy of shape (itself when it is frozen already), shared where possible. */
+export function frozenShape(shape: Shape): Shape {
+  if (Object.isFrozen(shape)) return shape;
+  const rank = shape.length;
+  if (rank === 0) return SCALAR_SHAPE;
+  if (rank < INTERN_LIMITS.length) {
+    const limit = INTERN_LIMITS[rank]!;
+    let key = 0;
+    let i = 0;
+    for (; i < rank; i++) {
+      const d = shape[i]!;
+      if (!(d < limit && Number.isInteger(d))) break;
+      key = key * limit + d;
+    }
+    if (i === rank) {
+      const map = interned[rank]!;
+      let s = map.get(key);
+      if (s === undefined) {
+        if (map.size >= INTERN_MAX_ENTRIES) map.clear();
+        s = Object.freeze(shape.slice());
+        map.set(key, s);
+      }
+      return s;
+    }
+  }
+  return Object.freeze(shape.slice());
+}
+
 export function sizeOf(shape: Shape): number {
   // Indexed: for-of over a tensor's (frozen) shape runs about 2x slower in V8, and this is
   // on every op's path.

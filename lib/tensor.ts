@@ -12,7 +12,7 @@ import * as linalg from './ops/matmul.js';
 import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape-ops.js';
 import * as pool from './ops/pool.js';
-import { type Shape, shapeString, sizeOf } from './shape.js';
+import { type Shape, frozenShape, shapeString, sizeOf } from './shape.js';
 
 export type TensorLike = Tensor | number;
 
@@ -43,7 +43,7 @@ export class Tensor {
   constructor(backend: Backend, storage: Storage, shape: Shape, holder?: Holder) {
     this.backend = backend;
     this.storage = storage;
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    this.shape = frozenShape(shape);
     this.dtype = storage.dtype;
     this.size = sizeOf(shape);
     this.holder = holder ?? new Holder(backend, storage, storage.size * DTYPE_BYTES[storage.dtype]);

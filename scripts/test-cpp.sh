@@ -17,6 +17,7 @@ declare -A tests=(
   [batchnorm]="native/tests/batchnorm_test.cpp native/kernels/norm/*.cpp"
   [pool]="native/tests/pool_test.cpp native/kernels/conv/pool*.cpp native/runtime/checks.cpp"
   [conv]="native/tests/conv_test.cpp native/kernels/conv/*.cpp native/kernels/gemm/*.cpp native/runtime/checks.cpp"
+  [checks]="native/tests/checks_test.cpp native/runtime/checks.cpp"
 )
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -59,7 +60,7 @@ done
 status=0
 pids=()
 names=()
-for name in gemm batchnorm pool conv; do
+for name in gemm batchnorm pool conv checks; do
   for variant in plain asan; do
     while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
     "$out/${name}_test_$variant" --quick >"$out/${name}_$variant.log" 2>&1 &

@@ -149,6 +149,7 @@ describe.each(CONFIGS)('ops on $label', (config) => {
       [[7], [7, 4], {}],
       [[3, 7], [7], {}],
       [[2, 1, 4, 6], [3, 6, 5], {}],
+      [[4, 5, 3, 4], [5, 4, 2], {}],  // 20 products: a meta list too long to be held in place
       [[6, 4], [5, 6], { transposeA: true, transposeB: true }],
       [[33, 65], [65, 17], { activation: 'relu' }],
       [[9, 8], [8, 10], { activation: 'sigmoid' }],
@@ -166,6 +167,25 @@ describe.each(CONFIGS)('ops on $label', (config) => {
           dtype === 'float32' ? 1e-5 : 1e-12);
       }
     }
+  });
+
+  it('shapes are frozen copies, shared between tensors only when equal', () => {
+    use(config);
+    const dims = [3, 4];
+    const a = ng.zeros(dims);
+    dims[0] = 5;  // the caller's array is copied, not kept
+    expect(a.shape).toEqual([3, 4]);
+    expect(Object.isFrozen(a.shape)).toBe(true);
+    expect(() => { (a.shape as number[])[0] = 9; }).toThrow(TypeError);
+    const b = ng.ones([3, 4]);
+    expect(b.shape).toEqual([3, 4]);
+    expect(ng.zeros([4, 3]).shape).toEqual([4, 3]);
+    expect(ng.zeros([2 ** 13, 1, 1, 1]).shape).toEqual([2 ** 13, 1, 1, 1]);  // past the interned range
+    const big = ng.zeros([1, 2, 1, 1, 3]);  // rank 5: frozen, not interned
+    expect(big.shape).toEqual([1, 2, 1, 1, 3]);
+    expect(Object.isFrozen(big.shape)).toBe(true);
+    expect(Object.isFrozen(ng.tensor(1).shape)).toBe(true);
+    for (const t of [a, b, big]) t.dispose();
   });
 
   it('creation: zeros, ones, full, arange, eye, tensor from nested and typed arrays', () => {

@@ -207,7 +207,7 @@ EMSCRIPTEN_KEEPALIVE int ng_matmul(int dtype, const void* a, double a_len, const
       !buffer_ok(fn, "out", reinterpret_cast<uintptr_t>(out), out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
     return 1;
   ng::MatmulArgs args;
-  if (!ok(ng::parse_matmul(fn, m, static_cast<int64_t>(a_len), static_cast<int64_t>(b_len),
+  if (!ok(ng::parse_matmul(fn, m.data(), m.size(), static_cast<int64_t>(a_len), static_cast<int64_t>(b_len),
                            static_cast<int64_t>(out_len), &args)))
     return 1;
   const ng::MatmulShape& s = args.shape;
@@ -215,8 +215,8 @@ EMSCRIPTEN_KEEPALIVE int ng_matmul(int dtype, const void* a, double a_len, const
                static_cast<int64_t>(bias_len) != s.n))
     return fail("matmul: bias must have n = " + std::to_string(s.n) + " elements");
   if (out_len > 0)
-    ng::matmul(ng::active_isa(), static_cast<ng::DType>(dtype), s, args.batch, a, args.a_offsets.data(), b,
-               args.b_offsets.data(), out, bias, args.act);
+    ng::matmul(ng::active_isa(), static_cast<ng::DType>(dtype), s, args.batch, a, b, args.offsets, out, bias,
+               args.act);
   return 0;
 }
 
@@ -489,7 +489,7 @@ EMSCRIPTEN_KEEPALIVE int ng_conv2d(int pass, int depthwise, int dtype, const voi
   ng::Conv2dShape s;
   ng::Conv2dSizes z;
   ng::Activation act;
-  if (!ok(ng::parse_conv2d(fn, m, depthwise != 0, &s, &z, &act))) return 1;
+  if (!ok(ng::parse_conv2d(fn, m.data(), m.size(), depthwise != 0, &s, &z, &act))) return 1;
   const int64_t want[3] = {pass == 1 ? z.y : z.x, pass == 2 ? z.y : z.filter, pass == 0 ? z.y : pass == 1 ? z.x : z.filter};
   const double have[3] = {a_len, b_len, out_len};
   for (int i = 0; i < 3; ++i)

@@ -56,18 +56,21 @@ double number_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, cons
   return v.As<Napi::Number>().DoubleValue();
 }
 
-std::vector<int64_t> int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
+IntList int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
                                   int64_t lo, int64_t hi) {
   const ArrayArg a = array_arg(info, i, fn, name);
   if (a.dtype != DType::Float64) throw_error(info.Env(), std::string(fn) + ": '" + name + "' must be a Float64Array");
   const double* p = static_cast<const double*>(a.data);
-  std::vector<int64_t> out(a.length);
+  IntList out(static_cast<size_t>(a.length));
+  int64_t* dst = out.data();
   for (int64_t k = 0; k < a.length; ++k) {
     const double d = p[k];
-    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d)
+    // In range first, so that the conversion is defined; then integral (std::floor would be
+    // a library call on baseline x86-64).
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || static_cast<double>(static_cast<int64_t>(d)) != d)
       throw_error(info.Env(), std::string(fn) + ": '" + name + "'[" + std::to_string(k) + "] must be an integer in [" +
                                   std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(d));
-    out[k] = static_cast<int64_t>(d);
+    dst[k] = static_cast<int64_t>(d);
   }
   return out;
 }

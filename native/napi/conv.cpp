@@ -43,7 +43,7 @@ Napi::Value conv_fn(const Napi::CallbackInfo& info) {
   Conv2dShape s;
   Conv2dSizes z;
   Activation act;
-  std::string err = parse_conv2d(fn, meta, kDepthwise, &s, &z, &act);
+  std::string err = parse_conv2d(fn, meta.data(), meta.size(), kDepthwise, &s, &z, &act);
   if (!err.empty()) throw_error(env, err);
   const int64_t want[3] = {kPass == Pass::BackwardInput ? z.y : z.x, kPass == Pass::BackwardFilter ? z.y : z.filter,
                            kPass == Pass::Forward ? z.y : kPass == Pass::BackwardInput ? z.x : z.filter};

@@ -7,7 +7,7 @@
 namespace ng::napi {
 namespace {
 
-int checked_ndim(Napi::Env env, const char* fn, const std::vector<int64_t>& meta, size_t per_dim, size_t extra) {
+int checked_ndim(Napi::Env env, const char* fn, const IntList& meta, size_t per_dim, size_t extra) {
   if (meta.empty()) throw_error(env, std::string(fn) + ": empty meta");
   const int64_t ndim = meta[0];
   if (ndim > kMaxDims)

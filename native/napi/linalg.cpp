@@ -20,7 +20,7 @@ Napi::Value matmul_fn(const Napi::CallbackInfo& info) {
   check_dtype(env, fn, "b", b, a.dtype);
   check_dtype(env, fn, "out", out, a.dtype);
   MatmulArgs m;
-  const std::string err = parse_matmul(fn, meta, a.length, b.length, out.length, &m);
+  const std::string err = parse_matmul(fn, meta.data(), meta.size(), a.length, b.length, out.length, &m);
   if (!err.empty()) throw_error(env, err);
   const MatmulShape& s = m.shape;
   const void* bias = nullptr;
@@ -32,8 +32,7 @@ Napi::Value matmul_fn(const Napi::CallbackInfo& info) {
     bias = bias_arg.data;
   }
   if (out.length > 0)
-    matmul(active_isa(), a.dtype, s, m.batch, a.data, m.a_offsets.data(), b.data, m.b_offsets.data(), out.data, bias,
-           m.act);
+    matmul(active_isa(), a.dtype, s, m.batch, a.data, b.data, m.offsets, out.data, bias, m.act);
   return env.Undefined();
 }
 

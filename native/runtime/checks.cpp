@@ -1,6 +1,18 @@
 #include "checks.h"
 
+#include <algorithm>
+
 namespace ng {
+namespace {
+
+// a·b for 0 <= a, b <= kMaxSafeInt, or kMaxSafeInt + 1 where it is larger. No division:
+// these checks run on every kernel call, and a 64-bit division costs tens of cycles. The
+// double product is exact whenever the true product is at most kMaxSafeInt.
+int64_t mul_saturated(int64_t a, int64_t b) {
+  return static_cast<double>(a) * static_cast<double>(b) > static_cast<double>(kMaxSafeInt) ? kMaxSafeInt + 1 : a * b;
+}
+
+}  // namespace
 
 std::string shape_string(const int64_t* shape, int ndim) {
   std::string s = "[";
@@ -12,9 +24,8 @@ std::string check_size(const char* fn, const int64_t* shape, int ndim, int64_t* 
   int64_t n = 1;
   for (int d = 0; d < ndim; ++d) {
     if (shape[d] < 0) return std::string(fn) + ": negative dimension in shape " + shape_string(shape, ndim);
-    if (shape[d] != 0 && n > kMaxSafeInt / shape[d])
-      return std::string(fn) + ": shape " + shape_string(shape, ndim) + " is too large";
-    n *= shape[d];
+    n = mul_saturated(n, shape[d]);
+    if (n > kMaxSafeInt) return std::string(fn) + ": shape " + shape_string(shape, ndim) + " is too large";
   }
   *size = n;
   return {};
@@ -28,8 +39,7 @@ std::string check_covers(const char* fn, const char* name, int64_t length, int64
   int64_t last = offset;
   for (int d = 0; d < ndim && last < kMaxSafeInt; ++d) {
     if (strides[d] < 0) return std::string(fn) + ": negative stride for '" + name + "'";
-    if (strides[d] > 0 && shape[d] - 1 > (kMaxSafeInt - last) / strides[d]) last = kMaxSafeInt;
-    else last += (shape[d] - 1) * strides[d];
+    last = std::min(kMaxSafeInt, last + mul_saturated(shape[d] - 1, std::min(strides[d], kMaxSafeInt)));
   }
   if (offset < 0 || last >= length)
     return std::string(fn) + ": '" + name + "' (length " + std::to_string(length) + ") is too short for shape " +

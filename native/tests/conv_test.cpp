@@ -246,7 +246,7 @@ int fuzz(int trials, uint64_t seed) {
     Conv2dShape s;
     ng::Conv2dSizes z;
     Activation act;
-    if (!ng::parse_conv2d("fuzz", meta, depthwise, &s, &z, &act).empty()) continue;
+    if (!ng::parse_conv2d("fuzz", meta.data(), meta.size(), depthwise, &s, &z, &act).empty()) continue;
     if (z.x > 100000 || z.filter > 100000 || z.y > 100000) continue;
     std::vector<float> x(z.x, 1.0f), f(z.filter, 0.5f), y(z.y, 2.0f);
     std::vector<float> bias(static_cast<size_t>(std::min<int64_t>(s.out_c, 100000)), 0.25f);

@@ -536,14 +536,14 @@ std::string check_conv2d_operand(const char* fn, const char* name, int64_t have,
          std::to_string(want);
 }
 
-std::string parse_conv2d(const char* fn, const std::vector<int64_t>& m, bool depthwise, Conv2dShape* shape,
+std::string parse_conv2d(const char* fn, const int64_t* m, size_t count, bool depthwise, Conv2dShape* shape,
                          Conv2dSizes* sizes, Activation* act) {
-  if (m.size() != static_cast<size_t>(kConv2dMetaLength) || m[15] > 4)
+  if (count != static_cast<size_t>(kConv2dMetaLength) || m[15] > 4)
     return std::string(fn) +
            ": meta must be [batch, inC, outC, inH, inW, kh, kw, strideH, strideW, dilationH, dilationW, padTop, "
            "padLeft, outH, outW, act]";
-  for (const int64_t v : m)
-    if (v < 0) return std::string(fn) + ": meta holds a negative value";
+  for (size_t i = 0; i < count; ++i)
+    if (m[i] < 0) return std::string(fn) + ": meta holds a negative value";
   Conv2dShape s;
   s.batch = m[0];
   s.in_c = m[1];

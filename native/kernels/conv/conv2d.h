@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "../../runtime/isa.h"
 #include "../dtype.h"
@@ -40,7 +39,7 @@ constexpr int kConv2dMetaLength = 16;
 
 // Reads and checks a meta list (ranges, window consistency, for depthwise out_c a multiple
 // of in_c) and the overflow-checked operand sizes. Empty on success, else the message.
-std::string parse_conv2d(const char* fn, const std::vector<int64_t>& meta, bool depthwise, Conv2dShape* shape,
+std::string parse_conv2d(const char* fn, const int64_t* meta, size_t count, bool depthwise, Conv2dShape* shape,
                          Conv2dSizes* sizes, Activation* act);
 
 // Empty when a buffer of `have` elements is exactly `want` long, else "<fn>: '<name>' ...".

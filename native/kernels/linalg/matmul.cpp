@@ -8,34 +8,34 @@ namespace ng {
 namespace {
 
 template <typename T, typename Gemm>
-void matmul_typed(Gemm gemm, Isa isa, const MatmulShape& s, int64_t batch, const T* a, const int64_t* ao, const T* b,
-                  const int64_t* bo, T* c, const T* bias, Activation act) {
+void matmul_typed(Gemm gemm, Isa isa, const MatmulShape& s, int64_t batch, const T* a, const T* b,
+                  const int64_t* offsets, T* c, const T* bias, Activation act) {
   GemmEpilogue<T> ep;
   ep.bias = bias;
   ep.act = act;
   const int64_t lda = s.trans_a ? s.m : s.k;
   const int64_t ldb = s.trans_b ? s.k : s.n;
   for (int64_t i = 0; i < batch; ++i)
-    gemm(isa, s.trans_a, s.trans_b, s.m, s.n, s.k, T(1), a + ao[i], lda, b + bo[i], ldb, T(0), c + i * s.m * s.n, s.n,
+    gemm(isa, s.trans_a, s.trans_b, s.m, s.n, s.k, T(1), a + offsets[2 * i], lda, b + offsets[2 * i + 1], ldb, T(0), c + i * s.m * s.n, s.n,
          ep);
 }
 
 }  // namespace
 
-void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const void* a, const int64_t* a_offsets,
-            const void* b, const int64_t* b_offsets, void* c, const void* bias, Activation act) {
+void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const void* a, const void* b,
+            const int64_t* offsets, void* c, const void* bias, Activation act) {
   if (dtype == DType::Float32)
-    matmul_typed<float>(sgemm, isa, s, batch, static_cast<const float*>(a), a_offsets, static_cast<const float*>(b),
-                        b_offsets, static_cast<float*>(c), static_cast<const float*>(bias), act);
+    matmul_typed<float>(sgemm, isa, s, batch, static_cast<const float*>(a), static_cast<const float*>(b), offsets,
+                        static_cast<float*>(c), static_cast<const float*>(bias), act);
   else if (dtype == DType::Float64)
-    matmul_typed<double>(dgemm, isa, s, batch, static_cast<const double*>(a), a_offsets, static_cast<const double*>(b),
-                         b_offsets, static_cast<double*>(c), static_cast<const double*>(bias), act);
+    matmul_typed<double>(dgemm, isa, s, batch, static_cast<const double*>(a), static_cast<const double*>(b), offsets,
+                         static_cast<double*>(c), static_cast<const double*>(bias), act);
 }
 
-std::string parse_matmul(const char* fn, const std::vector<int64_t>& meta, int64_t a_len, int64_t b_len,
+std::string parse_matmul(const char* fn, const int64_t* meta, size_t count, int64_t a_len, int64_t b_len,
                          int64_t out_len, MatmulArgs* args) {
-  if (meta.size() < 7 || meta[0] > static_cast<int64_t>(meta.size()) || meta[4] > 1 || meta[5] > 1 || meta[6] > 4 ||
-      meta.size() != 7 + 2 * static_cast<size_t>(meta[0]))
+  if (count < 7 || meta[0] > static_cast<int64_t>(count) || meta[4] > 1 || meta[5] > 1 || meta[6] > 4 ||
+      count != 7 + 2 * static_cast<size_t>(meta[0]))
     return std::string(fn) + ": meta must be [batch, m, n, k, transA, transB, act] and two offsets per batch";
   const MatmulShape s{meta[1], meta[2], meta[3], meta[4] != 0, meta[5] != 0};
   const int64_t batch = meta[0];
@@ -48,12 +48,10 @@ std::string parse_matmul(const char* fn, const std::vector<int64_t>& meta, int64
   if (!err.empty()) return err;
   if (n_out != out_len)
     return std::string(fn) + ": out (length " + std::to_string(out_len) + ") does not match " + shape_string(out_shape, 3);
-  *args = MatmulArgs{s, batch, static_cast<Activation>(meta[6]), std::vector<int64_t>(batch), std::vector<int64_t>(batch)};
+  *args = MatmulArgs{s, batch, static_cast<Activation>(meta[6]), meta + 7};
   for (int64_t i = 0; i < batch; ++i) {
-    args->a_offsets[i] = meta[7 + 2 * i];
-    args->b_offsets[i] = meta[8 + 2 * i];
-    err = check_covers(fn, "a", a_len, args->a_offsets[i], a_shape, a_strides, 2);
-    if (err.empty()) err = check_covers(fn, "b", b_len, args->b_offsets[i], b_shape, b_strides, 2);
+    err = check_covers(fn, "a", a_len, meta[7 + 2 * i], a_shape, a_strides, 2);
+    if (err.empty()) err = check_covers(fn, "b", b_len, meta[8 + 2 * i], b_shape, b_strides, 2);
     if (!err.empty()) return err;
   }
   return {};

@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "../../runtime/isa.h"
 #include "../dtype.h"
@@ -17,24 +16,24 @@ struct MatmulShape {
   bool trans_a, trans_b;
 };
 
-// For batch i, A starts at a + a_offsets[i] and B at b + b_offsets[i] (elements); C[i] is
-// the i-th contiguous m×n block of c. A is m×k (k×m when trans_a), B is k×n (n×k when
+// For batch i, A starts at a + offsets[2i] and B at b + offsets[2i + 1] (elements); C[i]
+// is the i-th contiguous m×n block of c. A is m×k (k×m when trans_a), B is k×n (n×k when
 // trans_b), both dense. bias (length n, or null) and act are fused into the product.
-void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const void* a, const int64_t* a_offsets,
-            const void* b, const int64_t* b_offsets, void* c, const void* bias, Activation act);
+void matmul(Isa isa, DType dtype, const MatmulShape& s, int64_t batch, const void* a, const void* b,
+            const int64_t* offsets, void* c, const void* bias, Activation act);
 
-// A checked batched-matmul call, read from the integers
+// A checked batched-matmul call, read from the `count` integers
 // [batch, m, n, k, transA, transB, act, aOff0, bOff0, aOff1, bOff1, ...].
 struct MatmulArgs {
   MatmulShape shape;
   int64_t batch;
   Activation act;
-  std::vector<int64_t> a_offsets, b_offsets;
+  const int64_t* offsets;  // into the meta list: aOff0, bOff0, aOff1, ...
 };
 
 // Empty when `meta` is well formed and buffers of these lengths hold every A and B matrix
 // it points at and the whole [batch, m, n] output; the error message otherwise.
-std::string parse_matmul(const char* fn, const std::vector<int64_t>& meta, int64_t a_len, int64_t b_len,
+std::string parse_matmul(const char* fn, const int64_t* meta, size_t count, int64_t a_len, int64_t b_len,
                          int64_t out_len, MatmulArgs* args);
 
 // One general product with BLAS semantics: C = act(alpha·op(A)·op(B) + beta·C + bias),
