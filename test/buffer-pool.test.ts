@@ -1,5 +1,7 @@
 // The native backend recycles small disposed buffers; recycling must never let a view the
 // user holds see another tensor's data.
+import { readFileSync } from 'node:fs';
+
 import { afterAll, describe, expect, it } from 'vitest';
 
 import * as ng from '../lib/index.js';
@@ -97,5 +99,32 @@ describe('buffer pool', () => {
       poison();
       expect(step()).toEqual(clean);
     }
+  });
+});
+
+// Large native buffers are advised for transparent huge pages (native/runtime/scratch.h):
+// streamed operands otherwise miss the TLB on every 4 KB page. Linux only; where the kernel
+// offers no huge pages ("never"), the advice must simply do nothing.
+describe('huge pages', () => {
+  const thpMode = (() => {
+    try {
+      return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'none';
+    } catch {
+      return 'none';
+    }
+  })();
+  const anonHugeKb = () => Number(/AnonHugePages:\s+(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0);
+
+  it(`back a large native tensor where the OS offers them (this machine: ${thpMode})`, () => {
+    ng.setBackend('native');
+    const before = thpMode === 'none' ? 0 : anonHugeKb();
+    const t = ng.ones([16 << 20]);  // 64 MB, every page written by the fill
+    expect(t.dataSync()[(16 << 20) - 1]).toBe(1);
+    if (thpMode === 'always' || thpMode === 'madvise') {
+      expect(anonHugeKb() - before).toBeGreaterThanOrEqual(2048);
+    } else if (thpMode === 'never') {
+      expect(anonHugeKb()).toBe(before);
+    }
+    t.dispose();
   });
 });

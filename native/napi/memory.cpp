@@ -4,6 +4,7 @@
 // when the backend detaches it on dispose.
 #include <cstdint>
 
+#include "../runtime/scratch.h"
 #include "args.h"
 #include "bindings.h"
 
@@ -27,6 +28,7 @@ Napi::Value alloc(const Napi::CallbackInfo& info) {
   if (napi_create_arraybuffer(info.Env(), static_cast<size_t>(n) * es + kAlign, &data, &ab) != napi_ok) {
     throw_error(info.Env(), "alloc: out of memory allocating " + std::to_string(n) + " " + dtype_name(dt) + " elements");
   }
+  advise_huge_pages(data, static_cast<size_t>(n) * es + kAlign);
   const size_t misalign = reinterpret_cast<uintptr_t>(data) % kAlign;
   const size_t offset = misalign ? kAlign - misalign : 0;
   napi_value view;

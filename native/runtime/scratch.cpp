@@ -1,5 +1,8 @@
 #include "scratch.h"
 
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <new>
 
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(__EMSCRIPTEN__)
@@ -34,7 +37,29 @@ void pages_delete(void* p, std::size_t bytes) {
 #endif
 }
 
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
+bool huge_pages_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("NODEGRAD_HUGE_PAGES");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return enabled;
+}
+
 }  // namespace
+
+void advise_huge_pages(void* p, std::size_t bytes) {
+#if defined(NG_SCRATCH_MMAP) && defined(MADV_HUGEPAGE)
+  const std::uintptr_t begin = (reinterpret_cast<std::uintptr_t>(p) + kHugePage - 1) / kHugePage * kHugePage;
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + bytes) / kHugePage * kHugePage;
+  if (end > begin && huge_pages_enabled())
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // advice only: failure is harmless
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
 
 void* ScratchBuffer::get(std::size_t bytes) {
   const std::size_t want = (bytes + kSlack + kPage - 1) / kPage * kPage;
@@ -42,6 +67,7 @@ void* ScratchBuffer::get(std::size_t bytes) {
     release();
     p_ = pages_new(want);
     cap_ = want;
+    advise_huge_pages(p_, cap_);
   }
   return p_;
 }

@@ -9,6 +9,12 @@
 
 namespace ng {
 
+// Asks the OS to back the 2 MB-aligned part of [p, p + bytes) with huge pages (Linux, where
+// transparent huge pages are in "madvise" mode); a no-op elsewhere, for small ranges, or with
+// NODEGRAD_HUGE_PAGES=0. Call it before the pages are first touched. Kernels that stream
+// large operands miss the TLB on every 4 KB page otherwise.
+void advise_huge_pages(void* p, std::size_t bytes);
+
 class ScratchBuffer {
  public:
   ScratchBuffer() = default;
