@@ -66,7 +66,8 @@ constexpr double kPackAllMaxBytes = 8.0 * 1024 * 1024;
 // reads B from another core's cache (the row split packs B on one core and streams it into
 // the others). 2 threads, GFLOP/s, row split -> column split: 128³ 121 -> 250, 192³ 235 ->
 // 300, 128×784×512 225 -> 300-320, 128×512×512 237 -> 303-321; 512³ and 1024³ equal.
-// Only where the panels divide evenly enough over the threads (kColumnSplitMaxSkew).
+// Only where the panels divide evenly enough over the threads (kColumnSplitMaxSkew), and
+// see column_split_pays.
 constexpr double kColumnSplitMaxBBytes = 5.0 * 1024 * 1024;
 constexpr double kColumnSplitMaxABytes = 2.0 * 1024 * 1024;
 constexpr double kColumnSplitMaxSkew = 1.25;
@@ -466,7 +467,10 @@ void run_packed(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int6
 
 // Whether a threaded product splits its columns over the threads (kColumnSplitMaxBBytes).
 template <typename T>
-bool column_split_pays(const KernelDesc<T>& d, int64_t m, int64_t n, int64_t k) {
+bool column_split_pays(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int64_t k) {
+  // Each thread packs all of op(A) where it is packed: worth it only for at least as many
+  // columns as rows (784×128ᵀ×512, a weight gradient: 298-300 -> 270-282 GFLOP/s otherwise).
+  if (n < m && !use_direct_a(d, trans_a, m, n, k)) return false;
   const int threads = num_threads();
   const int64_t np = ceil_div(n, d.nr);
   if (threads <= 1 || np < threads || 2.0 * double(m) * double(n) * double(k) < kSerialFlops) return false;
@@ -758,7 +762,7 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     for_column_groups(n, d.nr, 2.0 * double(m) * double(n) * double(k) >= kSerialFlops, columns);
     return;
   }
-  if (column_split_pays(d, m, n, k)) {
+  if (column_split_pays(d, trans_a, m, n, k)) {
     run_column_split(d, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep);
     return;
   }
