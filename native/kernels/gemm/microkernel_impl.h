@@ -55,15 +55,16 @@ namespace ng {
 namespace gemm_detail {
 namespace {
 
-// Zeroes the accumulators and brings the C tile towards L1 while the products are being
-// accumulated (every kernel starts so).
-template <class V, int NV, int ROWS>
+// Zeroes the accumulators and, with kFetchC, brings the C tile towards L1 while the products
+// are being accumulated.
+template <class V, int NV, int ROWS, bool kFetchC = true>
 NG_GEMM_INLINE void start_tile(typename V::R (&acc)[ROWS][NV], const typename V::T* c, int64_t ldc) {
   constexpr int NR = NV * V::kWidth;
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+  if (!kFetchC) return;
 #pragma GCC unroll 16
   for (int i = 0; i < ROWS; ++i) {
     V::prefetch(c + i * ldc);
@@ -159,7 +160,9 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   const int64_t ahead_a = args.ahead * cs, ahead_b = args.ahead * ldb;  // operands read in place
 
   R acc[ROWS][NV];
-  start_tile<V, NV, ROWS>(acc, c, ldc);
+  // Not for the small-m kernels (B in place): a few rows of C, cached, where the prefetches
+  // only took load slots (64³ in process against OpenBLAS: 0.959 -> 1.004, sd 0.01).
+  start_tile<V, NV, ROWS, !kDirectB>(acc, c, ldc);
 
   NG_GEMM_K_UNROLL
   for (int64_t p = 0; p < kc; ++p) {
