@@ -1,6 +1,6 @@
 // The native backend recycles small disposed buffers; recycling must never let a view the
 // user holds see another tensor's data.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -103,28 +103,22 @@ describe('buffer pool', () => {
 });
 
 // Large native buffers are advised for transparent huge pages (native/runtime/scratch.h):
-// streamed operands otherwise miss the TLB on every 4 KB page. Linux only; where the kernel
-// offers no huge pages ("never"), the advice must simply do nothing.
+// streamed operands otherwise miss the TLB on every 4 KB page. Linux only. Whether the kernel
+// then finds free 2 MB pages is its affair (it may not, under memory pressure), so the test
+// checks the advice itself: the buffer's mapping carries the "hg" (MADV_HUGEPAGE) flag.
 describe('huge pages', () => {
-  const thpMode = (() => {
-    try {
-      return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'none';
-    } catch {
-      return 'none';
-    }
-  })();
-  const anonHugeKb = () => Number(/AnonHugePages:\s+(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0);
+  // Linux with transparent huge pages built in (madvise fails with EINVAL otherwise).
+  const linux = existsSync('/proc/self/smaps') && existsSync('/sys/kernel/mm/transparent_hugepage/enabled');
+  /** Sizes in kB of this process's mappings advised MADV_HUGEPAGE. */
+  const advisedKb = () => readFileSync('/proc/self/smaps', 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)
+    .filter((block) => /^VmFlags:.* hg\b/m.test(block))
+    .map((block) => Number(/^Size:\s+(\d+) kB/m.exec(block)?.[1] ?? 0));
 
-  it(`back a large native tensor where the OS offers them (this machine: ${thpMode})`, () => {
+  it(`advise a large native tensor's pages (${linux ? 'Linux with THP' : 'no THP here: nothing to check'})`, () => {
     ng.setBackend('native');
-    const before = thpMode === 'none' ? 0 : anonHugeKb();
-    const t = ng.ones([16 << 20]);  // 64 MB, every page written by the fill
+    const t = ng.ones([16 << 20]);  // 64 MB
     expect(t.dataSync()[(16 << 20) - 1]).toBe(1);
-    if (thpMode === 'always' || thpMode === 'madvise') {
-      expect(anonHugeKb() - before).toBeGreaterThanOrEqual(2048);
-    } else if (thpMode === 'never') {
-      expect(anonHugeKb()).toBe(before);
-    }
+    if (linux) expect(Math.max(0, ...advisedKb())).toBeGreaterThanOrEqual(60 * 1024);  // all but the unaligned ends
     t.dispose();
   });
 });
