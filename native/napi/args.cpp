@@ -56,8 +56,8 @@ double number_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, cons
   return v.As<Napi::Number>().DoubleValue();
 }
 
-IntList int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
-                                  int64_t lo, int64_t hi) {
+IntList int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo,
+                     int64_t hi) {
   const ArrayArg a = array_arg(info, i, fn, name);
   if (a.dtype != DType::Float64) throw_error(info.Env(), std::string(fn) + ": '" + name + "' must be a Float64Array");
   const double* p = static_cast<const double*>(a.data);

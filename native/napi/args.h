@@ -56,8 +56,8 @@ class IntList {
 };
 
 // A Float64Array of integers, each checked in [lo, hi] (the "meta" of a kernel call).
-IntList int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
-                                  int64_t lo, int64_t hi);
+IntList int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo,
+                     int64_t hi);
 
 // Checks that `a` holds every element addressed by offset + sum(idx[d] * strides[d])
 // for idx < shape (strides >= 0). Throws naming fn and the operand otherwise.

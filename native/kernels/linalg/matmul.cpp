@@ -16,8 +16,8 @@ void matmul_typed(Gemm gemm, Isa isa, const MatmulShape& s, int64_t batch, const
   const int64_t lda = s.trans_a ? s.m : s.k;
   const int64_t ldb = s.trans_b ? s.k : s.n;
   for (int64_t i = 0; i < batch; ++i)
-    gemm(isa, s.trans_a, s.trans_b, s.m, s.n, s.k, T(1), a + offsets[2 * i], lda, b + offsets[2 * i + 1], ldb, T(0), c + i * s.m * s.n, s.n,
-         ep);
+    gemm(isa, s.trans_a, s.trans_b, s.m, s.n, s.k, T(1), a + offsets[2 * i], lda, b + offsets[2 * i + 1], ldb, T(0),
+         c + i * s.m * s.n, s.n, ep);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ struct MatmulArgs {
   MatmulShape shape;
   int64_t batch;
   Activation act;
-  const int64_t* offsets;  // into the meta list: aOff0, bOff0, aOff1, ...
+  const int64_t* offsets;  // into the meta list (valid while it is): aOff0, bOff0, aOff1, ...
 };
 
 // Empty when `meta` is well formed and buffers of these lengths hold every A and B matrix
