@@ -20,6 +20,7 @@
 #include "../native/kernels/norm/batchnorm.h"
 #include "../native/kernels/random/philox.h"
 #include "../native/runtime/checks.h"
+#include "../native/runtime/int_list.h"
 
 namespace {
 
@@ -40,14 +41,15 @@ bool buffer_ok(const char* fn, const char* name, uintptr_t ptr, double length, i
   return true;
 }
 
-bool meta_ok(const char* fn, const double* meta, int count, std::vector<int64_t>* out) {
+bool meta_ok(const char* fn, const double* meta, int count, ng::IntList* out) {
   if (count < 0 || count > 4096 || !buffer_ok(fn, "meta", reinterpret_cast<uintptr_t>(meta), count, 2)) return false;
-  out->resize(count);
+  out->resize(static_cast<size_t>(count));
+  int64_t* dst = out->data();
   for (int i = 0; i < count; ++i) {
     const double d = meta[i];
     if (!(d >= 0 && d <= static_cast<double>(ng::kMaxSafeInt)) || static_cast<double>(static_cast<int64_t>(d)) != d)
       return fail(std::string(fn) + ": meta[" + std::to_string(i) + "] must be a non-negative integer"), false;
-    (*out)[i] = static_cast<int64_t>(d);
+    dst[i] = static_cast<int64_t>(d);
   }
   return true;
 }
@@ -84,7 +86,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t ng_last_error_length() { return static_cast<uint32
 EMSCRIPTEN_KEEPALIVE int ng_binary(int op, int dtype, const void* a, double a_len, const void* b, double b_len,
                                    void* out, double out_len, const double* meta, int meta_len) {
   const char* fn = "binary";
-  std::vector<int64_t> m;
+  ng::IntList m;
   if (!ng::binary_op_valid(op)) return fail("binary: bad op code");
   if (!buffer_ok(fn, "a", reinterpret_cast<uintptr_t>(a), a_len, dtype) ||
       !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
@@ -138,7 +140,7 @@ EMSCRIPTEN_KEEPALIVE int ng_reduce(int op, int arg, int dtype, const void* x, do
 EMSCRIPTEN_KEEPALIVE int ng_copy_strided(int dtype, const char* src, double src_len, char* dst, double dst_len,
                                          const double* meta, int meta_len) {
   const char* fn = "copyStrided";
-  std::vector<int64_t> m;
+  ng::IntList m;
   if (!buffer_ok(fn, "src", reinterpret_cast<uintptr_t>(src), src_len, dtype) ||
       !buffer_ok(fn, "dst", reinterpret_cast<uintptr_t>(dst), dst_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
     return 1;
@@ -200,7 +202,7 @@ EMSCRIPTEN_KEEPALIVE int ng_random(int normal, int dtype, void* dst, double n, d
 EMSCRIPTEN_KEEPALIVE int ng_matmul(int dtype, const void* a, double a_len, const void* b, double b_len, void* out,
                                    double out_len, const double* meta, int meta_len, const void* bias, double bias_len) {
   const char* fn = "matmul";
-  std::vector<int64_t> m;
+  ng::IntList m;
   if (dtype == static_cast<int>(ng::DType::Int32)) return fail("matmul: expected float32 or float64, got int32");
   if (!buffer_ok(fn, "a", reinterpret_cast<uintptr_t>(a), a_len, dtype) ||
       !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
@@ -224,7 +226,7 @@ EMSCRIPTEN_KEEPALIVE int ng_gemm(int dtype, const void* a, double a_len, const v
                                  double c_len, const double* meta, int meta_len, double alpha, double beta,
                                  const void* bias, double bias_len) {
   const char* fn = "gemm";
-  std::vector<int64_t> m;
+  ng::IntList m;
   if (dtype == static_cast<int>(ng::DType::Int32)) return fail("gemm: expected float32 or float64, got int32");
   if (!buffer_ok(fn, "a", reinterpret_cast<uintptr_t>(a), a_len, dtype) ||
       !buffer_ok(fn, "b", reinterpret_cast<uintptr_t>(b), b_len, dtype) ||
@@ -268,7 +270,7 @@ EMSCRIPTEN_KEEPALIVE int ng_where(int cond_dtype, const void* cond, double cond_
                                   double a_len, const void* b, double b_len, void* out, double out_len,
                                   const double* meta, int meta_len) {
   const char* fn = "where";
-  std::vector<int64_t> m;
+  ng::IntList m;
   if (!NG_BUF(fn, "cond", cond, cond_len, cond_dtype) || !NG_BUF(fn, "a", a, a_len, dtype) ||
       !NG_BUF(fn, "b", b, b_len, dtype) || !NG_BUF(fn, "out", out, out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
     return 1;
@@ -439,7 +441,7 @@ EMSCRIPTEN_KEEPALIVE int ng_pool(int kind, int grad, int dtype, const void* src,
   const bool avg = kind == 1;
   const char* fn = avg ? (grad ? "avgPool2dGrad" : "avgPool2d") : (grad ? "maxPool2dGrad" : "maxPool2d");
   if ((kind != 0 && kind != 1) || (grad != 0 && grad != 1)) return fail("pool: bad kind");
-  std::vector<int64_t> m;
+  ng::IntList m;
   int64_t d[2], nc = 0;
   if (!float_ok(fn, dtype) || !dims_ok(fn, {n, c}, d, &nc) || !meta_ok(fn, meta, meta_len, &m)) return 1;
   if (m.size() != 12) return fail(std::string(fn) + ": 'window' must hold 12 integers");
@@ -482,7 +484,7 @@ EMSCRIPTEN_KEEPALIVE int ng_conv2d(int pass, int depthwise, int dtype, const voi
   if (pass < 0 || pass > 2 || depthwise < 0 || depthwise > 1) return fail("conv2d: bad pass code");
   const char* fn = kFns[depthwise][pass];
   const char* const* names = kNames[pass];
-  std::vector<int64_t> m;
+  ng::IntList m;
   if (!float_ok(fn, dtype) || !NG_BUF(fn, names[0], a, a_len, dtype) || !NG_BUF(fn, names[1], b, b_len, dtype) ||
       !NG_BUF(fn, names[2], out, out_len, dtype) || !meta_ok(fn, meta, meta_len, &m))
     return 1;

@@ -6,13 +6,12 @@
 #include <napi.h>
 
 #include <cmath>
-#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 
 #include "../kernels/dtype.h"
 #include "../runtime/checks.h"
+#include "../runtime/int_list.h"
 
 namespace ng::napi {
 
@@ -34,26 +33,6 @@ ArrayArg array_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, con
 int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo, int64_t hi);
 
 double number_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name);
-
-// The integers of a kernel call's "meta" list. Up to kInline of them are held in place:
-// every call passes one, and a heap allocation for it cost as much as a small kernel.
-class IntList {
- public:
-  explicit IntList(size_t n) : size_(n), data_(n > kInline ? new int64_t[n] : nullptr) {}
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const int64_t* data() const { return data_ ? data_.get() : inline_; }
-  int64_t* data() { return data_ ? data_.get() : inline_; }
-  int64_t operator[](size_t i) const { return data()[i]; }
-  const int64_t* begin() const { return data(); }
-  const int64_t* end() const { return data() + size_; }
-
- private:
-  static constexpr size_t kInline = 32;
-  size_t size_;
-  std::unique_ptr<int64_t[]> data_;
-  int64_t inline_[kInline];
-};
 
 // A Float64Array of integers, each checked in [lo, hi] (the "meta" of a kernel call).
 IntList int_list_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo,

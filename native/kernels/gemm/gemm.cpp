@@ -211,21 +211,28 @@ size_t packed_b_size(const KernelDesc<T>& d, int64_t k, int64_t n) {
   return static_cast<size_t>(k) * static_cast<size_t>(ceil_div(n, d.nr) * d.nr);
 }
 
+// Packs k-block q of op(B)'s column panels [jp0, jp1) into their place in `dst` (the
+// packed_b_size layout of all of op(B)).
+template <typename T>
+void pack_b_part(const KernelDesc<T>& d, bool trans_b, int64_t k, int64_t n, const T* b, int64_t ldb, T* dst,
+                 int64_t q, int64_t jp0, int64_t jp1) {
+  const int64_t nr = d.nr, kc = k_block(d, k), np = ceil_div(n, nr);
+  const int64_t p0 = q * kc, kcq = std::min(kc, k - p0);
+  const int64_t j0 = jp0 * nr, cols = std::min(n, jp1 * nr) - j0;
+  const T* src = trans_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0;
+  d.pack_b(trans_b, kcq, cols, src, ldb, dst + p0 * np * nr + jp0 * kcq * nr);
+}
+
 // Packs op(B) into `dst`, split into `pieces` independent parallel tasks.
 template <typename T>
 void pack_b_all(const KernelDesc<T>& d, bool trans_b, int64_t k, int64_t n, const T* b,
                 int64_t ldb, T* dst, int64_t pieces) {
-  const int64_t nr = d.nr, kc = k_block(d, k);
-  const int64_t np = ceil_div(n, nr), nq = ceil_div(k, kc);
+  const int64_t np = ceil_div(n, int64_t(d.nr)), nq = ceil_div(k, k_block(d, k));
   const int64_t groups = std::max<int64_t>(1, std::min<int64_t>(np, ceil_div(pieces, nq)));
   auto task = [&](int64_t t) {
     const int64_t q = t / groups, g = t % groups;
     const int64_t jp0 = np * g / groups, jp1 = np * (g + 1) / groups;
-    if (jp0 >= jp1) return;
-    const int64_t p0 = q * kc, kcq = std::min(kc, k - p0);
-    const int64_t j0 = jp0 * nr, cols = std::min(n, jp1 * nr) - j0;
-    const T* src = trans_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0;
-    d.pack_b(trans_b, kcq, cols, src, ldb, dst + p0 * np * nr + jp0 * kcq * nr);
+    if (jp0 < jp1) pack_b_part(d, trans_b, k, n, b, ldb, dst, q, jp0, jp1);
   };
   const int64_t n_tasks = nq * groups;
   if (pieces <= 1) {
@@ -487,19 +494,14 @@ template <typename T>
 void run_column_split(const KernelDesc<T>& d, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                       T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
                       const GemmEpilogue<T>& ep) {
-  const int64_t nr = d.nr, np = ceil_div(n, nr), kc = k_block(d, k);
+  const int64_t np = ceil_div(n, int64_t(d.nr)), nq = ceil_div(k, k_block(d, k));
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
   const Problem<T> pr{&d, trans_a, use_direct_a(d, trans_a, m, n, k), row_block(d, n, k), m, n, k, alpha, a, lda,
                       bp, beta, c, ldc, &ep};
   const int64_t tasks = std::min<int64_t>(np, num_threads());
   parallel_for(tasks, [&](int64_t t) {
     const int64_t jp0 = np * t / tasks, jp1 = np * (t + 1) / tasks;
-    const int64_t j0 = jp0 * nr, cols = std::min(n, jp1 * nr) - j0;
-    for (int64_t p0 = 0; p0 < k; p0 += kc) {
-      const int64_t kcq = std::min(kc, k - p0);
-      d.pack_b(trans_b, kcq, cols, trans_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb,
-               bp + p0 * np * nr + jp0 * kcq * nr);
-    }
+    for (int64_t q = 0; q < nq; ++q) pack_b_part(d, trans_b, k, n, b, ldb, bp, q, jp0, jp1);
     compute_block(pr, 0, m, jp0, jp1);
   });
   tls_pack_a.trim(kKeepBytes);
