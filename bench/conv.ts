@@ -76,8 +76,7 @@ function timeBackend(b: Backend, p: Problem, train: boolean): Timing {
   const fwd = bestMs(() => b.conv2d(x, f, y, p.spec));
   const trainMs = train ? bestMs(() => {
     b.conv2d(x, f, y, p.spec);
-    b.conv2dBackwardFilter(x, dy, df, p.spec);  // in the order autograd runs them (lib/ops/conv.ts)
-    b.conv2dBackwardInput(dy, f, dx, p.spec);
+    b.conv2dBackward(x, dy, f, dx, df, p.spec);  // both gradients in one call, as autograd runs them (lib/ops/conv.ts)
   }) : NaN;
   for (const s of [x, f, dy, y, dx, df]) b.free(s);
   return { fwd, train: trainMs };

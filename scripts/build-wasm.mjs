@@ -17,7 +17,7 @@ const exported = [
   'ng_optim_step',
   'ng_batch_norm', 'ng_batch_norm_backward',
   'ng_pool',
-  'ng_conv2d',
+  'ng_conv2d', 'ng_conv2d_backward',
 ].map((name) => `_${name}`);
 
 const args = [

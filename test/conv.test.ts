@@ -138,6 +138,8 @@ const CASES: Case[] = [
   { name: '7×7 valid, kernel = input', x: [3, 7, 7, 2], f: [7, 7, 2, 5] },
   { name: 'many forward tiles', x: [3, 20, 21, 17], f: [3, 3, 17, 11], padding: 'same', bias: true, activation: 'sigmoid' },
   { name: 'many filter-gradient tiles', x: [3, 12, 12, 32], f: [7, 7, 32, 5], padding: 'same' },
+  // dy as several tiles of the 1×1 filter gradient: dx and dfilter in one pass over them.
+  { name: '1×1 → 512, dx and dfilter in one pass over dy tiles', x: [2, 12, 12, 16], f: [1, 1, 16, 512], bias: true },
   { name: '5×5 valid 6 → 16 (indirect GEMM, a pointer per filter row)', x: [3, 14, 14, 6], f: [5, 5, 6, 16], bias: true, activation: 'relu' },
   { name: '3×3 stride 2, only rows padded (a pointer per filter row)', x: [2, 9, 11, 5], f: [3, 3, 5, 12], strides: 2, padding: [[1, 1], [0, 0]] },
   { name: '3×3 dilation 2 valid → 10 (a pointer per tap)', x: [2, 11, 12, 4], f: [3, 3, 4, 10], dilation: 2, activation: 'leakyRelu' },
@@ -281,6 +283,7 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     { name: 'conv 3×3 same, many tiles', x: [5, 24, 23, 16], f: [3, 3, 16, 24], padding: 'same', bias: true, activation: 'relu' },
     { name: 'conv 5×5 stride 2, filter-gradient tiles', x: [4, 30, 31, 12], f: [5, 5, 12, 20], strides: 2, padding: 'same' },
     { name: 'conv 1×1', x: [4, 20, 20, 64], f: [1, 1, 64, 80] },
+    { name: 'conv 1×1 → 512 (dx and dfilter in one pass, in groups of tiles)', x: [4, 24, 24, 32], f: [1, 1, 32, 512] },
     { name: 'depthwise', depthwise: true, x: [9, 17, 18, 100], f: [3, 3, 100, 2], padding: 'same', bias: true },
     { name: 'conv 5×5 valid 6 → 16 (indirect GEMM)', x: [9, 14, 14, 6], f: [5, 5, 6, 16], bias: true },
     { name: 'conv 3 → 6 channels (direct kernel)', x: [9, 20, 19, 3], f: [5, 5, 3, 6], padding: 'same', bias: true },
@@ -305,6 +308,45 @@ describe.runIf(NATIVE_ISAS.length > 0)('thread-count independence (native)', () 
     }
     ng.setNumThreads(2);
   });
+});
+
+// ---------------------------------------------------------------------------------------
+
+describe('conv2dBackward (both gradients in one call)', () => {
+  // The 1×1 shapes have dy in several filter-gradient tiles (dx and dfilter in one pass over
+  // them); the others run the two passes. Either way: bitwise the separate kernels' results.
+  const shapes: { name: string; c: Case }[] = [
+    { name: '1×1 → 512, tiles in groups', c: { name: '', x: [4, 24, 24, 32], f: [1, 1, 32, 512] } },
+    { name: '1×1 → 256, 3 tiles', c: { name: '', x: [3, 10, 11, 8], f: [1, 1, 8, 256] } },
+    { name: '1×1, one tile', c: { name: '', x: [2, 5, 7, 6], f: [1, 1, 6, 9] } },
+    { name: '3×3 same', c: { name: '', x: [2, 9, 8, 5], f: [3, 3, 5, 7], padding: 'same' } },
+    { name: '3×3 stride 2', c: { name: '', x: [3, 10, 9, 3], f: [3, 3, 3, 8], strides: 2 } },
+  ];
+  const configs = [...NATIVE_ISAS.map((isa) => ({ backend: 'native' as const, isa })), { backend: 'wasm' as const, isa: '' },
+    { backend: 'js' as const, isa: '' }];
+  it.each(configs.flatMap((cfg) => (['float32', 'float64'] as const).flatMap((dtype) => shapes.map((sh) => ({ ...cfg, dtype, sh })))))(
+    '$backend $isa $dtype: $sh.name', ({ backend, isa, dtype, sh }) => {
+      ng.setBackend(backend);
+      if (isa) ng.setIsa(isa);
+      const b = backendNamed(backend);
+      const w = windowOf(sh.c);
+      const spec: Conv2dSpec = { batch: sh.c.x[0], inC: sh.c.x[3], outC: sh.c.f[3], activation: 'none', window: w };
+      const ny = spec.batch * w.outH * w.outW * spec.outC;
+      const Typed = dtype === 'float32' ? Float32Array : Float64Array;
+      const up = (v: ArrayLike<number>) => b.upload(dtype, Typed.from(v));
+      const x = up(values(prod(sh.c.x), 1, dtype)), f = up(values(prod(sh.c.f), 2, dtype)), dy = up(values(ny, 3, dtype));
+      // Outputs start as NaN: every element must be written.
+      const [dx1, df1, dx2, df2] = [sh.c.x, sh.c.f, sh.c.x, sh.c.f].map((shape) => up(new Float64Array(prod(shape)).fill(NaN))) as
+        [Storage, Storage, Storage, Storage];
+      b.conv2dBackwardInput(dy, f, dx1, spec);
+      b.conv2dBackwardFilter(x, dy, df1, spec);
+      b.conv2dBackward(x, dy, f, dx2, df2, spec);
+      const bytes = (s: Storage) => Buffer.from(Typed.from(b.read(s)).buffer);
+      expect(bytes(dx2).equals(bytes(dx1)), 'dx').toBe(true);
+      expect(bytes(df2).equals(bytes(df1)), 'dfilter').toBe(true);
+      expect(Array.from(b.read(dx2)).some(Number.isNaN) || Array.from(b.read(df2)).some(Number.isNaN)).toBe(false);
+      for (const s of [x, f, dy, dx1, df1, dx2, df2]) b.free(s);
+    });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -346,6 +388,9 @@ describe('bad input', () => {
     expect(() => b.conv2d(xs, fs, ys, spec(2), b.alloc('float32', 3))).toThrow(/conv2d: 'bias' has 3 elements, expected 2/);
     expect(() => b.conv2dBackwardInput(ys, fs, fs, spec(2))).toThrow(/conv2dBackwardInput: 'dx' has 54 elements, expected 216/);
     expect(() => b.conv2dBackwardFilter(xs, ys, xs, spec(2))).toThrow(/conv2dBackwardFilter: 'dfilter' has 216 elements, expected 54/);
+    expect(() => b.conv2dBackward(xs, ys, fs, xs, xs, spec(2))).toThrow(/conv2dBackward: 'dfilter' has 216 elements, expected 54/);
+    expect(() => b.conv2dBackward(xs, xs, fs, xs, fs, spec(2))).toThrow(/conv2dBackward: 'dy' has 216 elements, expected 144/);
+    expect(() => b.conv2dBackward(xs, ys, f64, xs, fs, spec(2))).toThrow(/conv2dBackward: 'filter' must be float32/);
     expect(() => b.conv2d(xs, f64, ys, spec(2))).toThrow(/conv2d: 'filter' must be float32/);
     expect(() => b.depthwiseConv2d(xs, fs, ys, { ...spec(2), outC: 6 })).toThrow(/depthwiseConv2d: 'y' has 144 elements, expected 432/);
     expect(() => b.depthwiseConv2d(xs, fs, ys, spec(2))).toThrow(/depthwiseConv2d: out channels \(2\) must be a multiple of in channels \(3\)/);
@@ -383,8 +428,9 @@ describe('garbage geometry', () => {
       const buf = exact ? sizes.map((n) => b.alloc('float32', n)) : [pick(junk), pick(junk), pick(junk)];
       const [xs, fs, ys] = buf as [Storage, Storage, Storage];
       try {
-        const pass = Math.floor(rnd() * 3);
-        if (depthwise) {
+        const pass = Math.floor(rnd() * 4);
+        if (pass === 3) b.conv2dBackward(xs, ys, fs, xs, fs, spec);
+        else if (depthwise) {
           if (pass === 0) b.depthwiseConv2d(xs, fs, ys, spec);
           else if (pass === 1) b.depthwiseConv2dBackwardInput(ys, fs, xs, spec);
           else b.depthwiseConv2dBackwardFilter(xs, ys, fs, spec);
@@ -393,7 +439,7 @@ describe('garbage geometry', () => {
         else b.conv2dBackwardFilter(xs, ys, fs, spec);
         ran++;
       } catch (e) {
-        expect((e as Error).message).toMatch(/^(depthwiseC|c)onv2d(BackwardInput|BackwardFilter)?: /);
+        expect((e as Error).message).toMatch(/^(depthwiseC|c)onv2d(BackwardInput|BackwardFilter|Backward)?: /);
       }
       if (exact) for (const s of buf) b.free(s);
     }

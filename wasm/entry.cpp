@@ -513,4 +513,28 @@ EMSCRIPTEN_KEEPALIVE int ng_conv2d(int pass, int depthwise, int dtype, const voi
   return 0;
 }
 
+// Both gradients of a standard convolution at once: (x, dy, filter, dx, dfilter), meta as
+// in native/kernels/conv/conv2d.h.
+EMSCRIPTEN_KEEPALIVE int ng_conv2d_backward(int dtype, const void* x, double x_len, const void* dy, double dy_len,
+                                            const void* f, double f_len, void* dx, double dx_len, void* df,
+                                            double df_len, const double* meta, int meta_len) {
+  const char* fn = "conv2dBackward";
+  static const char* const kNames[5] = {"x", "dy", "filter", "dx", "dfilter"};
+  const void* const bufs[5] = {x, dy, f, dx, df};
+  const double have[5] = {x_len, dy_len, f_len, dx_len, df_len};
+  ng::IntList m;
+  if (!float_ok(fn, dtype) || !meta_ok(fn, meta, meta_len, &m)) return 1;
+  for (int i = 0; i < 5; ++i)
+    if (!NG_BUF(fn, kNames[i], bufs[i], have[i], dtype)) return 1;
+  ng::Conv2dShape s;
+  ng::Conv2dSizes z;
+  ng::Activation act;
+  if (!ok(ng::parse_conv2d(fn, m.data(), m.size(), false, &s, &z, &act))) return 1;
+  const int64_t want[5] = {z.x, z.y, z.filter, z.x, z.filter};
+  for (int i = 0; i < 5; ++i)
+    if (!ok(ng::check_conv2d_operand(fn, kNames[i], static_cast<int64_t>(have[i]), want[i]))) return 1;
+  ng::conv2d_backward(ng::active_isa(), static_cast<ng::DType>(dtype), s, x, dy, f, dx, df);
+  return 0;
+}
+
 }  // extern "C"

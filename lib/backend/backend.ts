@@ -234,6 +234,12 @@ export interface Backend {
   /** dFilter (overwritten, [kh, kw, inC, outC]) = ∂⟨dy, conv2d(x, filter)⟩/∂filter; spec.activation is ignored. */
   conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void;
   /**
+   * Both gradients at once: dx as conv2dBackwardInput and dFilter as conv2dBackwardFilter
+   * would compute them (the same values), in one call that may share the reads of dy
+   * between them (the native and wasm kernels do for 1×1 convolutions, which are memory-bound).
+   */
+  conv2dBackward(x: Storage, dy: Storage, filter: Storage, dx: Storage, dFilter: Storage, spec: Conv2dSpec): void;
+  /**
    * Depthwise 2-D convolution (TensorFlow semantics): filter [kh, kw, inC, multiplier]; input
    * channel c alone feeds output channels c·multiplier + q. spec.outC = inC·multiplier.
    */

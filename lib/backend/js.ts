@@ -521,6 +521,11 @@ export class JsBackend implements Backend {
     convBackwardFilter(false, arr(x), arr(dy), arr(dFilter), spec);
   }
 
+  conv2dBackward(x: Storage, dy: Storage, filter: Storage, dx: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    convBackwardFilter(false, arr(x), arr(dy), arr(dFilter), spec);
+    convBackwardInput(false, arr(dy), arr(filter), arr(dx), spec);
+  }
+
   depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {
     convForward(true, arr(x), arr(filter), arr(y), spec, bias ? arr(bias) : undefined);
   }

@@ -60,6 +60,8 @@ export interface Addon {
   conv2d(x: TypedArray, filter: TypedArray, y: TypedArray, meta: Float64Array, bias?: TypedArray): void;
   conv2dBackwardInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, meta: Float64Array): void;
   conv2dBackwardFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, meta: Float64Array): void;
+  conv2dBackward(x: TypedArray, dy: TypedArray, filter: TypedArray, dx: TypedArray, dFilter: TypedArray,
+    meta: Float64Array): void;
   depthwiseConv2d(x: TypedArray, filter: TypedArray, y: TypedArray, meta: Float64Array, bias?: TypedArray): void;
   depthwiseConv2dBackwardInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, meta: Float64Array): void;
   depthwiseConv2dBackwardFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, meta: Float64Array): void;
@@ -297,6 +299,10 @@ export class NativeBackend implements Backend {
 
   conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
     this.addon.conv2dBackwardFilter(arr(x), arr(dy), arr(dFilter), conv2dMeta(spec));
+  }
+
+  conv2dBackward(x: Storage, dy: Storage, filter: Storage, dx: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    this.addon.conv2dBackward(arr(x), arr(dy), arr(filter), arr(dx), arr(dFilter), conv2dMeta(spec));
   }
 
   depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {

@@ -53,6 +53,8 @@ interface Exports {
     argmax: number, argLen: number, n: number, c: number, meta: number, metaLen: number): number;
   ng_conv2d(pass: number, depthwise: number, dtype: number, a: number, aLen: number, b: number, bLen: number,
     out: number, outLen: number, bias: number, biasLen: number, meta: number, metaLen: number): number;
+  ng_conv2d_backward(dtype: number, x: number, xLen: number, dy: number, dyLen: number, filter: number, filterLen: number,
+    dx: number, dxLen: number, dFilter: number, dFilterLen: number, meta: number, metaLen: number): number;
 }
 
 /** A buffer inside the module's linear memory. */
@@ -413,6 +415,16 @@ export class WasmBackend implements Backend {
 
   conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, spec: Conv2dSpec): void {
     this.conv(2, 0, x, dy, dFilter, spec);
+  }
+
+  conv2dBackward(x: Storage, dy: Storage, filter: Storage, dx: Storage, dFilter: Storage, spec: Conv2dSpec): void {
+    const named = [['dy', dy], ['filter', filter], ['dx', dx], ['dfilter', dFilter]] as const;
+    for (const [name, s] of named) {
+      if (s.dtype !== x.dtype) throw new Error(`conv2dBackward: '${name}' must be ${x.dtype}, got ${s.dtype}`);
+    }
+    const n = this.writeMeta(conv2dMeta(spec));
+    this.check(this.wasm.ng_conv2d_backward(DTYPE_CODE[x.dtype], ptr(x), x.size, ptr(dy), dy.size, ptr(filter),
+      filter.size, ptr(dx), dx.size, ptr(dFilter), dFilter.size, this.meta, n));
   }
 
   depthwiseConv2d(x: Storage, filter: Storage, y: Storage, spec: Conv2dSpec, bias?: Storage): void {

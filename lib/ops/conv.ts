@@ -46,12 +46,15 @@ interface Kernels {
   forward(b: Backend): Backend['conv2d'];
   backwardInput(b: Backend): Backend['conv2dBackwardInput'];
   backwardFilter(b: Backend): Backend['conv2dBackwardFilter'];
+  /** Both gradients in one call, where the backend has such a kernel. */
+  backward?(b: Backend): Backend['conv2dBackward'];
 }
 
 const STANDARD: Kernels = {
   forward: (b) => b.conv2d.bind(b),
   backwardInput: (b) => b.conv2dBackwardInput.bind(b),
   backwardFilter: (b) => b.conv2dBackwardFilter.bind(b),
+  backward: (b) => b.conv2dBackward.bind(b),
 };
 
 const DEPTHWISE: Kernels = {
@@ -85,16 +88,15 @@ function convOp(depthwise: boolean, x: Tensor, filter: Tensor, options: Conv2dOp
       return c;
     };
     // dfilter first: then dx, which the layer below consumes next, is the freshest in cache,
-    // and the second pass finds gz warm from the first.
-    let dx: Tensor | null = null;
-    let df: Tensor | null = null;
-    if (needs[1]) {
-      df = empty(gb, dtype, filter.shape);
-      if (df.size > 0) kernels.backwardFilter(gb)(operand(x).storage, gz.storage, df.storage, spec);
-    }
-    if (needs[0]) {
-      dx = empty(gb, dtype, x.shape);
-      if (dx.size > 0) kernels.backwardInput(gb)(gz.storage, operand(filter).storage, dx.storage, spec);
+    // and the second pass finds gz warm from the first. Both at once in one kernel where
+    // there is one (it reads gz once for both where it can).
+    const dx = needs[0] ? empty(gb, dtype, x.shape) : null;
+    const df = needs[1] ? empty(gb, dtype, filter.shape) : null;
+    if (dx && df && dx.size > 0 && df.size > 0 && kernels.backward) {
+      kernels.backward(gb)(operand(x).storage, gz.storage, operand(filter).storage, dx.storage, df.storage, spec);
+    } else {
+      if (df && df.size > 0) kernels.backwardFilter(gb)(operand(x).storage, gz.storage, df.storage, spec);
+      if (dx && dx.size > 0) kernels.backwardInput(gb)(gz.storage, operand(filter).storage, dx.storage, spec);
     }
     for (const t of temps) t.dispose();
     const grads = [dx && castIfNeeded(dx, x.dtype), df && castIfNeeded(df, filter.dtype)];

@@ -2,7 +2,8 @@
 // filter gradient) against a float64 direct-sum reference, on every path this binary and CPU
 // can run, float32 and float64, with random geometry (batch, sizes, kernels, strides,
 // dilations, explicit paddings, 1–33 channels, so that every kernel variant is reached);
-// that 1 and 3 threads give the same bits; and a fuzz of random metas accepted by
+// that 1 and 3 threads give the same bits; that conv2d_backward gives the bits of the two
+// separate gradient passes (including 1×1 shapes where it fuses them); and a fuzz of random metas accepted by
 // parse_conv2d run on buffers of exactly the implied sizes (run it under ASan/UBSan, as
 // scripts/test-cpp.sh does, to catch any access outside them).
 //
@@ -151,6 +152,7 @@ struct Outputs {
   // The few-input-channel input gradient called directly, at any stride (the conv op only
   // routes stride-1 layers to it); empty where it declines the shape.
   std::vector<double> dx_dot;
+  bool both_same = true;  // conv2d_backward's dx and df are bitwise dx and df
 };
 
 template <typename T>
@@ -171,6 +173,10 @@ Outputs run(Isa isa, const Problem& p, const std::vector<double>& x, const std::
   Outputs out{std::vector<double>(y.begin(), y.end()), std::vector<double>(dx.begin(), dx.end()),
               std::vector<double>(df.begin(), df.end()), {}};
   if (!p.depthwise) {
+    std::vector<T> dx2(p.nx, T(NAN)), df2(p.nf, T(NAN));
+    ng::conv2d_backward(isa, dt, p.s, xt.data(), dyt.data(), ft.data(), dx2.data(), df2.data());
+    out.both_same = std::memcmp(dx2.data(), dx.data(), dx.size() * sizeof(T)) == 0 &&
+                    std::memcmp(df2.data(), df.data(), df.size() * sizeof(T)) == 0;
     std::vector<T> dxd(p.nx, T(NAN));
     if (ng::conv2d_direct_backward_input(isa, dt, p.s, dyt.data(), ft.data(), dxd.data()))
       out.dx_dot.assign(dxd.begin(), dxd.end());
@@ -221,14 +227,53 @@ int check_path(Isa isa, int cases, uint64_t seed) {
     const double e_dot = one.dx_dot.empty() ? 0 : worst(one.dx_dot, dx, eps, field * p.s.out_c);
     dot_cases += one.dx_dot.empty() ? 0 : 1;
     const bool same = one.y == three.y && one.dx == three.dx && one.df == three.df && one.dx_dot == three.dx_dot;
-    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || e_dot > 1 || !same) {
+    const bool both = one.both_same && three.both_same;
+    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || e_dot > 1 || !same || !both) {
       if (++failed <= 5)
-        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f dx(dot) %.2f%s\n", describe(p).c_str(), e[0], e[1],
-                    e[2], e_dot, same ? "" : ", results differ between 1 and 3 threads");
+        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f dx(dot) %.2f%s%s\n", describe(p).c_str(), e[0], e[1],
+                    e[2], e_dot, same ? "" : ", results differ between 1 and 3 threads",
+                    both ? "" : ", conv2d_backward differs from the separate passes");
     }
   }
   std::printf("%s/%s: %d cases (%d through the dot-product input gradient), %d failed\n", ng::isa_name(isa),
               sizeof(T) == 8 ? "f64" : "f32", cases, dot_cases, failed);
+  return failed;
+}
+
+// 1×1 convolutions whose dy spans several filter-gradient tiles, where conv2d_backward runs
+// dx and df in one pass over them: against the reference, and bitwise the separate passes
+// at 1 and 3 threads.
+template <typename T>
+int check_fused_backward(Isa isa, uint64_t seed) {
+  const int64_t shapes[][4] = {{3, 10, 11, 8}, {4, 24, 24, 32}, {2, 17, 5, 3}};  // batch, h, w, in_c
+  const int64_t outs[] = {256, 512, 1024};
+  int failed = 0;
+  Rng r(seed);
+  for (int i = 0; i < 3; ++i) {
+    Problem p;
+    const int64_t* d = shapes[i];
+    p.s = Conv2dShape{d[0], d[3], outs[i], ng::Window2d{d[1], d[2], 1, 1, 1, 1, 1, 1, 0, 0, d[1], d[2]}};
+    p.depthwise = false;
+    p.nx = d[0] * d[1] * d[2] * d[3];
+    p.nf = d[3] * outs[i];
+    p.ny = d[0] * d[1] * d[2] * outs[i];
+    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
+    for (auto* v : {&x, &f, &dy})
+      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
+    reference(p, x, f, dy, &y, &dx, &df);
+    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    for (const int threads : {1, 3}) {
+      ng::set_num_threads(threads);
+      const Outputs o = run<T>(isa, p, x, f, dy);
+      const double e_dx = worst(o.dx, dx, eps, p.s.out_c), e_df = worst(o.df, df, eps, p.ny);
+      if (e_dx > 1 || e_df > 1 || !o.both_same) {
+        ++failed;
+        std::printf("  FAIL fused backward %s, %d threads: err/tol dx %.2f df %.2f%s\n", describe(p).c_str(), threads,
+                    e_dx, e_df, o.both_same ? "" : ", conv2d_backward differs from the separate passes");
+      }
+    }
+  }
+  std::printf("%s/%s: fused 1×1 backward, %d failed\n", ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", failed);
   return failed;
 }
 
@@ -251,7 +296,7 @@ int fuzz(int trials, uint64_t seed) {
     std::vector<float> x(z.x, 1.0f), f(z.filter, 0.5f), y(z.y, 2.0f);
     std::vector<float> bias(static_cast<size_t>(std::min<int64_t>(s.out_c, 100000)), 0.25f);
     const float* b = s.out_c <= 100000 ? bias.data() : nullptr;
-    const int pass = int(r.uniform_int(0, 2));
+    const int pass = int(r.uniform_int(0, depthwise ? 2 : 3));
     const Isa isa = ng::active_isa();
     if (depthwise) {
       if (pass == 0) ng::depthwise_conv2d_forward(isa, DType::Float32, s, x.data(), f.data(), b, act, y.data());
@@ -261,6 +306,10 @@ int fuzz(int trials, uint64_t seed) {
       if (pass == 0) ng::conv2d_forward(isa, DType::Float32, s, x.data(), f.data(), b, act, y.data());
       if (pass == 1) ng::conv2d_backward_input(isa, DType::Float32, s, y.data(), f.data(), x.data());
       if (pass == 2) ng::conv2d_backward_filter(isa, DType::Float32, s, x.data(), y.data(), f.data());
+      if (pass == 3) {
+        std::vector<float> dx(z.x), df(z.filter);
+        ng::conv2d_backward(isa, DType::Float32, s, x.data(), y.data(), f.data(), dx.data(), df.data());
+      }
     }
     ++ran;
   }
@@ -286,6 +335,8 @@ int main(int argc, char** argv) {
     }
     failed += check_path<float>(isa, quick ? 300 : 2000, seed);
     failed += check_path<double>(isa, quick ? 100 : 600, seed + 1);
+    failed += check_fused_backward<float>(isa, seed + 3);
+    failed += check_fused_backward<double>(isa, seed + 4);
   }
   failed += fuzz(quick ? 20000 : 100000, seed + 2);
   std::printf(failed ? "conv_test: FAILED\n" : "conv_test: OK\n");

@@ -56,4 +56,9 @@ void conv2d_backward_input(Isa isa, DType dtype, const Conv2dShape& s, const voi
 // dfilter (overwritten) = ∂⟨dy, conv(x, filter)⟩/∂filter.
 void conv2d_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy, void* dfilter);
 
+// Both at once: dx as conv2d_backward_input, dfilter as conv2d_backward_filter (bitwise the
+// same results), sharing the reads of dy where the shape allows (a 1×1 convolution).
+void conv2d_backward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy, const void* filter,
+                     void* dx, void* dfilter);
+
 }  // namespace ng
