@@ -56,22 +56,26 @@ for name in "${!tests[@]}"; do
   for variant in plain asan; do link "$name" "$variant"; done
 done
 
-# Run them in parallel too, each into its own log, printed in a fixed order.
+# Run them in parallel too, each into its own log, printed in a fixed order. The sanitized
+# GEMM test is the longest by far (about 3 minutes): one process per ISA path, so that the
+# cores share it. Each run: name, variant, then its extra arguments.
+runs=("gemm asan --isa scalar" "gemm asan --isa avx2" "gemm asan --isa avx512" "gemm asan --isa neon" "gemm plain" "conv asan" "conv plain"
+      "batchnorm asan" "batchnorm plain" "pool asan" "pool plain" "checks asan" "checks plain")
 status=0
 pids=()
-names=()
-for name in gemm batchnorm pool conv checks; do
-  for variant in plain asan; do
-    while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
-    "$out/${name}_test_$variant" --quick >"$out/${name}_$variant.log" 2>&1 &
-    pids+=($!)
-    names+=("${name}_test ($variant)")
-  done
+logs=()
+for run in "${runs[@]}"; do
+  read -r name variant extra <<<"$run"
+  while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+  log="$out/${name}_${variant}${extra:+_${extra##* }}.log"
+  # shellcheck disable=SC2086 # $extra is split into arguments on purpose
+  "$out/${name}_test_$variant" --quick $extra >"$log" 2>&1 &
+  pids+=($!)
+  logs+=("$log")
 done
 for i in "${!pids[@]}"; do
   if wait "${pids[$i]}"; then result=ok; else result=FAILED; status=1; fi
-  log="$out/$(echo "${names[$i]}" | sed 's/_test (\(.*\))/_\1/').log"
-  echo "== ${names[$i]}: $result"
-  [[ $result == ok ]] && tail -n 1 "$log" || cat "$log"
+  echo "== ${runs[$i]}: $result"
+  [[ $result == ok ]] && tail -n 1 "${logs[$i]}" || cat "${logs[$i]}"
 done
 exit $status

@@ -18,7 +18,8 @@
 //       native/kernels/gemm/*.cpp native/runtime/cpu.cpp native/runtime/thread_pool.cpp native/runtime/scratch.cpp
 //       -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 -o /tmp/gemm-wasm/t.js
 //   node --no-experimental-fetch /tmp/gemm-wasm/t.js
-// Options: --quick (fewer random cases), --seed N.
+// Options: --quick (fewer random cases), --seed N, --isa NAME (that path only, so that a
+// slow sanitized run can be split over processes).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -598,9 +599,11 @@ bool test_path(Isa isa, int n_random, uint64_t seed) {
 int main(int argc, char** argv) {
   int n_random = 3000;
   uint64_t seed = 1234;
+  const char* only = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) n_random = 300;
     if (std::strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = std::strtoull(argv[++i], 0, 10);
+    if (std::strcmp(argv[i], "--isa") == 0 && i + 1 < argc) only = argv[++i];
   }
   std::printf("gemm_test: active isa %s, %d threads available\n", ng::isa_name(ng::active_isa()),
               ng::num_threads());
@@ -608,6 +611,7 @@ int main(int argc, char** argv) {
   bool ok = true;
   int paths = 0;
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon}) {
+    if (only && std::strcmp(only, ng::isa_name(isa)) != 0) continue;
     if (!ng::gemm_isa_available(isa)) {
       std::printf("%s: not available here, skipped\n", ng::isa_name(isa));
       continue;
