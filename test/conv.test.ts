@@ -317,7 +317,7 @@ describe('conv2dBackward (both gradients in one call)', () => {
   // them); the others run the two passes. Either way: bitwise the separate kernels' results.
   const shapes: { name: string; c: Case }[] = [
     { name: '1×1 → 512, tiles in groups', c: { name: '', x: [4, 24, 24, 32], f: [1, 1, 32, 512] } },
-    { name: '1×1 → 256, 3 tiles', c: { name: '', x: [3, 10, 11, 8], f: [1, 1, 8, 256] } },
+    { name: '1×1 → 512, two tiles (four in float64)', c: { name: '', x: [3, 10, 11, 8], f: [1, 1, 8, 512] } },
     { name: '1×1, one tile', c: { name: '', x: [2, 5, 7, 6], f: [1, 1, 6, 9] } },
     { name: '3×3 same', c: { name: '', x: [2, 9, 8, 5], f: [3, 3, 5, 7], padding: 'same' } },
     { name: '3×3 stride 2', c: { name: '', x: [3, 10, 9, 3], f: [3, 3, 3, 8], strides: 2 } },
