@@ -76,6 +76,41 @@ struct VecF64 {
 };
 
 constexpr int kMrF32 = 6, kNvF32 = 2;  // 6 x 8
+
+// op(B) transposed (B stored n x k, as in dX = dY·Wᵀ): each 4 x 4 block of B (4 columns of
+// op(B) x 4 steps) transposed in registers into 4 steps of 4 columns; the generic packer's
+// layout. Other cases, and the k tail and a partial last panel, go to the generic packer.
+template <int NR>
+void pack_b_f32_transposing(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb, float* dst) {
+  static_assert(NR % 4 == 0, "whole 4 x 4 blocks per panel");
+  if (!trans) {
+    pack_b_generic<float, NR>(false, kc, cols, b, ldb, dst);
+    return;
+  }
+  const int64_t full = cols / NR, kc4 = kc / 4 * 4;
+  for (int64_t jp = 0; jp < full; ++jp) {
+    float* d = dst + jp * NR * kc;
+    const float* src = b + jp * NR * ldb;
+    for (int64_t p = 0; p < kc4; p += 4) {
+      for (int h = 0; h < NR / 4; ++h) {
+        const float* r = src + h * 4 * ldb + p;
+        const v128_t r0 = wasm_v128_load(r), r1 = wasm_v128_load(r + ldb);
+        const v128_t r2 = wasm_v128_load(r + 2 * ldb), r3 = wasm_v128_load(r + 3 * ldb);
+        const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        float* o = d + p * NR + h * 4;
+        wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+        wasm_v128_store(o + NR, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+        wasm_v128_store(o + 2 * NR, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+        wasm_v128_store(o + 3 * NR, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+      }
+    }
+    for (int64_t p = kc4; p < kc; ++p)
+      for (int j = 0; j < NR; ++j) d[p * NR + j] = src[j * ldb + p];
+  }
+  if (full * NR < cols)
+    pack_b_generic<float, NR>(true, kc, cols - full * NR, b + full * NR * ldb, ldb, dst + full * NR * kc);
+}
 constexpr int kMrF64 = 4, kNvF64 = 2;  // 4 x 4
 
 }  // namespace
@@ -86,6 +121,7 @@ bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // 12544x288x64 +10% (21.2 -> 23.4 GFLOP/s), 1024^3 +4%, the rest within noise; 1024 was
   // no better.
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 120, 512, 1, 2, 3, 4, 5, 6);
+  f32->pack_b = &pack_b_f32_transposing<kNvF32 * 4>;
   // Dot kernels (use_dot skips n a multiple of NR = 8). Node 20, 1 thread, dot / broadcast
   // GFLOP/s: 128×1×784 20.3 / 3.7, 128×10×512 27.6 / 10.0, 128×12×784 28.0 / 12.5; but
   // 128×8×256 24.2 / 29.3 and 128×16×784 28.0 / 34.8.
