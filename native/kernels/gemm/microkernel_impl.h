@@ -360,6 +360,31 @@ NG_GEMM_INLINE void pack_b_generic(bool trans, int64_t kc, int64_t cols, const T
   }
 }
 
+// op(B) transposed (B stored n x k, as in dX = dY·Wᵀ), packed by BS x BS register
+// transposes: Block(src, ldb, dst, NR) turns BS rows of BS values (BS columns of op(B) x BS
+// steps) into BS steps of BS columns at dst, NR apart. The generic packer's layout; other
+// cases, the k tail and a partial last panel go to it.
+template <typename T, int NR, int BS, class Block>
+NG_GEMM_INLINE void pack_b_by_blocks(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T* dst,
+                                     Block block) {
+  static_assert(NR % BS == 0, "whole blocks per panel");
+  if (!trans) {
+    pack_b_generic<T, NR>(false, kc, cols, b, ldb, dst);
+    return;
+  }
+  const int64_t full = cols / NR, kcb = kc / BS * BS;
+  for (int64_t jp = 0; jp < full; ++jp) {
+    T* d = dst + jp * NR * kc;
+    const T* src = b + jp * NR * ldb;
+    for (int64_t p = 0; p < kcb; p += BS)
+      for (int h = 0; h < NR / BS; ++h) block(src + h * BS * ldb + p, ldb, d + p * NR + h * BS, NR);
+    for (int64_t p = kcb; p < kc; ++p)
+      for (int j = 0; j < NR; ++j) d[p * NR + j] = src[j * ldb + p];
+  }
+  if (full * NR < cols)
+    pack_b_generic<T, NR>(true, kc, cols - full * NR, b + full * NR * ldb, ldb, dst + full * NR * kc);
+}
+
 }  // namespace
 }  // namespace gemm_detail
 }  // namespace ng

@@ -77,40 +77,22 @@ struct VecF64 {
 
 constexpr int kMrF32 = 6, kNvF32 = 2;  // 6 x 8
 
-// op(B) transposed (B stored n x k, as in dX = dY·Wᵀ): each 4 x 4 block of B (4 columns of
-// op(B) x 4 steps) transposed in registers into 4 steps of 4 columns; the generic packer's
-// layout. Other cases, and the k tail and a partial last panel, go to the generic packer.
+// op(B) transposed: 4 x 4 blocks (pack_b_by_blocks), instead of the generic packer's one
+// strided element at a time (6.5% of the MLP's dX3, 128×10×512).
 template <int NR>
 void pack_b_f32_transposing(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb, float* dst) {
-  static_assert(NR % 4 == 0, "whole 4 x 4 blocks per panel");
-  if (!trans) {
-    pack_b_generic<float, NR>(false, kc, cols, b, ldb, dst);
-    return;
-  }
-  const int64_t full = cols / NR, kc4 = kc / 4 * 4;
-  for (int64_t jp = 0; jp < full; ++jp) {
-    float* d = dst + jp * NR * kc;
-    const float* src = b + jp * NR * ldb;
-    for (int64_t p = 0; p < kc4; p += 4) {
-      for (int h = 0; h < NR / 4; ++h) {
-        const float* r = src + h * 4 * ldb + p;
-        const v128_t r0 = wasm_v128_load(r), r1 = wasm_v128_load(r + ldb);
-        const v128_t r2 = wasm_v128_load(r + 2 * ldb), r3 = wasm_v128_load(r + 3 * ldb);
-        const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-        const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-        float* o = d + p * NR + h * 4;
-        wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
-        wasm_v128_store(o + NR, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
-        wasm_v128_store(o + 2 * NR, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
-        wasm_v128_store(o + 3 * NR, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
-      }
-    }
-    for (int64_t p = kc4; p < kc; ++p)
-      for (int j = 0; j < NR; ++j) d[p * NR + j] = src[j * ldb + p];
-  }
-  if (full * NR < cols)
-    pack_b_generic<float, NR>(true, kc, cols - full * NR, b + full * NR * ldb, ldb, dst + full * NR * kc);
+  pack_b_by_blocks<float, NR, 4>(trans, kc, cols, b, ldb, dst, [](const float* r, int64_t ld, float* o, int64_t ol) {
+    const v128_t r0 = wasm_v128_load(r), r1 = wasm_v128_load(r + ld);
+    const v128_t r2 = wasm_v128_load(r + 2 * ld), r3 = wasm_v128_load(r + 3 * ld);
+    const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+    const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+    wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+    wasm_v128_store(o + ol, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+    wasm_v128_store(o + 2 * ol, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+    wasm_v128_store(o + 3 * ol, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+  });
 }
+
 constexpr int kMrF64 = 4, kNvF64 = 2;  // 4 x 4
 
 }  // namespace

@@ -31,35 +31,17 @@ NG_GEMM_INLINE void transpose8x8(__m256 r[8]) {
   r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-// op(B) transposed: each 8 x 8 block of B (8 columns of op(B) x 8 steps) is turned into
-// 8 steps of 8 columns; other cases go to the generic packer.
+// op(B) transposed: 8 x 8 blocks (pack_b_by_blocks).
 template <int NR>
 void pack_b_f32_transposing(bool trans, int64_t kc, int64_t cols, const float* b, int64_t ldb,
                             float* dst) {
-  static_assert(NR % 8 == 0, "whole 8 x 8 blocks per panel");
-  if (!trans) {
-    pack_b_generic<float, NR>(false, kc, cols, b, ldb, dst);
-    return;
-  }
-  const int64_t full = cols / NR;
-  const int64_t kc8 = kc / 8 * 8;
-  for (int64_t jp = 0; jp < full; ++jp) {
-    float* d = dst + jp * NR * kc;  // 64-byte aligned panel
-    const float* src = b + jp * NR * ldb;
-    for (int64_t p = 0; p < kc8; p += 8) {
-      for (int h = 0; h < NR / 8; ++h) {
-        __m256 r[8];
-        for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (h * 8 + i) * ldb + p);
-        transpose8x8(r);
-        for (int q = 0; q < 8; ++q) _mm256_storeu_ps(d + (p + q) * NR + h * 8, r[q]);
-      }
-    }
-    for (int64_t p = kc8; p < kc; ++p)
-      for (int j = 0; j < NR; ++j) d[p * NR + j] = src[j * ldb + p];
-  }
-  if (full * NR < cols)
-    pack_b_generic<float, NR>(true, kc, cols - full * NR, b + full * NR * ldb, ldb,
-                              dst + full * NR * kc);
+  pack_b_by_blocks<float, NR, 8>(trans, kc, cols, b, ldb, dst,
+                                 [](const float* src, int64_t ld, float* out, int64_t out_ld) {
+                                   __m256 r[8];
+                                   for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld);
+                                   transpose8x8(r);
+                                   for (int q = 0; q < 8; ++q) _mm256_storeu_ps(out + q * out_ld, r[q]);
+                                 });
 }
 
 // op(A) not transposed: each micro-panel interleaves MR rows (element (i, p) at
