@@ -1,9 +1,12 @@
 #include "isa.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+
+#include "cpu_cache.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <cpuid.h>
@@ -111,6 +114,42 @@ bool set_active_isa(Isa isa) {
   if (!isa_supported(isa)) return false;
   active_slot().store(static_cast<int>(isa), std::memory_order_relaxed);
   return true;
+}
+
+namespace {
+
+// /sys/devices/system/cpu/cpu0/cache/indexN describes one cache each: its level, type
+// ("Data", "Instruction" or "Unified") and size ("2048K").
+std::size_t probe_l2_cache_bytes() {
+#if defined(__linux__)
+  for (int i = 0; i < 16; ++i) {
+    char path[96], level[8] = {}, type[16] = {}, size[32] = {};
+    const auto read = [&](const char* name, char* out, int cap) {
+      std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", i, name);
+      std::FILE* f = std::fopen(path, "r");
+      if (!f) return false;
+      const bool ok = std::fgets(out, cap, f) != nullptr;
+      std::fclose(f);
+      return ok;
+    };
+    if (!read("level", level, sizeof level)) break;
+    if (std::atoi(level) != 2 || !read("type", type, sizeof type) || std::strncmp(type, "Instruction", 11) == 0 ||
+        !read("size", size, sizeof size))
+      continue;
+    char* unit = nullptr;
+    const unsigned long long v = std::strtoull(size, &unit, 10);
+    const std::size_t scale = *unit == 'K' ? 1024 : *unit == 'M' ? 1024 * 1024 : 1;
+    return static_cast<std::size_t>(v) * scale;
+  }
+#endif
+  return 0;
+}
+
+}  // namespace
+
+std::size_t l2_cache_bytes() {
+  static const std::size_t bytes = probe_l2_cache_bytes();
+  return bytes;
 }
 
 }  // namespace ng

@@ -255,7 +255,10 @@ NG_GEMM_INLINE void tile_ukr_indirect(int64_t kc, const typename V::T* const* pt
 // Transposed indirect A (a convolution's filter gradient without im2col columns): column p
 // of op(A) is read through a pointer, element (i, p) at cols[p][off + i], i < ROWS. The
 // operations per element of C are those of tile_ukr. kAhead: prefetch the values
-// kGatherAhead steps ahead (cols must then be readable that many entries past its kc).
+// kGatherAhead steps ahead (cols must then be readable that many entries past its kc) and B
+// 16 steps ahead; otherwise no prefetches, which only take load slots where both are in L2
+// (a 56×56×64 3×3 → 64 filter gradient on a 2 MB-L2 Xeon, 1 thread, against the forward
+// pass in the same process: 1.047 -> 1.021 times its time without the B prefetch).
 template <class V, int MR, int NV, int ROWS, bool kAhead>
 NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols, int64_t off,
                                     const typename V::T* NG_GEMM_RESTRICT b, typename V::T* c,
@@ -271,9 +274,11 @@ NG_GEMM_INLINE void tile_ukr_gather(int64_t kc, const typename V::T* const* cols
   NG_GEMM_K_UNROLL
   for (int64_t p = 0; p < kc; ++p) {
     const T* a = opaque_base(cols[p] + off);
-    if (kAhead) V::prefetch(cols[p + kGatherAhead] + off);
+    if (kAhead) {
+      V::prefetch(cols[p + kGatherAhead] + off);
+      V::prefetch(b + 16 * NR);
+    }
     R bv[NV];
-    V::prefetch(b + 16 * NR);
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);  // bp may come from the caller, unaligned
 #pragma GCC unroll 16
