@@ -73,13 +73,15 @@ function timeBackend(b: Backend, p: Problem, train: boolean): Timing {
   const y = b.alloc('float32', p.dy.length);
   const dx = b.alloc('float32', p.x.length);
   const df = b.alloc('float32', p.f.length);
-  const fwd = bestMs(() => b.conv2d(x, f, y, p.spec));
-  const trainMs = train ? bestMs(() => {
+  const forward = () => b.conv2d(x, f, y, p.spec);
+  const step = () => {
     b.conv2d(x, f, y, p.spec);
     b.conv2dBackward(x, dy, f, dx, df, p.spec);  // both gradients in one call, as autograd runs them (lib/ops/conv.ts)
-  }) : NaN;
+  };
+  // Interleaved, so that the fwd+bwd/fwd ratio compares samples taken in the same moments.
+  const [fwd, trainMs] = train ? bestMsInTurn(forward, step) : [bestMs(forward), NaN];
   for (const s of [x, f, dy, y, dx, df]) b.free(s);
-  return { fwd, train: trainMs };
+  return { fwd: fwd!, train: trainMs! };
 }
 
 /** Milliseconds of the native GEMM at the conv's equivalent size. */
@@ -122,17 +124,32 @@ async function bestMsAsync(fn: () => unknown): Promise<number> {
 
 /** The synchronous twin of bestMsAsync. */
 function bestMs(fn: () => void): number {
-  fn();
-  let t0 = performance.now();
-  fn();
-  const one = performance.now() - t0;
-  const reps = Math.max(1, Math.ceil(TIMING.minSampleMs / Math.max(one, 1e-3)));
-  const samples = Math.max(2, Math.min(TIMING.samples, Math.floor(TIMING.maxTotalMs / Math.max(one * reps, 1e-3))));
-  let best = Infinity;
+  return bestMsInTurn(fn)[0]!;
+}
+
+/**
+ * bestMs of each function, their samples taken in turn (a sample of the first, one of each
+ * other, and again): a machine that slows down for a while slows them alike, so ratios of
+ * the results hold better than when each is timed in a block of its own.
+ */
+function bestMsInTurn(...fns: (() => void)[]): number[] {
+  const plans = fns.map((fn) => {
+    fn();
+    const t0 = performance.now();
+    fn();
+    const one = performance.now() - t0;
+    const reps = Math.max(1, Math.ceil(TIMING.minSampleMs / Math.max(one, 1e-3)));
+    return { fn, reps, sampleMs: one * reps };
+  });
+  const totalSampleMs = plans.reduce((sum, q) => sum + q.sampleMs, 0);
+  const samples = Math.max(2, Math.min(TIMING.samples, Math.floor(fns.length * TIMING.maxTotalMs / Math.max(totalSampleMs, 1e-3))));
+  const best = fns.map(() => Infinity);
   for (let s = 0; s < samples; s++) {
-    t0 = performance.now();
-    for (let r = 0; r < reps; r++) fn();
-    best = Math.min(best, (performance.now() - t0) / reps);
+    plans.forEach(({ fn, reps }, i) => {
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) fn();
+      best[i] = Math.min(best[i]!, (performance.now() - t0) / reps);
+    });
   }
   return best;
 }
