@@ -3,7 +3,8 @@
 // can run, float32 and float64, with random geometry (batch, sizes, kernels, strides,
 // dilations, explicit paddings, 1–33 channels, so that every kernel variant is reached);
 // that 1 and 3 threads give the same bits; that conv2d_backward gives the bits of the two
-// separate gradient passes (including 1×1 shapes where it fuses them); and a fuzz of random
+// separate gradient passes (including 1×1 shapes where it fuses them); that the L2 size the
+// filter gradient's prefetch rule reads comes back in bytes; and a fuzz of random
 // metas accepted by parse_conv2d run on buffers of exactly the implied sizes (run it under
 // ASan/UBSan, as scripts/test-cpp.sh does, to catch any access outside them).
 //
@@ -22,6 +23,7 @@
 #include "../kernels/conv/conv2d.h"
 #include "../kernels/conv/conv2d_direct.h"
 #include "../kernels/conv/depthwise.h"
+#include "../runtime/cpu_cache.h"
 #include "../runtime/isa.h"
 #include "../runtime/thread_pool.h"
 
@@ -319,6 +321,21 @@ int fuzz(int trials, uint64_t seed) {
 
 }  // namespace
 
+// The filter gradient decides whether to prefetch from the L2 size: where sysfs gives one
+// (Linux), it must come back in bytes ("2048K" is 2 MiB, not 2048).
+int check_cache_size() {
+  std::FILE* f = std::fopen("/sys/devices/system/cpu/cpu0/cache/index2/size", "r");
+  if (!f) {
+    std::printf("l2_cache_bytes: no sysfs cache description here (%zu), skipped\n", ng::l2_cache_bytes());
+    return 0;
+  }
+  std::fclose(f);
+  const std::size_t l2 = ng::l2_cache_bytes();
+  const bool ok = l2 >= (std::size_t(64) << 10) && l2 <= (std::size_t(1) << 30) && l2 % 1024 == 0;
+  std::printf("l2_cache_bytes: %zu %s\n", l2, ok ? "ok" : "FAILED (expected 64 KiB .. 1 GiB, whole KiB)");
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   bool quick = false;
   uint64_t seed = 1;
@@ -326,7 +343,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
   }
-  int failed = 0;
+  int failed = check_cache_size();
   const Isa paths[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon};
   for (const Isa isa : paths) {
     if (!ng::isa_supported(isa)) {

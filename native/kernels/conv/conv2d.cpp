@@ -471,7 +471,7 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
   // overlap, each advancing by stride_w·in_c) beyond about a third of a core's L2 come from
   // further out: then prefetch through the pointers. Zen 3 (512 KB L2): 9-11% faster on a
   // 56×56×64 3×3 'same' layer (256 KB per segment and chunk), 4-8% slower where they fit
-  // (28×28×32 3×3: 128 KB; LeNet's 14×14×6: 24 KB). A Xeon with 2 MB of L2, where the same
+  // (28×28×32 3×3: 128 KB; LeNet's 14×14×6: 19 KB). A Xeon with 2 MB of L2, where the same
   // 256 KB fit: on that layer, 1.09 -> 1.02 times the forward pass's time without prefetching
   // (alternated in one process); 'valid', 1.09 -> 1.02 too.
   const double footprint = double(chunk) * double(std::min(tl.run, s.win.stride_w * s.in_c)) * sizeof(T);
