@@ -86,7 +86,8 @@ constexpr bool kWasmEpilogue = false;
 #endif
 
 // The epilogue shared by every kernel: C = act(alpha * acc + beta * C + bias), row by row.
-template <class V, int NV, int ROWS>
+// kPlainFirst: test first for a plain product (stores only).
+template <class V, int NV, int ROWS, bool kPlainFirst = kWasmEpilogue>
 NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V::T* c, int64_t ldc,
                                const UkrArgs<typename V::T>& args) {
   using T = typename V::T;
@@ -102,8 +103,10 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
   opaque_flag(accumulate);
   // V8 compiles wasm without unswitching loops: the tests below would run for every vector.
   // A plain product's stores first: wasm, the MLP's dX3 (m 128, n 512, k 10) 21 -> 22 GFLOP/s
-  // and dW3 (m 512, n 10, k 128) 28 -> 30. Native code gained 3% at 64³ but lost 5% on dX3.
-  if (kWasmEpilogue && !scale && !accumulate && !bias && act == kActNone) {
+  // and dW3 (m 512, n 10, k 128) 28 -> 30. Natively only in the small-m kernels (B in place):
+  // 64³ against OpenBLAS in one process (AVX-512, alternated) 0.907 -> 0.963, 96³ 0.959 ->
+  // 1.002; the packed kernels lost 5% on dX3 with it.
+  if (kPlainFirst && !scale && !accumulate && !bias && act == kActNone) {
 #pragma GCC unroll 16
     for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
@@ -156,7 +159,10 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
     rs = 1;
     cs = MR;
   }
-  const int64_t rs5 = 5 * rs;
+  const int64_t rsb = rs * int64_t(sizeof(T)), rs3b = 3 * rsb;
+  const T* a5 = ROWS > 5 ? a + 5 * rs : a;
+  const T* a10 = ROWS > 10 ? a + 10 * rs : a;
+  static_assert(ROWS <= 15, "three row groups of five");
   const int64_t ahead_a = args.ahead * cs, ahead_b = args.ahead * ldb;  // operands read in place
 
   R acc[ROWS][NV];
@@ -182,14 +188,22 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
     if (kDirectA && !kUnitRows) {
-      // Row i at base (i / 5)·5·rs plus (i % 5)·rs: a few base and stride multiples in
-      // registers instead of one offset per row (14 of them spilled on AVX-512).
+      // Row i at group base i / 5 (rows 0, 5, 10: a pointer each) plus (i % 5)·rs, as rs·1,
+      // rs·2, 3rs, rs·4: x86 address modes (base + index·scale) over two strides in
+      // registers. Written as offsets (i / 5)·5rs + (i % 5)·rs from one base, GCC kept one
+      // per row and reloaded them from the stack on AVX-512: 64³ against OpenBLAS in one
+      // process 0.876 -> 0.910, 96³ 0.920 -> 0.964, 256³ 1.09 -> 1.16 (alternated).
 #pragma GCC unroll 16
       for (int i = 0; i < ROWS; ++i) {
-        const R av = V::bcast(a + (i / 5) * rs5 + (i % 5) * rs);
+        const char* base = reinterpret_cast<const char*>(i < 5 ? a : i < 10 ? a5 : a10);
+        const int r = i % 5;
+        const char* at = r == 0 ? base : r == 1 ? base + rsb : r == 2 ? base + rsb * 2 : r == 3 ? base + rs3b : base + rsb * 4;
+        const R av = V::bcast(reinterpret_cast<const T*>(at));
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
       }
+      a5 += cs;
+      a10 += cs;
     } else {
       if (kDirectA) {  // each step's values are on another row of A: fetch args.ahead steps ahead
         V::prefetch(a + ahead_a);
@@ -206,7 +220,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
     b += kDirectB ? ldb : NR;
   }
 
-  store_tile<V, NV, ROWS>(acc, c, ldc, args);
+  store_tile<V, NV, ROWS, kWasmEpilogue || kDirectB>(acc, c, ldc, args);
 }
 
 // Indirect A (a convolution read through pointers, without im2col columns): row i of op(A)
