@@ -767,6 +767,9 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     const KernelDesc<T>& dt = narrow.mr == d.mr && narrow.kc == d.kc ? narrow : d;
     const T* tail = nullptr;
     if (nfull < n) {
+      // This thread's buffer, read by every thread below: none of their calls packs into
+      // it (whole panels only, or this one packed), and at k·NR values (at most 512 KB when
+      // threaded) it stays under the size at which gemm_small_m would release it.
       T* packed = tls_pack_b.get<T>(packed_b_size(dt, k, n - nfull));
       pack_b_all(dt, false, k, n - nfull, b + nfull, ldb, packed, 1);
       tail = packed;
