@@ -197,7 +197,11 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
       for (int i = 0; i < ROWS; ++i) {
         const char* base = reinterpret_cast<const char*>(i < 5 ? a : i < 10 ? a5 : a10);
         const int r = i % 5;
-        const char* at = r == 0 ? base : r == 1 ? base + rsb : r == 2 ? base + rsb * 2 : r == 3 ? base + rs3b : base + rsb * 4;
+        const char* at = r == 0   ? base
+                         : r == 1 ? base + rsb
+                         : r == 2 ? base + rsb * 2
+                         : r == 3 ? base + rs3b
+                                  : base + rsb * 4;
         const R av = V::bcast(reinterpret_cast<const T*>(at));
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
