@@ -56,11 +56,17 @@ for name in "${!tests[@]}"; do
   for variant in plain asan; do link "$name" "$variant"; done
 done
 
-# Run them in parallel too, each into its own log, printed in a fixed order. The sanitized
-# GEMM test is the longest by far (about 3 minutes): one process per ISA path, so that the
-# cores share it. Each run: name, variant, then its extra arguments.
-runs=("gemm asan --isa scalar" "gemm asan --isa avx2" "gemm asan --isa avx512" "gemm asan --isa neon" "gemm plain" "conv asan" "conv plain"
-      "batchnorm asan" "batchnorm plain" "pool asan" "pool plain" "checks asan" "checks plain")
+# Run them in parallel too, each into its own log, printed in a fixed order, the longest
+# first. The sanitized GEMM test is the longest by far (about 3 minutes): one process per
+# ISA path (gemm_test --isa), so that the cores share it. Each run: name, variant, then its
+# extra arguments.
+runs=()
+for isa in scalar avx2 avx512 simd128 neon; do runs+=("gemm asan --isa $isa"); done
+for name in gemm conv $(printf '%s\n' "${!tests[@]}" | grep -vx -e gemm -e conv | sort); do
+  for variant in asan plain; do
+    [[ $name == gemm && $variant == asan ]] || runs+=("$name $variant")
+  done
+done
 status=0
 pids=()
 logs=()

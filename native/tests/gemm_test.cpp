@@ -610,8 +610,10 @@ int main(int argc, char** argv) {
   const int saved_threads = ng::num_threads();
   bool ok = true;
   int paths = 0;
+  bool named = only == nullptr;
   for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon}) {
     if (only && std::strcmp(only, ng::isa_name(isa)) != 0) continue;
+    named = true;
     if (!ng::gemm_isa_available(isa)) {
       std::printf("%s: not available here, skipped\n", ng::isa_name(isa));
       continue;
@@ -628,6 +630,10 @@ int main(int argc, char** argv) {
                   ng::isa_name(r));
       ok = false;
     }
+  }
+  if (!named) {
+    std::printf("FAIL: --isa %s names no path (scalar, avx2, avx512, simd128, neon)\n", only);
+    ok = false;
   }
   ng::set_num_threads(saved_threads);
   std::printf("%s (%d paths)\n", ok ? "gemm_test: OK" : "gemm_test: FAILED", paths);
