@@ -1,8 +1,13 @@
-// WebAssembly SIMD128 path (Emscripten, -msimd128). fp32: 6 x 8 tile (6 rows x 2 f32x4
-// = 12 accumulators); fp64: 4 x 4 (4 rows x 2 f64x2). The runtime (V8) maps v128 onto the
-// 16 xmm registers of x86-64 hosts: 12 accumulators, 2 B vectors and the A broadcast just
-// fit, and measured 1.3-1.45x faster than a 4 x 8 tile (fewer B loads per FLOP). SIMD128
-// has no FMA: each step is a mul and an add (two roundings). Empty on every other target.
+// WebAssembly SIMD128 path (Emscripten, -msimd128). fp32: 5 x 8 tile (5 rows x 2 f32x4
+// = 10 accumulators); fp64: 4 x 4 (4 rows x 2 f64x2). SIMD128 has no FMA: each step is a
+// mul and an add (two roundings), and the mul needs a temporary register. V8 maps v128 onto
+// the 16 xmm registers of x86-64 hosts and keeps xmm15 as its scratch, so a tile must fit
+// accumulators + 2 B vectors + the A broadcast + the product in 15: a 6 x 8 tile (12 + 4)
+// spilled one accumulator to the stack every k step, and that store-to-load round trip
+// bounded the loop. 5 x 8 (10 + 4) keeps all in registers. Node 20, Zen 4 EPYC, 1 thread,
+// alternated: 1024^3 28.4 -> 44.9 GFLOP/s, 128x784x512 27.2 -> 41.3, 50176x288x64 27.2 ->
+// 37.2. (On a Xeon, whose two FMA ports bound the loop before the spill did, the two
+// tiles measured alike.) Empty on every other target.
 #include "gemm_internal.h"
 
 #if defined(__wasm_simd128__)
@@ -75,7 +80,7 @@ struct VecF64 {
   static NG_GEMM_INLINE void prefetch(const void*) {}
 };
 
-constexpr int kMrF32 = 6, kNvF32 = 2;  // 6 x 8
+constexpr int kMrF32 = 5, kNvF32 = 2;  // 5 x 8
 
 // op(B) transposed: 4 x 4 blocks (pack_b_by_blocks), instead of the generic packer's one
 // strided element at a time (6.5% of the MLP's dX3, 128×10×512).
@@ -102,14 +107,16 @@ bool get_kernels_simd128(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   // 512 is one block). In Node 20 on a Zen 3 EPYC, interleaved: the conv-shaped
   // 12544x288x64 +10% (21.2 -> 23.4 GFLOP/s), 1024^3 +4%, the rest within noise; 1024 was
   // no better.
-  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 120, 512, 1, 2, 3, 4, 5, 6);
+  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, kNvF32, 120, 512, 1, 2, 3, 4, 5);
   f32->pack_b = &pack_b_f32_transposing<kNvF32 * 4>;
-  // Dot kernels (use_dot skips n a multiple of NR = 8). Node 20, 1 thread, dot / broadcast
+  // Dot kernels (use_dot skips n a multiple of NR = 8) with 8 accumulators: 12 spilled as
+  // the 6 x 8 tile did (Zen 4: 128×512×10 21.2 -> 28.5 GFLOP/s, 128×784×12 23.8 -> 30.7;
+  // float64 128×512×10 10.4 -> 14.1). Node 20, 1 thread, dot / broadcast
   // GFLOP/s: 128×1×784 20.3 / 3.7, 128×10×512 27.6 / 10.0, 128×12×784 28.0 / 12.5; but
   // 128×8×256 24.2 / 29.3 and 128×16×784 28.0 / 34.8.
-  NG_GEMM_FILL_DOT(f32, VecF32, 12, 4, 16, 128);
+  NG_GEMM_FILL_DOT(f32, VecF32, 8, 4, 16, 128);
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, kNvF64, 128, 256, 1, 2, 3, 4);
-  NG_GEMM_FILL_DOT(f64, VecF64, 12, 4, 16, 128);
+  NG_GEMM_FILL_DOT(f64, VecF64, 8, 4, 16, 128);
   return true;
 }
 
