@@ -140,6 +140,29 @@ const KernelDesc<double>& desc<double>(Isa resolved, int64_t n) {
   return t.has_narrow[i] && n <= t.narrow_f64[i].nr ? t.narrow_f64[i] : t.f64[i];
 }
 
+// The narrow desc whose ukr_*_half kernels compute the first columns of d's B micro-panels
+// (same MR and KC: the same operations per element), or null.
+template <typename T>
+const KernelDesc<T>* half_of(const KernelDesc<T>& d, const KernelDesc<T>* wide, const KernelDesc<T>* narrow,
+                             const bool* has_narrow) {
+  for (int i = 0; i < kNumIsa; ++i) {
+    if (&wide[i] != &d || !has_narrow[i]) continue;
+    const KernelDesc<T>& h = narrow[i];
+    return h.ukr_rows_half[1] && 2 * h.nr == d.nr && h.mr == d.mr && h.kc == d.kc ? &h : nullptr;
+  }
+  return nullptr;
+}
+template <typename T>
+const KernelDesc<T>* half_of(const KernelDesc<T>& d);
+template <>
+const KernelDesc<float>* half_of<float>(const KernelDesc<float>& d) {
+  return half_of(d, tables().f32, tables().narrow_f32, tables().has_narrow);
+}
+template <>
+const KernelDesc<double>* half_of<double>(const KernelDesc<double>& d) {
+  return half_of(d, tables().f64, tables().narrow_f64, tables().has_narrow);
+}
+
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
@@ -253,6 +276,7 @@ void pack_b_all(const KernelDesc<T>& d, bool trans_b, int64_t k, int64_t n, cons
 template <typename T>
 struct Problem {
   const KernelDesc<T>* d;
+  const KernelDesc<T>* half;  // half_of(*d): computes a last panel of at most half->nr columns
   bool trans_a;
   bool direct_a;  // read op(A) = A in place instead of packing it
   int64_t mc;     // rows of A per block (row_block)
@@ -371,23 +395,27 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
         const T* bpanel = bq + jp * kcq * nr;
         const int64_t j = jp * nr;
         const int nrb = static_cast<int>(std::min<int64_t>(nr, pr.n - j));
-        const bool full_n = nrb == nr;
-        args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, nr);
+        // A last panel of at most half->nr columns is computed that wide, by the narrow
+        // kernels reading its first columns (1024×100×1024: 112 columns computed, not 128).
+        const bool half = nrb < nr && pr.half && nrb <= pr.half->nr;
+        const int tnr = half ? pr.half->nr : nr;  // the tile's width
+        const bool full_n = nrb == tnr;
+        args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, tnr);
         for (int64_t q = 0; q < panels.count; ++q) {
           const int64_t ir = panels.start(q);
           const int mrb = panels.rows(q);
           T* ct = pr.c + (ic + ir) * pr.ldc + j;
-          // Tiles with all NR columns are written directly (the row-count variants of the
+          // Tiles with all their columns are written directly (the row-count variants of the
           // kernel cover row panels of fewer rows); partial columns go through `edge`.
           T* cdst = full_n ? ct : edge.c;
-          const int64_t ldc = full_n ? pr.ldc : nr;
-          if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, nr, mrb);
+          const int64_t ldc = full_n ? pr.ldc : tnr;
+          if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, tnr, mrb);
           if (pr.direct_a) {
-            d.ukr_direct[mrb](kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
+            (half ? pr.half->ukr_direct_half : d.ukr_direct)[mrb](kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
           } else {
-            d.ukr_rows[mrb](kcq, abuf + q * mr * kcq, bpanel, cdst, ldc, args);
+            (half ? pr.half->ukr_rows_half : d.ukr_rows)[mrb](kcq, abuf + q * mr * kcq, bpanel, cdst, ldc, args);
           }
-          if (!full_n) edge.store(ct, pr.ldc, mrb, nrb, nr);
+          if (!full_n) edge.store(ct, pr.ldc, mrb, nrb, tnr);
           if (last && post_act) post_activation(ct, pr.ldc, mrb, nrb, act);
         }
       }
@@ -460,7 +488,7 @@ void run_packed(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int6
                 const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc,
                 const GemmEpilogue<T>& ep) {
   const int64_t mc = row_block(d, n, k);
-  Problem<T> pr{&d, trans_a, use_direct_a(d, trans_a, m, n, k), mc, m, n, k, alpha, a, lda, bp, beta, c, ldc, &ep};
+  Problem<T> pr{&d, half_of(d), trans_a, use_direct_a(d, trans_a, m, n, k), mc, m, n, k, alpha, a, lda, bp, beta, c, ldc, &ep};
   const Split s = make_split(d, mc, m, n, k, num_threads());
   const int64_t np = ceil_div(n, d.nr);
   auto task = [&](int64_t t) {
@@ -504,7 +532,7 @@ void run_column_split(const KernelDesc<T>& d, bool trans_a, bool trans_b, int64_
                       const GemmEpilogue<T>& ep) {
   const int64_t np = ceil_div(n, int64_t(d.nr)), nq = ceil_div(k, k_block(d, k));
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
-  const Problem<T> pr{&d, trans_a, use_direct_a(d, trans_a, m, n, k), row_block(d, n, k), m, n, k, alpha, a, lda,
+  const Problem<T> pr{&d, half_of(d), trans_a, use_direct_a(d, trans_a, m, n, k), row_block(d, n, k), m, n, k, alpha, a, lda,
                       bp, beta, c, ldc, &ep};
   const int64_t tasks = std::min<int64_t>(np, num_threads());
   parallel_for(tasks, [&](int64_t t) {

@@ -109,6 +109,11 @@ struct KernelDesc {
   int mr = 0, nr = 0, mc = 0, kc = 0;
   UkrFn<T> ukr_rows[kMaxMr + 1] = {};  // [r]: kernel storing the first r rows (1..mr)
   UkrDirectFn<T> ukr_direct[kMaxMr + 1] = {};  // [r]: op(A) in place, r rows (1..mr)
+  // As ukr_rows and ukr_direct, reading B micro-panels packed 2·nr wide (the wide desc's) and
+  // computing their first nr columns: a wide product's last panel of at most nr columns.
+  // Only in the narrow descs (get_narrow_kernels_avx512); null elsewhere.
+  UkrFn<T> ukr_rows_half[kMaxMr + 1] = {};
+  UkrDirectFn<T> ukr_direct_half[kMaxMr + 1] = {};
   UkrIndirectFn<T> ukr_indirect = nullptr;
   UkrGatherFn<T> ukr_gather[2][kMaxMr + 1] = {};  // [prefetch ahead][r]: r rows (1..mr)
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns

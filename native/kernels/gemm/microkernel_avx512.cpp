@@ -237,12 +237,14 @@ bool get_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
 // FMA latency; per k step 1 B load and 14 broadcasts feed 14 FMAs.
 bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, 1, kMcF32, kKcF32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  NG_GEMM_FILL_HALF(f32, VecF32, kMrF32, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   f32->pack_a = &pack_a_f32_transposing<kMrF32>;
   f32->pack_b = &pack_b_f32_transposing<16>;
   NG_GEMM_FILL_DOT(f32, VecF32, kDotAccs, kDotCols, kDotMaxN, kDotMinK);
   f32->store_t = &store_t_f32;
   f32->store_t_max_n = 16;
   NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, kMcF64, kKcF64, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+  NG_GEMM_FILL_HALF(f64, VecF64, kMrF64, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
   NG_GEMM_FILL_DOT(f64, VecF64, kDotAccs, kDotCols, kDotMaxN, kDotMinK);
   return true;
 }

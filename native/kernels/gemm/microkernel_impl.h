@@ -142,10 +142,12 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 //                   kPanelNv vectors, panel q at b + q * pstride + p * ldb (unaligned). B in
 //                   place: ldb = its row stride, pstride = kPanelNv * W (adjacent panels);
 //                   B packed: ldb = NR, pstride = the micro-panel size kc * NR.
+// kBStep (packed B only): the micro-panel's row length when it was packed for a wider tile
+// (0: NR), of which this kernel computes the first NR columns.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
 template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
-          int kPanelNv = NV, bool kUnitRows = false>
+          int kPanelNv = NV, bool kUnitRows = false, int kBStep = 0>
 NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
                              int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
                              typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
@@ -154,6 +156,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   using R = typename V::R;
   constexpr int W = V::kWidth;
   constexpr int NR = NV * W;
+  constexpr int64_t kStep = kBStep ? kBStep : NR;
   static_assert(ROWS >= 1 && ROWS <= MR, "rows");
   if (!kDirectA) {
     rs = 1;
@@ -183,7 +186,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + (j / kPanelNv) * pstride + (j % kPanelNv) * W);
     } else {
-      V::prefetch(b + 16 * NR);  // the B micro-panel 16 steps ahead (L1 misses on first use)
+      V::prefetch(b + 16 * kStep);  // the B micro-panel 16 steps ahead (L1 misses on first use)
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     }
@@ -221,7 +224,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
       }
     }
     a += kDirectA ? cs : MR;
-    b += kDirectB ? ldb : NR;
+    b += kDirectB ? ldb : kStep;
   }
 
   store_tile<V, NV, ROWS, kWasmEpilogue || kDirectB>(acc, c, ldc, args);
@@ -417,21 +420,22 @@ namespace gemm_detail {
 namespace {
 
 // Packed-A kernel for ROWS rows (ROWS = MR: the main kernel; fewer: the last row panel).
-template <class V, int MR, int NV, int ROWS>
+// kBStep: see tile_ukr.
+template <class V, int MR, int NV, int ROWS, int kBStep = 0>
 void ukr_rows_fn(int64_t kc, const typename V::T* a, const typename V::T* b, typename V::T* c,
                  int64_t ldc, const UkrArgs<typename V::T>& args) {
-  tile_ukr<V, MR, NV, ROWS, false>(kc, a, 0, 0, b, c, ldc, args);
+  tile_ukr<V, MR, NV, ROWS, false, false, NV, false, kBStep>(kc, a, 0, 0, b, c, ldc, args);
 }
 
 // op(A) read in place, ROWS rows (MR: a full row panel; fewer: see RowPanels in gemm.cpp).
-template <class V, int MR, int NV, int ROWS>
+template <class V, int MR, int NV, int ROWS, int kBStep = 0>
 void ukr_direct_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
                    const typename V::T* b, typename V::T* c, int64_t ldc,
                    const UkrArgs<typename V::T>& args) {
   if (rs == 1) {  // op(A) transposed: a step's values are contiguous
-    tile_ukr<V, MR, NV, ROWS, true, false, NV, true>(kc, a, rs, cs, b, c, ldc, args);
+    tile_ukr<V, MR, NV, ROWS, true, false, NV, true, kBStep>(kc, a, rs, cs, b, c, ldc, args);
   } else {
-    tile_ukr<V, MR, NV, ROWS, true>(kc, a, rs, cs, b, c, ldc, args);
+    tile_ukr<V, MR, NV, ROWS, true, false, NV, false, kBStep>(kc, a, rs, cs, b, c, ldc, args);
   }
 }
 
@@ -489,6 +493,14 @@ void pack_b_fn(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T*
 }
 
 // Addresses of the row-count variants 1..MR (constant-initialized: no code runs).
+// The same, reading B micro-panels packed twice as wide (see KernelDesc::ukr_rows_half).
+template <class V, int MR, int NV, int... Rows>
+struct HalfKernels {
+  static constexpr int kStep = 2 * NV * V::kWidth;
+  static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows, kStep>...};
+  static constexpr UkrDirectFn<typename V::T> direct[sizeof...(Rows)] = {&ukr_direct_fn<V, MR, NV, Rows, kStep>...};
+};
+
 template <class V, int MR, int NV, int... Rows>
 struct RowKernels {
   static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows>...};
@@ -527,4 +539,15 @@ struct RowKernels {
     }                                                                                      \
     (D)->pack_a = &pack_a_fn<V::T, MR>;                                                    \
     (D)->pack_b = &pack_b_fn<V::T, (NV) * V::kWidth>;                                      \
+  } while (0)
+
+// The kernels of a one-vector-narrower desc that read a wide desc's B micro-panels (NR twice
+// theirs): KernelDesc::ukr_rows_half / ukr_direct_half. Rows as NG_GEMM_FILL_DESC's.
+#define NG_GEMM_FILL_HALF(D, V, MR, NV, ...)                                                \
+  do {                                                                                     \
+    using HalfT = HalfKernels<V, MR, NV, __VA_ARGS__>;                                     \
+    for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
+      (D)->ukr_rows_half[r_] = HalfT::fns[r_ - 1];                                         \
+      (D)->ukr_direct_half[r_] = HalfT::direct[r_ - 1];                                    \
+    }                                                                                      \
   } while (0)
