@@ -595,6 +595,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
   const int64_t wide = int64_t(d.small_panels[rows]) * nr;
   const Activation act = ep.act;
   const int64_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
+  const KernelDesc<T>* half_d = half_of(d);
 
   // Columns [j0, j1): all k-blocks of a column group run back to back (C stays in L1).
   auto columns = [&](int64_t j0, int64_t j1) {
@@ -605,13 +606,18 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
       const int64_t left = j1 - j;
       const int64_t cols = left >= wide ? wide : std::min<int64_t>(left, nr);
       const bool partial = cols < nr;
-      const UkrSmallFn<T> ukr = cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
-      T* cdst = partial ? edge.c : c + j;
-      const int64_t cld = partial ? nr : ldc;
-      if (partial) {
-        if (!sb.packed) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
-        if (ep.bias) tail_bias = edge.padded_bias(ep.bias + j, static_cast<int>(cols), nr);
-        if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), nr, rows);
+      // A last panel of at most half_d->nr columns: the narrow kernel, reading the first
+      // columns of the padded panel (its rows nr apart), as compute_block does.
+      const bool half = partial && half_d && cols <= half_d->nr;
+      const int tnr = half ? half_d->nr : nr;  // the tile's width
+      const bool edge_tile = cols < tnr;
+      const UkrSmallFn<T> ukr = half ? half_d->ukr_small_one[rows] : cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
+      T* cdst = edge_tile ? edge.c : c + j;
+      const int64_t cld = edge_tile ? tnr : ldc;
+      if (partial && !sb.packed) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
+      if (edge_tile) {
+        if (ep.bias) tail_bias = edge.padded_bias(ep.bias + j, static_cast<int>(cols), tnr);
+        if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), tnr, rows);
       }
       for (int64_t p0 = 0; p0 < k; p0 += kc) {
         const int64_t kcq = std::min(kc, k - p0);
@@ -619,7 +625,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
         UkrArgs<T> args;
         args.alpha = alpha;
         args.beta = first ? beta : T(1);
-        args.bias = last && ep.bias ? (partial ? tail_bias : ep.bias + j) : nullptr;
+        args.bias = last && ep.bias ? (edge_tile ? tail_bias : ep.bias + j) : nullptr;
         args.act = last ? kernel_act(act) : kActNone;
         args.leaky_alpha = ep.leaky_alpha;
         args.ahead = ahead;
@@ -634,7 +640,7 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
           ukr(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, nr, cdst, cld, args);
         }
       }
-      if (partial) edge.store(c + j, ldc, rows, static_cast<int>(cols), nr);
+      if (edge_tile) edge.store(c + j, ldc, rows, static_cast<int>(cols), tnr);
       if (!act_in_kernel(act)) post_activation(c + j, ldc, rows, static_cast<int>(cols), act);
       j += cols;
     }
