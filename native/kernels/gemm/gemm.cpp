@@ -90,6 +90,14 @@ struct Tables {
   bool has_narrow[kNumIsa] = {};
 };
 
+// Lets `wide` compute a last panel of at most narrow.nr columns with narrow's ukr_*_half
+// kernels, where they do the same operations per element (same MR and KC).
+template <typename T>
+void link_half(KernelDesc<T>& wide, const KernelDesc<T>& narrow, int isa) {
+  if (narrow.ukr_rows_half[1] && 2 * narrow.nr == wide.nr && narrow.mr == wide.mr && narrow.kc == wide.kc)
+    wide.half_isa = isa;
+}
+
 Tables make_tables() {
   Tables t;
   bool (*getters[kNumIsa])(KernelDesc<float>*, KernelDesc<double>*) = {
@@ -106,6 +114,10 @@ Tables make_tables() {
   const int avx512 = static_cast<int>(Isa::Avx512);
   t.has_narrow[avx512] =
       t.available[avx512] && get_narrow_kernels_avx512(&t.narrow_f32[avx512], &t.narrow_f64[avx512]);
+  if (t.has_narrow[avx512]) {
+    link_half(t.f32[avx512], t.narrow_f32[avx512], avx512);
+    link_half(t.f64[avx512], t.narrow_f64[avx512], avx512);
+  }
   t.available[0] = true;  // scalar always compiled
   return t;
 }
@@ -140,27 +152,17 @@ const KernelDesc<double>& desc<double>(Isa resolved, int64_t n) {
   return t.has_narrow[i] && n <= t.narrow_f64[i].nr ? t.narrow_f64[i] : t.f64[i];
 }
 
-// The narrow desc whose ukr_*_half kernels compute the first columns of d's B micro-panels
-// (same MR and KC: the same operations per element), or null.
-template <typename T>
-const KernelDesc<T>* half_of(const KernelDesc<T>& d, const KernelDesc<T>* wide, const KernelDesc<T>* narrow,
-                             const bool* has_narrow) {
-  for (int i = 0; i < kNumIsa; ++i) {
-    if (&wide[i] != &d || !has_narrow[i]) continue;
-    const KernelDesc<T>& h = narrow[i];
-    return h.ukr_rows_half[1] && 2 * h.nr == d.nr && h.mr == d.mr && h.kc == d.kc ? &h : nullptr;
-  }
-  return nullptr;
-}
+// The narrow desc whose ukr_*_half kernels compute the last panel of d's products (see
+// KernelDesc::half_isa), or null.
 template <typename T>
 const KernelDesc<T>* half_of(const KernelDesc<T>& d);
 template <>
 const KernelDesc<float>* half_of<float>(const KernelDesc<float>& d) {
-  return half_of(d, tables().f32, tables().narrow_f32, tables().has_narrow);
+  return d.half_isa < 0 ? nullptr : &tables().narrow_f32[d.half_isa];
 }
 template <>
 const KernelDesc<double>* half_of<double>(const KernelDesc<double>& d) {
-  return half_of(d, tables().f64, tables().narrow_f64, tables().has_narrow);
+  return d.half_isa < 0 ? nullptr : &tables().narrow_f64[d.half_isa];
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

@@ -114,6 +114,9 @@ struct KernelDesc {
   // Only in the narrow descs (get_narrow_kernels_avx512); null elsewhere.
   UkrFn<T> ukr_rows_half[kMaxMr + 1] = {};
   UkrDirectFn<T> ukr_direct_half[kMaxMr + 1] = {};
+  // In a wide desc: the path (index of the narrow tables) whose narrow desc computes this
+  // desc's last panels of at most its nr columns; -1: none (gemm.cpp, link_half).
+  int half_isa = -1;
   UkrIndirectFn<T> ukr_indirect = nullptr;
   UkrGatherFn<T> ukr_gather[2][kMaxMr + 1] = {};  // [prefetch ahead][r]: r rows (1..mr)
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
