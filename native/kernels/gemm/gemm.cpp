@@ -616,7 +616,9 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
       const UkrSmallFn<T> ukr = half ? half_d->ukr_small_one[rows] : cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
       T* cdst = edge_tile ? edge.c : c + j;
       const int64_t cld = edge_tile ? tnr : ldc;
-      if (partial && !sb.packed) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
+      // A tail read in place through masks, or else packed (zero-padded) per k-block.
+      const UkrSmallFn<T> masked = half && !sb.packed ? half_d->ukr_small_masked[rows] : nullptr;
+      if (partial && !sb.packed && !masked) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
       if (edge_tile) {
         if (ep.bias) tail_bias = edge.padded_bias(ep.bias + j, static_cast<int>(cols), tnr);
         if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), tnr, rows);
@@ -635,9 +637,12 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
         if (sb.packed) {  // panels of k-block q, already zero-padded at the end
           const T* bsrc = sb.packed + p0 * np * nr + (j / nr) * kcq * nr;
           ukr(kcq, asrc, rs, cs, bsrc, nr, kcq * nr, cdst, cld, args);
-        } else if (partial) {
-          d.pack_b(false, kcq, cols, sb.b + p0 * sb.ldb + j, sb.ldb, tail_b);  // one padded panel
-          ukr(kcq, asrc, rs, cs, tail_b, nr, nr, cdst, cld, args);
+        } else if (masked) {
+          args.b_cols = static_cast<int>(cols);
+          masked(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, tnr, cdst, cld, args);
+        } else if (partial) {  // one padded panel, tnr wide
+          (half ? *half_d : d).pack_b(false, kcq, cols, sb.b + p0 * sb.ldb + j, sb.ldb, tail_b);
+          ukr(kcq, asrc, rs, cs, tail_b, tnr, tnr, cdst, cld, args);
         } else {
           ukr(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, nr, cdst, cld, args);
         }

@@ -27,6 +27,7 @@ struct UkrArgs {
   // k steps ahead at which the kernels reading an operand in place fetch it: a few (in cache)
   // or kFarAhead (the first pass over operands that come from memory).
   int64_t ahead = kNearAhead;
+  int b_cols = 0;  // ukr_small_masked: the columns of B it reads (1..NR)
 };
 
 // Computes rows [0, ROWS) of an MR x NR tile (ROWS fixed per function): acc = sum_p a[p*MR + i] * b[p*NR + j] over p < kc
@@ -121,6 +122,10 @@ struct KernelDesc {
   UkrGatherFn<T> ukr_gather[2][kMaxMr + 1] = {};  // [prefetch ahead][r]: r rows (1..mr)
   UkrSmallFn<T> ukr_small[kMaxMr + 1] = {};      // [r]: r rows, small_panels[r] * NR columns
   UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
+  // [r]: as ukr_small_one with B in place, reading only its first args.b_cols columns (masked
+  // loads): a last panel of fewer than NR columns without a padded copy. Only in the narrow
+  // descs (get_narrow_kernels_avx512); null elsewhere (such a panel is packed).
+  UkrSmallFn<T> ukr_small_masked[kMaxMr + 1] = {};
   int small_panels[kMaxMr + 1] = {};
   // Products of at most dot_max_n columns and depth k >= dot_min_k with op(A) = A take the
   // dot kernels (dot_max_n 0: never): [r][c] for tiles of r rows and c <= dot_cols columns,

@@ -144,10 +144,12 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 //                   B packed: ldb = NR, pstride = the micro-panel size kc * NR.
 // kBStep (packed B only): the micro-panel's row length when it was packed for a wider tile
 // (0: NR), of which this kernel computes the first NR columns.
+// kMaskB (B in place, NV = 1 only): read only the first args.b_cols columns of B (V::load_tail,
+// a masked load: nothing past them is touched); the other columns of the tile are garbage.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
 template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
-          int kPanelNv = NV, bool kUnitRows = false, int kBStep = 0>
+          int kPanelNv = NV, bool kUnitRows = false, int kBStep = 0, bool kMaskB = false>
 NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a, int64_t rs,
                              int64_t cs, const typename V::T* NG_GEMM_RESTRICT b,
                              typename V::T* c, int64_t ldc, const UkrArgs<typename V::T>& args,
@@ -158,6 +160,7 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
   constexpr int NR = NV * W;
   constexpr int64_t kStep = kBStep ? kBStep : NR;
   static_assert(ROWS >= 1 && ROWS <= MR, "rows");
+  static_assert(!kMaskB || (kDirectB && NV == 1), "masked B: in place, one vector");
   if (!kDirectA) {
     rs = 1;
     cs = MR;
@@ -183,8 +186,12 @@ NG_GEMM_INLINE void tile_ukr(int64_t kc, const typename V::T* NG_GEMM_RESTRICT a
 #pragma GCC unroll 4
         for (int j = 0; j < kPanelNv * W; j += 64 / int(sizeof(T)))
           V::prefetch(b + q * pstride + ahead_b + j);
+      if constexpr (kMaskB) {
+        bv[0] = V::load_tail(b, args.b_cols);
+      } else {
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + (j / kPanelNv) * pstride + (j % kPanelNv) * W);
+        for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + (j / kPanelNv) * pstride + (j % kPanelNv) * W);
+      }
     } else {
       V::prefetch(b + 16 * kStep);  // the B micro-panel 16 steps ahead (L1 misses on first use)
 #pragma GCC unroll 4
@@ -473,6 +480,18 @@ void ukr_small_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
   }
 }
 
+// One panel of B in place read through masks (kMaskB): see KernelDesc::ukr_small_masked.
+template <class V, int MR, int ROWS>
+void ukr_small_masked_fn(int64_t kc, const typename V::T* a, int64_t rs, int64_t cs,
+                         const typename V::T* b, int64_t ldb, int64_t pstride, typename V::T* c,
+                         int64_t ldc, const UkrArgs<typename V::T>& args) {
+  if (rs == 1) {
+    tile_ukr<V, MR, 1, ROWS, true, true, 1, true, 0, true>(kc, a, rs, cs, b, c, ldc, args, ldb, pstride);
+  } else {
+    tile_ukr<V, MR, 1, ROWS, true, true, 1, false, 0, true>(kc, a, rs, cs, b, c, ldc, args, ldb, pstride);
+  }
+}
+
 template <class V, int MR, int NV, int... Rows>
 struct SmallKernels {
   static constexpr UkrSmallFn<typename V::T> wide[sizeof...(Rows)] = {
@@ -499,6 +518,7 @@ struct HalfKernels {
   static constexpr int kStep = 2 * NV * V::kWidth;
   static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows, kStep>...};
   static constexpr UkrDirectFn<typename V::T> direct[sizeof...(Rows)] = {&ukr_direct_fn<V, MR, NV, Rows, kStep>...};
+  static constexpr UkrSmallFn<typename V::T> masked[sizeof...(Rows)] = {&ukr_small_masked_fn<V, MR, Rows>...};
 };
 
 template <class V, int MR, int NV, int... Rows>
@@ -541,13 +561,15 @@ struct RowKernels {
     (D)->pack_b = &pack_b_fn<V::T, (NV) * V::kWidth>;                                      \
   } while (0)
 
-// The kernels of a one-vector-narrower desc that read a wide desc's B micro-panels (NR twice
-// theirs): KernelDesc::ukr_rows_half / ukr_direct_half. Rows as NG_GEMM_FILL_DESC's.
+// The kernels with which a one-vector desc computes a wide desc's last panel: reading its B
+// micro-panels (NR twice theirs; KernelDesc::ukr_rows_half / ukr_direct_half), or B in place
+// through masks (ukr_small_masked; NV must be 1). Rows as NG_GEMM_FILL_DESC's.
 #define NG_GEMM_FILL_HALF(D, V, MR, NV, ...)                                                \
   do {                                                                                     \
     using HalfT = HalfKernels<V, MR, NV, __VA_ARGS__>;                                     \
     for (int r_ = 1; r_ <= (MR); ++r_) {                                                   \
       (D)->ukr_rows_half[r_] = HalfT::fns[r_ - 1];                                         \
       (D)->ukr_direct_half[r_] = HalfT::direct[r_ - 1];                                    \
+      (D)->ukr_small_masked[r_] = HalfT::masked[r_ - 1];                                   \
     }                                                                                      \
   } while (0)
