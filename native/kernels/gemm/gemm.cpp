@@ -403,6 +403,8 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
         const int tnr = half ? pr.half->nr : nr;  // the tile's width
         const bool full_n = nrb == tnr;
         args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, tnr);
+        const UkrDirectFn<T>* direct_fns = half ? pr.half->ukr_direct_half : d.ukr_direct;
+        const UkrFn<T>* rows_fns = half ? pr.half->ukr_rows_half : d.ukr_rows;
         for (int64_t q = 0; q < panels.count; ++q) {
           const int64_t ir = panels.start(q);
           const int mrb = panels.rows(q);
@@ -413,9 +415,9 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
           const int64_t ldc = full_n ? pr.ldc : tnr;
           if (!full_n && args.beta != T(0)) edge.load(ct, pr.ldc, mrb, nrb, tnr, mrb);
           if (pr.direct_a) {
-            (half ? pr.half->ukr_direct_half : d.ukr_direct)[mrb](kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
+            direct_fns[mrb](kcq, asrc + ir * rs, rs, cs, bpanel, cdst, ldc, args);
           } else {
-            (half ? pr.half->ukr_rows_half : d.ukr_rows)[mrb](kcq, abuf + q * mr * kcq, bpanel, cdst, ldc, args);
+            rows_fns[mrb](kcq, abuf + q * mr * kcq, bpanel, cdst, ldc, args);
           }
           if (!full_n) edge.store(ct, pr.ldc, mrb, nrb, tnr);
           if (last && post_act) post_activation(ct, pr.ldc, mrb, nrb, act);
@@ -597,60 +599,75 @@ void gemm_small_m(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, in
   const int64_t wide = int64_t(d.small_panels[rows]) * nr;
   const Activation act = ep.act;
   const int64_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
-  const KernelDesc<T>* half_d = half_of(d);
+  // The arguments of k-block [p0, p0 + kcq) for a tile whose bias values start at `bias`.
+  auto block_args = [&](int64_t p0, int64_t kcq, const T* bias) {
+    UkrArgs<T> args;
+    const bool first = p0 == 0, last = p0 + kcq == k;
+    args.alpha = alpha;
+    args.beta = first ? beta : T(1);
+    args.bias = last ? bias : nullptr;
+    args.act = last ? kernel_act(act) : kActNone;
+    args.leaky_alpha = ep.leaky_alpha;
+    args.ahead = ahead;
+    return args;
+  };
+  // Packed B: k-block p0's panel of column j (kcq deep; the last one zero-padded).
+  auto packed_at = [&](int64_t p0, int64_t kcq, int64_t j) { return sb.packed + p0 * np * nr + (j / nr) * kcq * nr; };
+
+  // The last `cols` (< NR) columns, from column j. At most half_d->nr of them: the narrow
+  // kernel, reading B in place through masks, or the first columns of its padded panel (rows
+  // nr apart), as compute_block does; else the full-width kernel on a padded panel.
+  auto tail = [&](int64_t j, int64_t cols) {
+    const KernelDesc<T>* half_d = half_of(d);
+    EdgeTile<T> edge;
+    const bool half = half_d && cols <= half_d->nr;
+    const int tnr = half ? half_d->nr : nr;  // the tile's width
+    const bool edge_tile = cols < tnr;
+    const UkrSmallFn<T> ukr = (half ? *half_d : d).ukr_small_one[rows];
+    const UkrSmallFn<T> masked = half && !sb.packed ? half_d->ukr_small_masked[rows] : nullptr;
+    T* tail_b = sb.packed || masked ? nullptr : tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
+    T* cdst = edge_tile ? edge.c : c + j;
+    const int64_t cld = edge_tile ? tnr : ldc;
+    const T* bias = !ep.bias ? nullptr : edge_tile ? edge.padded_bias(ep.bias + j, static_cast<int>(cols), tnr) : ep.bias + j;
+    if (edge_tile && beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), tnr, rows);
+    for (int64_t p0 = 0; p0 < k; p0 += kc) {
+      const int64_t kcq = std::min(kc, k - p0);
+      UkrArgs<T> args = block_args(p0, kcq, bias);
+      const T* asrc = a + p0 * cs;
+      if (sb.packed) {
+        ukr(kcq, asrc, rs, cs, packed_at(p0, kcq, j), nr, kcq * nr, cdst, cld, args);
+      } else if (masked) {
+        args.b_cols = static_cast<int>(cols);
+        masked(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, tnr, cdst, cld, args);
+      } else {  // one padded panel, tnr wide
+        (half ? *half_d : d).pack_b(false, kcq, cols, sb.b + p0 * sb.ldb + j, sb.ldb, tail_b);
+        ukr(kcq, asrc, rs, cs, tail_b, tnr, tnr, cdst, cld, args);
+      }
+    }
+    if (edge_tile) edge.store(c + j, ldc, rows, static_cast<int>(cols), tnr);
+    if (!act_in_kernel(act)) post_activation(c + j, ldc, rows, static_cast<int>(cols), act);
+  };
 
   // Columns [j0, j1): all k-blocks of a column group run back to back (C stays in L1).
   auto columns = [&](int64_t j0, int64_t j1) {
-    EdgeTile<T> edge;
-    T* tail_b = nullptr;
-    const T* tail_bias = nullptr;
-    for (int64_t j = j0; j < j1;) {
-      const int64_t left = j1 - j;
-      const int64_t cols = left >= wide ? wide : std::min<int64_t>(left, nr);
-      const bool partial = cols < nr;
-      // A last panel of at most half_d->nr columns: the narrow kernel, reading the first
-      // columns of the padded panel (its rows nr apart), as compute_block does.
-      const bool half = partial && half_d && cols <= half_d->nr;
-      const int tnr = half ? half_d->nr : nr;  // the tile's width
-      const bool edge_tile = cols < tnr;
-      const UkrSmallFn<T> ukr = half ? half_d->ukr_small_one[rows] : cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
-      T* cdst = edge_tile ? edge.c : c + j;
-      const int64_t cld = edge_tile ? tnr : ldc;
-      // A tail read in place through masks, or else packed (zero-padded) per k-block.
-      const UkrSmallFn<T> masked = half && !sb.packed ? half_d->ukr_small_masked[rows] : nullptr;
-      if (partial && !sb.packed && !masked) tail_b = tls_pack_b.get<T>(static_cast<size_t>(kc * nr));
-      if (edge_tile) {
-        if (ep.bias) tail_bias = edge.padded_bias(ep.bias + j, static_cast<int>(cols), tnr);
-        if (beta != T(0)) edge.load(c + j, ldc, rows, static_cast<int>(cols), tnr, rows);
-      }
+    int64_t j = j0;
+    while (j1 - j >= nr) {
+      const int64_t cols = j1 - j >= wide ? wide : nr;
+      const UkrSmallFn<T> ukr = cols == wide ? d.ukr_small[rows] : d.ukr_small_one[rows];
       for (int64_t p0 = 0; p0 < k; p0 += kc) {
         const int64_t kcq = std::min(kc, k - p0);
-        const bool first = p0 == 0, last = p0 + kcq == k;
-        UkrArgs<T> args;
-        args.alpha = alpha;
-        args.beta = first ? beta : T(1);
-        args.bias = last && ep.bias ? (edge_tile ? tail_bias : ep.bias + j) : nullptr;
-        args.act = last ? kernel_act(act) : kActNone;
-        args.leaky_alpha = ep.leaky_alpha;
-        args.ahead = ahead;
+        const UkrArgs<T> args = block_args(p0, kcq, ep.bias ? ep.bias + j : nullptr);
         const T* asrc = a + p0 * cs;
-        if (sb.packed) {  // panels of k-block q, already zero-padded at the end
-          const T* bsrc = sb.packed + p0 * np * nr + (j / nr) * kcq * nr;
-          ukr(kcq, asrc, rs, cs, bsrc, nr, kcq * nr, cdst, cld, args);
-        } else if (masked) {
-          args.b_cols = static_cast<int>(cols);
-          masked(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, tnr, cdst, cld, args);
-        } else if (partial) {  // one padded panel, tnr wide
-          (half ? *half_d : d).pack_b(false, kcq, cols, sb.b + p0 * sb.ldb + j, sb.ldb, tail_b);
-          ukr(kcq, asrc, rs, cs, tail_b, tnr, tnr, cdst, cld, args);
+        if (sb.packed) {
+          ukr(kcq, asrc, rs, cs, packed_at(p0, kcq, j), nr, kcq * nr, c + j, ldc, args);
         } else {
-          ukr(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, nr, cdst, cld, args);
+          ukr(kcq, asrc, rs, cs, sb.b + p0 * sb.ldb + j, sb.ldb, nr, c + j, ldc, args);
         }
       }
-      if (edge_tile) edge.store(c + j, ldc, rows, static_cast<int>(cols), tnr);
       if (!act_in_kernel(act)) post_activation(c + j, ldc, rows, static_cast<int>(cols), act);
       j += cols;
     }
+    if (j < j1) tail(j, j1 - j);
   };
 
   for_column_groups(n, wide, double(k) * double(n) * sizeof(T) >= kSmallMSplitBytes, columns);
