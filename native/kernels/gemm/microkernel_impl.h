@@ -145,7 +145,8 @@ NG_GEMM_INLINE void store_tile(const typename V::R (&acc)[ROWS][NV], typename V:
 // kBStep (packed B only): the micro-panel's row length when it was packed for a wider tile
 // (0: NR), of which this kernel computes the first NR columns.
 // kMaskB (B in place, NV = 1 only): read only the first args.b_cols columns of B (V::load_tail,
-// a masked load: nothing past them is touched); the other columns of the tile are garbage.
+// a masked load: nothing past them is touched, the other lanes are zero); the caller keeps
+// only those columns of the tile.
 // Every variant performs, for each element of C, exactly the same floating-point
 // operations in the same order (the results never depend on the variant).
 template <class V, int MR, int NV, int ROWS, bool kDirectA, bool kDirectB = false,
@@ -512,21 +513,23 @@ void pack_b_fn(bool trans, int64_t kc, int64_t cols, const T* b, int64_t ldb, T*
 }
 
 // Addresses of the row-count variants 1..MR (constant-initialized: no code runs).
-// The same, reading B micro-panels packed twice as wide (see KernelDesc::ukr_rows_half).
-template <class V, int MR, int NV, int... Rows>
-struct HalfKernels {
-  static constexpr int kStep = 2 * NV * V::kWidth;
-  static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows, kStep>...};
-  static constexpr UkrDirectFn<typename V::T> direct[sizeof...(Rows)] = {&ukr_direct_fn<V, MR, NV, Rows, kStep>...};
-  static constexpr UkrSmallFn<typename V::T> masked[sizeof...(Rows)] = {&ukr_small_masked_fn<V, MR, Rows>...};
-};
-
 template <class V, int MR, int NV, int... Rows>
 struct RowKernels {
   static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows>...};
   static constexpr UkrDirectFn<typename V::T> direct[sizeof...(Rows)] = {&ukr_direct_fn<V, MR, NV, Rows>...};
   static constexpr UkrGatherFn<typename V::T> gather[2][sizeof...(Rows)] = {
       {&ukr_gather_fn<V, MR, NV, Rows, false>...}, {&ukr_gather_fn<V, MR, NV, Rows, true>...}};
+};
+
+// The same for a one-vector desc's kernels that compute a wide desc's last panel: reading B
+// micro-panels packed twice as wide (KernelDesc::ukr_rows_half, ukr_direct_half), or B in
+// place through masks (ukr_small_masked).
+template <class V, int MR, int NV, int... Rows>
+struct HalfKernels {
+  static constexpr int kStep = 2 * NV * V::kWidth;
+  static constexpr UkrFn<typename V::T> fns[sizeof...(Rows)] = {&ukr_rows_fn<V, MR, NV, Rows, kStep>...};
+  static constexpr UkrDirectFn<typename V::T> direct[sizeof...(Rows)] = {&ukr_direct_fn<V, MR, NV, Rows, kStep>...};
+  static constexpr UkrSmallFn<typename V::T> masked[sizeof...(Rows)] = {&ukr_small_masked_fn<V, MR, Rows>...};
 };
 
 }  // namespace
