@@ -84,7 +84,9 @@ struct Tables {
   KernelDesc<float> f32[kNumIsa];
   KernelDesc<double> f64[kNumIsa];
   bool available[kNumIsa] = {};
-  // One vector wide, for products of at most narrow_*.nr columns (where has_narrow).
+  // One vector wide, for products of at most narrow_*.nr columns (where has_narrow), and for
+  // the last panel of wider products (where the wide desc's half_isa names them: AVX-512 and
+  // AVX2).
   KernelDesc<float> narrow_f32[kNumIsa];
   KernelDesc<double> narrow_f64[kNumIsa];
   bool has_narrow[kNumIsa] = {};
@@ -117,6 +119,13 @@ Tables make_tables() {
   if (t.has_narrow[avx512]) {
     link_half(t.f32[avx512], t.narrow_f32[avx512], avx512);
     link_half(t.f64[avx512], t.narrow_f64[avx512], avx512);
+  }
+  // AVX2's narrow kernels (6 x 8) only compute the last panels of wider products: the 6 x 16
+  // tile stays the one for products of few columns (with its dot kernels).
+  const int avx2 = static_cast<int>(Isa::Avx2);
+  if (t.available[avx2] && get_half_kernels_avx2(&t.narrow_f32[avx2], &t.narrow_f64[avx2])) {
+    link_half(t.f32[avx2], t.narrow_f32[avx2], avx2);
+    link_half(t.f64[avx2], t.narrow_f64[avx2], avx2);
   }
   t.available[0] = true;  // scalar always compiled
   return t;

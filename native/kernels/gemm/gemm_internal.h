@@ -112,7 +112,7 @@ struct KernelDesc {
   UkrDirectFn<T> ukr_direct[kMaxMr + 1] = {};  // [r]: op(A) in place, r rows (1..mr)
   // As ukr_rows and ukr_direct, reading B micro-panels packed 2·nr wide (the wide desc's) and
   // computing their first nr columns: a wide product's last panel of at most nr columns.
-  // Only in the narrow descs (get_narrow_kernels_avx512); null elsewhere.
+  // Only in the narrow descs (get_narrow_kernels_avx512, get_half_kernels_avx2); null elsewhere.
   UkrFn<T> ukr_rows_half[kMaxMr + 1] = {};
   UkrDirectFn<T> ukr_direct_half[kMaxMr + 1] = {};
   // In a wide desc: the path (index of the narrow tables) whose narrow desc computes this
@@ -124,7 +124,8 @@ struct KernelDesc {
   UkrSmallFn<T> ukr_small_one[kMaxMr + 1] = {};  // [r]: r rows, NR columns
   // [r]: as ukr_small_one with B in place, reading only its first args.b_cols columns (masked
   // loads): a last panel of fewer than NR columns without a padded copy. Only in the narrow
-  // descs (get_narrow_kernels_avx512); null elsewhere (such a panel is packed).
+  // descs (get_narrow_kernels_avx512, get_half_kernels_avx2); null elsewhere (such a panel is
+  // packed).
   UkrSmallFn<T> ukr_small_masked[kMaxMr + 1] = {};
   int small_panels[kMaxMr + 1] = {};
   // Products of at most dot_max_n columns and depth k >= dot_min_k with op(A) = A take the
@@ -150,6 +151,9 @@ bool get_kernels_neon(KernelDesc<float>* f32, KernelDesc<double>* f64);
 // the full tile would leave most of its lanes empty. Only paths whose tile is two vectors
 // of 16 floats have them (AVX-512).
 bool get_narrow_kernels_avx512(KernelDesc<float>* f32, KernelDesc<double>* f64);
+// AVX2's one-vector kernels (6 x 8 fp32, 6 x 4 fp64), used only for the last panel of wider
+// products (KernelDesc::half_isa), not for products of few columns.
+bool get_half_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64);
 
 }  // namespace gemm_detail
 }  // namespace ng

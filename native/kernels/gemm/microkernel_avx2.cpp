@@ -140,6 +140,17 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
   return true;
 }
 
+// One ymm wide (6 x 8, fp64 6 x 4), same MR, MC and KC: the last panel of a wider product.
+bool get_half_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
+  NG_GEMM_FILL_DESC(f32, VecF32, kMrF32, 1, 144, 1024, 1, 2, 3, 4, 5, 6);
+  NG_GEMM_FILL_HALF(f32, VecF32, kMrF32, 1, 1, 2, 3, 4, 5, 6);
+  f32->pack_a = &pack_a_f32_transposing<kMrF32>;
+  f32->pack_b = &pack_b_f32_transposing<8>;
+  NG_GEMM_FILL_DESC(f64, VecF64, kMrF64, 1, 72, 256, 1, 2, 3, 4, 5, 6);
+  NG_GEMM_FILL_HALF(f64, VecF64, kMrF64, 1, 1, 2, 3, 4, 5, 6);
+  return true;
+}
+
 }  // namespace gemm_detail
 }  // namespace ng
 
@@ -148,6 +159,7 @@ bool get_kernels_avx2(KernelDesc<float>* f32, KernelDesc<double>* f64) {
 namespace ng {
 namespace gemm_detail {
 bool get_kernels_avx2(KernelDesc<float>*, KernelDesc<double>*) { return false; }
+bool get_half_kernels_avx2(KernelDesc<float>*, KernelDesc<double>*) { return false; }
 }  // namespace gemm_detail
 }  // namespace ng
 
