@@ -287,7 +287,6 @@ void pack_b_all(const KernelDesc<T>& d, bool trans_b, int64_t k, int64_t n, cons
 template <typename T>
 struct Problem {
   const KernelDesc<T>* d;
-  const KernelDesc<T>* half;  // half_of(*d): computes a last panel of at most half->nr columns
   bool trans_a;
   bool direct_a;  // read op(A) = A in place instead of packing it
   int64_t mc;     // rows of A per block (row_block)
@@ -366,6 +365,7 @@ struct RowPanels {
 template <typename T>
 void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, int64_t jp1) {
   const KernelDesc<T>& d = *pr.d;
+  const KernelDesc<T>* half_d = half_of(d);  // computes a last panel of at most half_d->nr columns
   const int mr = d.mr, nr = d.nr;
   const int64_t kc = k_block(d, pr.k), mc = pr.mc;
   const int64_t np = ceil_div(pr.n, nr);
@@ -408,12 +408,12 @@ void compute_block(const Problem<T>& pr, int64_t i0, int64_t i1, int64_t jp0, in
         const int nrb = static_cast<int>(std::min<int64_t>(nr, pr.n - j));
         // A last panel of at most half->nr columns is computed that wide, by the narrow
         // kernels reading its first columns (1024×100×1024: 112 columns computed, not 128).
-        const bool half = nrb < nr && pr.half && nrb <= pr.half->nr;
-        const int tnr = half ? pr.half->nr : nr;  // the tile's width
+        const bool half = nrb < nr && half_d && nrb <= half_d->nr;
+        const int tnr = half ? half_d->nr : nr;  // the tile's width
         const bool full_n = nrb == tnr;
         args.bias = !bias ? nullptr : full_n ? bias + j : edge.padded_bias(bias + j, nrb, tnr);
-        const UkrDirectFn<T>* direct_fns = half ? pr.half->ukr_direct_half : d.ukr_direct;
-        const UkrFn<T>* rows_fns = half ? pr.half->ukr_rows_half : d.ukr_rows;
+        const UkrDirectFn<T>* direct_fns = half ? half_d->ukr_direct_half : d.ukr_direct;
+        const UkrFn<T>* rows_fns = half ? half_d->ukr_rows_half : d.ukr_rows;
         for (int64_t q = 0; q < panels.count; ++q) {
           const int64_t ir = panels.start(q);
           const int mrb = panels.rows(q);
@@ -501,7 +501,7 @@ void run_packed(const KernelDesc<T>& d, bool trans_a, int64_t m, int64_t n, int6
                 const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc,
                 const GemmEpilogue<T>& ep) {
   const int64_t mc = row_block(d, n, k);
-  Problem<T> pr{&d, half_of(d), trans_a, use_direct_a(d, trans_a, m, n, k), mc, m, n, k, alpha, a, lda, bp, beta, c, ldc, &ep};
+  Problem<T> pr{&d, trans_a, use_direct_a(d, trans_a, m, n, k), mc, m, n, k, alpha, a, lda, bp, beta, c, ldc, &ep};
   const Split s = make_split(d, mc, m, n, k, num_threads());
   const int64_t np = ceil_div(n, d.nr);
   auto task = [&](int64_t t) {
@@ -545,7 +545,7 @@ void run_column_split(const KernelDesc<T>& d, bool trans_a, bool trans_b, int64_
                       const GemmEpilogue<T>& ep) {
   const int64_t np = ceil_div(n, int64_t(d.nr)), nq = ceil_div(k, k_block(d, k));
   T* bp = tls_pack_b.get<T>(packed_b_size(d, k, n));
-  const Problem<T> pr{&d, half_of(d), trans_a, use_direct_a(d, trans_a, m, n, k), row_block(d, n, k), m, n, k, alpha, a, lda,
+  const Problem<T> pr{&d, trans_a, use_direct_a(d, trans_a, m, n, k), row_block(d, n, k), m, n, k, alpha, a, lda,
                       bp, beta, c, ldc, &ep};
   const int64_t tasks = std::min<int64_t>(np, num_threads());
   parallel_for(tasks, [&](int64_t t) {
@@ -831,8 +831,8 @@ void gemm_impl(Isa isa, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
     // for the narrower kernels where they fit (0.78 -> 0.89; 80³ 0.82 -> 0.99). Every
     // kernel does the same operations per element over the same k-blocks: the same results.
     const int64_t rs = trans_a ? 1 : lda, nfull = n / d.nr * d.nr;
-    const KernelDesc<T>& narrow = desc<T>(resolve(isa), n - nfull);
-    const KernelDesc<T>& dt = narrow.mr == d.mr && narrow.kc == d.kc ? narrow : d;
+    const KernelDesc<T>* half = half_of(d);
+    const KernelDesc<T>& dt = half && n - nfull <= half->nr ? *half : d;
     const T* tail = nullptr;
     if (nfull < n) {
       // This thread's buffer, read by every thread below: none of their calls packs into
