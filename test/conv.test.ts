@@ -147,6 +147,11 @@ const CASES: Case[] = [
   { name: '3×3 same 3 → 32 (input gradient by dot products over out channels)', x: [2, 9, 11, 3], f: [3, 3, 3, 32], padding: 'same', bias: true },
   { name: '3×3 same dilation 2, 2 → 24 (dot products, taps that miss the image)', x: [2, 10, 9, 2], f: [3, 3, 2, 24], padding: 'same', dilation: 2 },
   { name: '3×3 same 5 → 48 (dot products, uneven channel blocks)', x: [2, 8, 9, 5], f: [3, 3, 5, 48], padding: 'same', activation: 'relu' },
+  // Winograd F(2×2, 3×3): 3×3 stride 1 with 16 channels or more in and out (32 for the
+  // forward on AVX2); odd output sizes (partial tiles), channel counts that leave vector tails.
+  { name: '3×3 same 33 → 40 (Winograd, partial tiles, channel tails)', x: [2, 9, 7, 33], f: [3, 3, 33, 40], padding: 'same', bias: true, activation: 'relu' },
+  { name: '3×3 valid 40 → 33 (Winograd forward and filter gradient)', x: [3, 8, 11, 40], f: [3, 3, 40, 33], bias: true },
+  { name: '3×3 explicit padding 32 → 32 (Winograd, uneven padding)', x: [2, 10, 9, 32], f: [3, 3, 32, 32], padding: [[2, 0], [1, 2]] },
   // Batches of at least two vectors of images (16 in float32 on AVX2 and in wasm, 8 in
   // float64): the input gradient vectorised over images, a partial last block included.
   { name: 'batch 17, 5×5 valid 1 → 6 (input gradient over images)', x: [17, 12, 11, 1], f: [5, 5, 1, 6] },

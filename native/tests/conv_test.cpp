@@ -113,8 +113,9 @@ void reference(const Problem& p, const std::vector<double>& x, const std::vector
         }
 }
 
-// A random, consistent geometry (explicit paddings, the output size they imply).
-bool random_problem(Rng& r, Problem* p) {
+// A random, consistent geometry (explicit paddings, the output size they imply). winograd:
+// the shapes of its paths (winograd.h): 3×3, stride 1, undilated, 16 channels or more.
+bool random_problem(Rng& r, Problem* p, bool winograd = false) {
   Conv2dShape& s = p->s;
   p->depthwise = r.uniform_int(0, 3) == 0;
   // Now and then two vectors of images or more: the input gradient vectorised over images.
@@ -130,6 +131,13 @@ bool random_problem(Rng& r, Problem* p) {
   g.stride_w = r.uniform_int(1, 3);
   g.dilation_h = r.uniform_int(1, 2);
   g.dilation_w = r.uniform_int(1, 2);
+  if (winograd) {
+    p->depthwise = false;
+    s.in_c = r.pick<int64_t>({16, 17, 33, 40});
+    s.out_c = r.pick<int64_t>({16, 32, 33, 48});
+    g.kh = g.kw = 3;
+    g.stride_h = g.stride_w = g.dilation_h = g.dilation_w = 1;
+  }
   g.pad_top = r.uniform_int(0, g.kh);
   g.pad_left = r.uniform_int(0, g.kw);
   const int64_t pad_bottom = r.uniform_int(0, g.kh), pad_right = r.uniform_int(0, g.kw);
@@ -206,12 +214,12 @@ std::string describe(const Problem& p) {
 }
 
 template <typename T>
-int check_path(Isa isa, int cases, uint64_t seed) {
+int check_path(Isa isa, int cases, uint64_t seed, bool winograd = false) {
   Rng r(seed);
   int failed = 0, done = 0, dot_cases = 0;
   while (done < cases) {
     Problem p;
-    if (!random_problem(r, &p)) continue;
+    if (!random_problem(r, &p, winograd)) continue;
     ++done;
     std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
     for (auto& v : x) v = double(T(r.uniform(-1, 1)));
@@ -237,8 +245,8 @@ int check_path(Isa isa, int cases, uint64_t seed) {
                     both ? "" : ", conv2d_backward differs from the separate passes");
     }
   }
-  std::printf("%s/%s: %d cases (%d through the dot-product input gradient), %d failed\n", ng::isa_name(isa),
-              sizeof(T) == 8 ? "f64" : "f32", cases, dot_cases, failed);
+  std::printf("%s/%s: %d %scases (%d through the dot-product input gradient), %d failed\n", ng::isa_name(isa),
+              sizeof(T) == 8 ? "f64" : "f32", cases, winograd ? "Winograd " : "", dot_cases, failed);
   return failed;
 }
 
@@ -352,6 +360,8 @@ int main(int argc, char** argv) {
     }
     failed += check_path<float>(isa, quick ? 300 : 2000, seed);
     failed += check_path<double>(isa, quick ? 100 : 600, seed + 1);
+    failed += check_path<float>(isa, quick ? 60 : 300, seed + 5, true);
+    failed += check_path<double>(isa, quick ? 20 : 100, seed + 6, true);
     failed += check_fused_backward<float>(isa, seed + 3);
     failed += check_fused_backward<double>(isa, seed + 4);
   }

@@ -1,0 +1,245 @@
+// Drivers of Winograd F(2×2, 3×3) (winograd.h): the filter transforms, the tile blocks and
+// their 16 GEMMs, the threads. Tile transforms are per instruction set (winograd_impl.h).
+//
+// Threads, with results that never depend on their number: the forward's blocks of tiles are
+// independent tasks of a size fixed by the shape; the filter gradient sums fixed chunks of
+// tiles in order within up to kFilterGroups fixed groups, then the groups' partials in group
+// order.
+#include "winograd.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "../../runtime/thread_pool.h"
+#include "im2col.h"
+#include "partials.h"
+#include "winograd_paths.h"
+
+namespace ng {
+namespace {
+
+using conv_detail::ScratchSlot;
+
+constexpr int64_t kPoints = 16;  // the 4×4 transform
+// Fewer channels in or out leave the GEMMs too thin to pay for the transforms: batch 32, 1
+// thread, AVX-512, 28×28×8 → 16 'same': forward 0.75 → 0.95 ms, filter gradient 0.67 → 1.62;
+// 28×28×16 → 16: 1.27 → 1.02 and 1.26 → 1.01. The forward's GEMMs are as deep as in_c: on
+// AVX2 they gained nothing at 16 channels (28×28×16 → 16 1.2 → 1.5 ms) and were level at 32
+// (56×56×32 → 32), where its filter gradient was 1.3-1.5× faster.
+constexpr int64_t kMinChannels = 16;
+constexpr int64_t kMinForwardChannelsAvx2 = 32;
+// A forward block's transformed patches and products, which the GEMMs and the output
+// transform then read from L2 (Zen 4, 1 MB L2: 128-160 KB measured 2-8% faster than 384 KB).
+constexpr size_t kBlockBytes = size_t(160) << 10;
+// Tiles per step of the filter gradient (the depth of its GEMMs), at most kFilterChunkTiles
+// (56×56×64 → 64: 64 or 128 tiles 3-12% slower, 512 7% slower) and within kFilterChunkBytes
+// of transformed x and dy; fixed by the shape alone.
+constexpr int64_t kFilterChunkTiles = 256;
+constexpr size_t kFilterChunkBytes = size_t(2) << 20;
+constexpr int64_t kFilterGroups = 8;
+constexpr size_t kPartialBytes = size_t(16) << 20;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct Transforms {
+  decltype(&winograd_scalar::input_tiles) input;
+  decltype(&winograd_scalar::output_tiles) output;
+  decltype(&winograd_scalar::gradient_tiles) gradient;
+};
+
+Transforms transforms_for(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::Avx512)
+    return {winograd_avx512::input_tiles, winograd_avx512::output_tiles, winograd_avx512::gradient_tiles};
+  if (isa == Isa::Avx2) return {winograd_avx2::input_tiles, winograd_avx2::output_tiles, winograd_avx2::gradient_tiles};
+#endif
+  (void)isa;
+  return {winograd_scalar::input_tiles, winograd_scalar::output_tiles, winograd_scalar::gradient_tiles};
+}
+
+template <typename T>
+constexpr DType dtype_of() {
+  return sizeof(T) == 8 ? DType::Float64 : DType::Float32;
+}
+
+template <typename T>
+T* scratch(ScratchSlot slot, int64_t count) {
+  return static_cast<T*>(conv_detail::thread_scratch(slot, static_cast<size_t>(count) * sizeof(T)));
+}
+
+void gemm_packed(Isa isa, int64_t m, const float* a, int64_t lda, const PackedMatrixF32& p, float* c, int64_t ldc) {
+  sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc);
+}
+void gemm_packed(Isa isa, int64_t m, const double* a, int64_t lda, const PackedMatrixF64& p, double* c, int64_t ldc) {
+  dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc);
+}
+// C (m × n) = Aᵀ · B + beta · C, A stored k × m.
+void gemm_tn(Isa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+             float beta, float* c, int64_t ldc) {
+  sgemm(isa, true, false, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+void gemm_tn(Isa isa, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb,
+             double beta, double* c, int64_t ldc) {
+  dgemm(isa, true, false, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
+}
+
+// u[point][c][o] = (G f[·, ·, c, o] Gᵀ)[point].
+template <typename T>
+void transform_filter(const Conv2dShape& s, const T* f, T* u) {
+  const int64_t pairs = s.in_c * s.out_c;
+  const T half = T(0.5);
+  for (int64_t e = 0; e < pairs; ++e) {
+    T gf[4][3];  // G f
+    for (int j = 0; j < 3; ++j) {
+      const T f0 = f[j * pairs + e], f1 = f[(3 + j) * pairs + e], f2 = f[(6 + j) * pairs + e];
+      gf[0][j] = f0;
+      gf[1][j] = (f0 + f1 + f2) * half;
+      gf[2][j] = (f0 - f1 + f2) * half;
+      gf[3][j] = f2;
+    }
+    for (int i = 0; i < 4; ++i) {
+      u[(4 * i) * pairs + e] = gf[i][0];
+      u[(4 * i + 1) * pairs + e] = (gf[i][0] + gf[i][1] + gf[i][2]) * half;
+      u[(4 * i + 2) * pairs + e] = (gf[i][0] - gf[i][1] + gf[i][2]) * half;
+      u[(4 * i + 3) * pairs + e] = gf[i][2];
+    }
+  }
+}
+
+// df[i][j][c][o] = (Gᵀ m[·][o][c] G)[i][j], m the 16 points' sums, each out_c × in_c.
+template <typename T>
+void untransform_filter_gradient(const Conv2dShape& s, const T* m, T* df) {
+  const int64_t cin = s.in_c, cout = s.out_c, pairs = cin * cout;
+  const T half = T(0.5);
+  for (int64_t o = 0; o < cout; ++o)
+    for (int64_t c = 0; c < cin; ++c) {
+      const int64_t e = o * cin + c;
+      T a[3][4];  // Gᵀ m
+      for (int j = 0; j < 4; ++j) {
+        const T m0 = m[j * pairs + e], m1 = m[(4 + j) * pairs + e], m2 = m[(8 + j) * pairs + e],
+                m3 = m[(12 + j) * pairs + e];
+        a[0][j] = m0 + (m1 + m2) * half;
+        a[1][j] = (m1 - m2) * half;
+        a[2][j] = (m1 + m2) * half + m3;
+      }
+      T* out = df + c * cout + o;
+      for (int i = 0; i < 3; ++i) {
+        out[(3 * i) * pairs] = a[i][0] + (a[i][1] + a[i][2]) * half;
+        out[(3 * i + 1) * pairs] = (a[i][1] - a[i][2]) * half;
+        out[(3 * i + 2) * pairs] = (a[i][1] + a[i][2]) * half + a[i][3];
+      }
+    }
+}
+
+template <typename T>
+void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bias, Activation act, T* y) {
+  const WinogradTiles g = winograd_tiles(s);
+  const int64_t tiles = g.count(), cin = s.in_c, cout = s.out_c;
+  if (tiles == 0 || cout == 0) return;
+  const Transforms tr = transforms_for(isa);
+  std::vector<T> u(static_cast<size_t>(kPoints * cin * cout));
+  transform_filter(s, f, u.data());
+  std::vector<PackedMatrix<T>> packed;
+  packed.reserve(kPoints);
+  for (int64_t k = 0; k < kPoints; ++k) packed.emplace_back(isa, false, cin, cout, u.data() + k * cin * cout, cout);
+  const int64_t mr = gemm_blocking(isa, sizeof(T) == 8, cout).mr;
+  const int64_t per_tile = kPoints * (cin + cout) * static_cast<int64_t>(sizeof(T));
+  const int64_t block = std::max<int64_t>(mr, static_cast<int64_t>(kBlockBytes) / per_tile / mr * mr);
+  parallel_for(ceil_div(tiles, block), [&](int64_t b) {
+    const int64_t t0 = b * block, t1 = std::min(tiles, t0 + block), n = t1 - t0;
+    T* v = scratch<T>(ScratchSlot::Columns, n * kPoints * cin);
+    T* m = scratch<T>(ScratchSlot::Product, n * kPoints * cout);
+    tr.input(dtype_of<T>(), g, x, t0, t1, v, n * cin);
+    for (int64_t k = 0; k < kPoints; ++k)
+      gemm_packed(isa, n, v + k * n * cin, cin, packed[static_cast<size_t>(k)], m + k * n * cout, cout);
+    tr.output(dtype_of<T>(), g, m, n * cout, t0, t1, bias, act, y);
+  });
+}
+
+template <typename T>
+void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* df) {
+  const WinogradTiles g = winograd_tiles(s);
+  const int64_t tiles = g.count(), cin = s.in_c, cout = s.out_c, msize = kPoints * cin * cout;
+  if (cin == 0 || cout == 0) return;
+  if (tiles == 0) {
+    std::fill(df, df + 9 * cin * cout, T(0));
+    return;
+  }
+  const Transforms tr = transforms_for(isa);
+  // Chunks of equal size, their count a whole number per group (so that 2 threads share the
+  // groups evenly); groups within kPartialBytes.
+  const int64_t per_tile = kPoints * (cin + cout) * static_cast<int64_t>(sizeof(T));
+  int64_t chunks = ceil_div(tiles, std::clamp<int64_t>(static_cast<int64_t>(kFilterChunkBytes) / per_tile, 8, kFilterChunkTiles));
+  if (chunks > 1) chunks = ceil_div(chunks, std::min(chunks, kFilterGroups)) * std::min(chunks, kFilterGroups);
+  const int64_t chunk = ceil_div(tiles, chunks);
+  const int64_t groups = std::max<int64_t>(
+      1, std::min({chunks, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(msize) * sizeof(T)))}));
+  std::vector<T> sums(static_cast<size_t>(groups * msize));
+  parallel_for(groups, [&](int64_t grp) {
+    T* out = sums.data() + grp * msize;
+    T* v = scratch<T>(ScratchSlot::Columns, chunk * kPoints * cin);
+    T* z = scratch<T>(ScratchSlot::Product, chunk * kPoints * cout);
+    bool first = true;
+    for (int64_t c = chunks * grp / groups; c < chunks * (grp + 1) / groups; ++c) {
+      const int64_t t0 = c * chunk, t1 = std::min(tiles, t0 + chunk), n = t1 - t0;
+      if (n <= 0) break;
+      tr.input(dtype_of<T>(), g, x, t0, t1, v, n * cin);
+      tr.gradient(dtype_of<T>(), g, dy, t0, t1, z, n * cout);
+      for (int64_t k = 0; k < kPoints; ++k)
+        gemm_tn(isa, cout, cin, n, z + k * n * cout, cout, v + k * n * cin, cin, first ? T(0) : T(1),
+                out + k * cout * cin, cin);
+      first = false;
+    }
+    if (first) std::fill(out, out + msize, T(0));
+  });
+  if (groups > 1) conv_detail::add_partials(sums.data(), sums.data() + msize, groups, msize);
+  untransform_filter_gradient(s, sums.data(), df);
+}
+
+}  // namespace
+
+WinogradTiles winograd_tiles(const Conv2dShape& s) {
+  const Window2d& w = s.win;
+  return {s.batch, w.in_h,    w.in_w,    s.in_c, w.out_h, w.out_w, s.out_c, w.pad_top, w.pad_left, (w.out_h + 1) / 2,
+          (w.out_w + 1) / 2};
+}
+
+namespace {
+
+bool winograd_geometry(const Conv2dShape& s) {
+  const Window2d& w = s.win;
+  return w.kh == 3 && w.kw == 3 && w.stride_h == 1 && w.stride_w == 1 && w.dilation_h == 1 && w.dilation_w == 1;
+}
+
+}  // namespace
+
+bool conv2d_winograd_forward_applies(Isa isa, const Conv2dShape& s) {
+  const int64_t least = gemm_resolve_isa(isa) == Isa::Avx2 ? kMinForwardChannelsAvx2 : kMinChannels;
+  return winograd_geometry(s) && s.in_c >= least && s.out_c >= least;
+}
+
+bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
+  return winograd_geometry(s) && s.in_c >= kMinChannels && s.out_c >= kMinChannels;
+}
+
+void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
+                             const void* bias, Activation act, void* y) {
+  if (dtype == DType::Float32)
+    forward(isa, s, static_cast<const float*>(x), static_cast<const float*>(filter), static_cast<const float*>(bias),
+            act, static_cast<float*>(y));
+  else if (dtype == DType::Float64)
+    forward(isa, s, static_cast<const double*>(x), static_cast<const double*>(filter),
+            static_cast<const double*>(bias), act, static_cast<double*>(y));
+}
+
+void conv2d_winograd_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                                     void* dfilter) {
+  if (dtype == DType::Float32)
+    backward_filter(isa, s, static_cast<const float*>(x), static_cast<const float*>(dy),
+                    static_cast<float*>(dfilter));
+  else if (dtype == DType::Float64)
+    backward_filter(isa, s, static_cast<const double*>(x), static_cast<const double*>(dy),
+                    static_cast<double*>(dfilter));
+}
+
+}  // namespace ng

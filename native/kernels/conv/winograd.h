@@ -1,0 +1,53 @@
+// Winograd's minimal filtering F(2×2, 3×3) for 3×3 stride-1 undilated convolutions (Lavin &
+// Gray, "Fast Algorithms for Convolutional Neural Networks", 2015). The output is cut into
+// 2×2 tiles; each reads a 4×4 patch of x. With
+//   Bᵀ = | 1  0 −1  0 |    G = | 1    0    0  |    Aᵀ = | 1  1  1  0 |
+//        | 0  1  1  0 |        | ½    ½    ½  |         | 0  1 −1 −1 |
+//        | 0 −1  1  0 |        | ½   −½    ½  |
+//        | 0  1  0 −1 |        | 0    0    1  |
+// a tile of y is Aᵀ [(G f Gᵀ) ⊙ (Bᵀ d B)] A: 16 products per channel pair instead of the 36
+// that the 2×2 pixels' sums take, and, summed over channels, 16 GEMMs (one per point of the
+// 4×4 transform) [tiles, in_c] · [in_c, out_c]. The filter gradient follows from the same
+// identity, ∂/∂f of ⟨dy, y⟩: df = Gᵀ [Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B)] G, 16 GEMMs
+// [out_c, tiles] · [tiles, in_c] (2.25× fewer multiply-adds). The input gradient of a
+// stride-1 convolution is itself a convolution (conv2d.cpp), so it takes the forward form.
+//
+// The transforms add and subtract only (halves in G are exact), so the rounding differs from
+// the direct sums' by a few units in the last place per term, not by a growing factor.
+#pragma once
+
+#include <cstdint>
+
+#include "../../runtime/isa.h"
+#include "../dtype.h"
+#include "../gemm/gemm.h"
+#include "conv2d.h"
+
+namespace ng {
+
+// The tiling of one convolution: tile t is (image, tile row, tile column) in that order, its
+// output pixels rows 2·row + {0, 1} and columns 2·column + {0, 1} (those inside the output),
+// its patch x rows 2·row − pad_top + {0..3} and columns 2·column − pad_left + {0..3} (zeros
+// outside the image).
+struct WinogradTiles {
+  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c, pad_top, pad_left;
+  int64_t rows, cols;  // tiles per image: ⌈out_h / 2⌉ × ⌈out_w / 2⌉
+  int64_t count() const { return batch * rows * cols; }
+};
+
+WinogradTiles winograd_tiles(const Conv2dShape& s);
+
+// True for the shapes each path takes on `isa`: 3×3, stride 1, dilation 1, and enough
+// channels in and out for its 16 GEMMs to pay for the transforms.
+bool conv2d_winograd_forward_applies(Isa isa, const Conv2dShape& s);
+bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s);
+
+// y = act(conv(x, filter) + bias), as conv2d_forward.
+void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
+                             const void* bias, Activation act, void* y);
+
+// dfilter (overwritten), as conv2d_backward_filter.
+void conv2d_winograd_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                                     void* dfilter);
+
+}  // namespace ng

@@ -1,0 +1,205 @@
+// The per-tile transforms of Winograd F(2×2, 3×3) (winograd.h), included inside namespace
+// ng::winograd_<isa> by each winograd_<isa>.cpp, which sets the vector macros of
+// conv2d_simd.h. Each transform is written once over a value type that is either a vector of
+// channels or one channel (the tail), with additions and subtractions only. The includer
+// provides <algorithm>, <cmath>, <cstdint>, <vector> and winograd_paths.h.
+
+#include "conv2d_simd.h"
+#include "activate_all.inc"
+
+// d (a 4×4 patch, row-major) ← Bᵀ d B.
+template <typename V>
+inline void input_transform(V (&d)[16]) {
+  for (int j = 0; j < 4; ++j) {
+    const V r0 = d[j], r1 = d[4 + j], r2 = d[8 + j], r3 = d[12 + j];
+    d[j] = r0 - r2;
+    d[4 + j] = r1 + r2;
+    d[8 + j] = r2 - r1;
+    d[12 + j] = r1 - r3;
+  }
+  for (int i = 0; i < 16; i += 4) {
+    const V c0 = d[i], c1 = d[i + 1], c2 = d[i + 2], c3 = d[i + 3];
+    d[i] = c0 - c2;
+    d[i + 1] = c1 + c2;
+    d[i + 2] = c2 - c1;
+    d[i + 3] = c1 - c3;
+  }
+}
+
+// y (2×2) = Aᵀ m A.
+template <typename V>
+inline void output_transform(const V (&m)[16], V (&y)[4]) {
+  V s[8];
+  for (int j = 0; j < 4; ++j) {
+    s[j] = m[j] + m[4 + j] + m[8 + j];
+    s[4 + j] = m[4 + j] - m[8 + j] - m[12 + j];
+  }
+  for (int i = 0; i < 2; ++i) {
+    y[2 * i] = s[4 * i] + s[4 * i + 1] + s[4 * i + 2];
+    y[2 * i + 1] = s[4 * i + 1] - s[4 * i + 2] - s[4 * i + 3];
+  }
+}
+
+// z (4×4) = A g Aᵀ for a 2×2 tile g of the output gradient.
+template <typename V>
+inline void gradient_transform(const V (&g)[4], V (&z)[16]) {
+  V r[8];  // A g: 4 rows × 2 columns
+  for (int j = 0; j < 2; ++j) {
+    r[j] = g[j];
+    r[2 + j] = g[j] + g[2 + j];
+    r[4 + j] = g[j] - g[2 + j];
+    r[6 + j] = -g[2 + j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    z[4 * i] = r[2 * i];
+    z[4 * i + 1] = r[2 * i] + r[2 * i + 1];
+    z[4 * i + 2] = r[2 * i] - r[2 * i + 1];
+    z[4 * i + 3] = -r[2 * i + 1];
+  }
+}
+
+// Where tile t lies: its image and the top-left corner of its output.
+struct TileAt {
+  int64_t image, oh, ow;
+};
+
+inline TileAt tile_at(const WinogradTiles& g, int64_t t) {
+  const int64_t per_image = g.rows * g.cols, r = t % per_image;
+  return {t / per_image, r / g.cols * 2, r % g.cols * 2};
+}
+
+// v[point·ld + (t − t0)·in_c + c] = (Bᵀ d B)[point] for tiles [t0, t1), d their patches of x.
+template <typename T>
+void input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int64_t t1, T* v, int64_t ld) {
+  const int64_t c_n = g.in_c;
+  const std::vector<T> zeros(static_cast<size_t>(c_n), T(0));
+  for (int64_t t = t0; t < t1; ++t) {
+    const TileAt at = tile_at(g, t);
+    const T* src[16];
+    for (int i = 0; i < 4; ++i) {
+      const int64_t ih = at.oh - g.pad_top + i;
+      for (int j = 0; j < 4; ++j) {
+        const int64_t iw = at.ow - g.pad_left + j;
+        const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+        src[4 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : zeros.data();
+      }
+    }
+    T* dst = v + (t - t0) * c_n;
+    int64_t c = 0;
+#ifdef NG_CONV_VECTORS
+    using Vec = typename VecOf<T>::type;
+    for (; c + lanes<T>() <= c_n; c += lanes<T>()) {
+      Vec d[16];
+      for (int k = 0; k < 16; ++k) d[k] = load(src[k] + c);
+      input_transform(d);
+      for (int k = 0; k < 16; ++k) store(dst + k * ld + c, d[k]);
+    }
+#endif
+    for (; c < c_n; ++c) {
+      T d[16];
+      for (int k = 0; k < 16; ++k) d[k] = src[k][c];
+      input_transform(d);
+      for (int k = 0; k < 16; ++k) dst[k * ld + c] = d[k];
+    }
+  }
+}
+
+// y's pixels of tiles [t0, t1) = act(Aᵀ m A + bias), m[point·ld + (t − t0)·out_c + o].
+template <typename T>
+void output_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0, int64_t t1, const T* bias,
+                     Activation act, T* y) {
+  const int64_t o_n = g.out_c;
+  const std::vector<T> zeros(bias ? 0 : static_cast<size_t>(o_n), T(0));
+  const T* b = bias ? bias : zeros.data();
+  std::vector<T> sink(static_cast<size_t>(o_n));  // the pixels of a tile that fall outside the output
+  for (int64_t t = t0; t < t1; ++t) {
+    const TileAt at = tile_at(g, t);
+    T* dst[4];
+    for (int a = 0; a < 2; ++a)
+      for (int c = 0; c < 2; ++c) {
+        const int64_t oh = at.oh + a, ow = at.ow + c;
+        dst[2 * a + c] = oh < g.out_h && ow < g.out_w ? y + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : sink.data();
+      }
+    const T* src = m + (t - t0) * o_n;
+    int64_t o = 0;
+#ifdef NG_CONV_VECTORS
+    using Vec = typename VecOf<T>::type;
+    for (; o + lanes<T>() <= o_n; o += lanes<T>()) {
+      Vec mv[16], yv[4];
+      for (int k = 0; k < 16; ++k) mv[k] = load(src + k * ld + o);
+      output_transform(mv, yv);
+      const Vec bv = load(b + o);
+      for (int p = 0; p < 4; ++p) store(dst[p] + o, yv[p] + bv);
+    }
+#endif
+    for (; o < o_n; ++o) {
+      T mv[16], yv[4];
+      for (int k = 0; k < 16; ++k) mv[k] = src[k * ld + o];
+      output_transform(mv, yv);
+      for (int p = 0; p < 4; ++p) dst[p][o] = yv[p] + b[o];
+    }
+    if (act != Activation::None)
+      for (int p = 0; p < 4; ++p)
+        if (dst[p] != sink.data()) activate_all(dst[p], o_n, act);
+  }
+}
+
+// z[point·ld + (t − t0)·out_c + o] = (A g Aᵀ)[point] for tiles [t0, t1), g their 2×2 pixels of
+// dy (zeros outside the output).
+template <typename T>
+void gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, int64_t t1, T* z, int64_t ld) {
+  const int64_t o_n = g.out_c;
+  const std::vector<T> zeros(static_cast<size_t>(o_n), T(0));
+  for (int64_t t = t0; t < t1; ++t) {
+    const TileAt at = tile_at(g, t);
+    const T* src[4];
+    for (int a = 0; a < 2; ++a)
+      for (int c = 0; c < 2; ++c) {
+        const int64_t oh = at.oh + a, ow = at.ow + c;
+        src[2 * a + c] =
+            oh < g.out_h && ow < g.out_w ? dy + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : zeros.data();
+      }
+    T* dst = z + (t - t0) * o_n;
+    int64_t o = 0;
+#ifdef NG_CONV_VECTORS
+    using Vec = typename VecOf<T>::type;
+    for (; o + lanes<T>() <= o_n; o += lanes<T>()) {
+      Vec gv[4], zv[16];
+      for (int p = 0; p < 4; ++p) gv[p] = load(src[p] + o);
+      gradient_transform(gv, zv);
+      for (int k = 0; k < 16; ++k) store(dst + k * ld + o, zv[k]);
+    }
+#endif
+    for (; o < o_n; ++o) {
+      T gv[4], zv[16];
+      for (int p = 0; p < 4; ++p) gv[p] = src[p][o];
+      gradient_transform(gv, zv);
+      for (int k = 0; k < 16; ++k) dst[k * ld + o] = zv[k];
+    }
+  }
+}
+
+void input_tiles(DType dtype, const WinogradTiles& g, const void* x, int64_t t0, int64_t t1, void* v, int64_t ld) {
+  if (dtype == DType::Float64)
+    input_tiles_of(g, static_cast<const double*>(x), t0, t1, static_cast<double*>(v), ld);
+  else
+    input_tiles_of(g, static_cast<const float*>(x), t0, t1, static_cast<float*>(v), ld);
+}
+
+void output_tiles(DType dtype, const WinogradTiles& g, const void* m, int64_t ld, int64_t t0, int64_t t1,
+                  const void* bias, Activation act, void* y) {
+  if (dtype == DType::Float64)
+    output_tiles_of(g, static_cast<const double*>(m), ld, t0, t1, static_cast<const double*>(bias), act,
+                    static_cast<double*>(y));
+  else
+    output_tiles_of(g, static_cast<const float*>(m), ld, t0, t1, static_cast<const float*>(bias), act,
+                    static_cast<float*>(y));
+}
+
+void gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t t0, int64_t t1, void* z,
+                    int64_t ld) {
+  if (dtype == DType::Float64)
+    gradient_tiles_of(g, static_cast<const double*>(dy), t0, t1, static_cast<double*>(z), ld);
+  else
+    gradient_tiles_of(g, static_cast<const float*>(dy), t0, t1, static_cast<float*>(z), ld);
+}
