@@ -131,8 +131,11 @@ bool random_problem(Rng& r, Problem* p, bool winograd = false) {
   g.stride_w = r.uniform_int(1, 3);
   g.dilation_h = r.uniform_int(1, 2);
   g.dilation_w = r.uniform_int(1, 2);
-  if (winograd) {
+  if (winograd) {  // at least 32 tiles of 2×2 outputs: batch 4 or 5, 8 to 14 pixels a side
     p->depthwise = false;
+    s.batch = r.uniform_int(4, 5);
+    g.in_h = r.uniform_int(8, 14);
+    g.in_w = r.uniform_int(8, 14);
     s.in_c = r.pick<int64_t>({16, 17, 33, 40});
     s.out_c = r.pick<int64_t>({16, 32, 33, 48});
     g.kh = g.kw = 3;

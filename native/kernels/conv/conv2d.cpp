@@ -361,11 +361,15 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
     return true;
   const int64_t taps = g.kh * g.kw, cin = s.in_c, cout = s.out_c;
   T* flipped = scratch<T>(ScratchSlot::Filter, taps * cin * cout);
+  // Transposed by 16×16 blocks: element by element, a 3×3 256 → 256 filter took 1.5 ms.
+  constexpr int64_t kB = 16;
   for (int64_t tap = 0; tap < taps; ++tap) {
     const T* src = f + (taps - 1 - tap) * cin * cout;
     T* dst = flipped + tap * cout * cin;
-    for (int64_t c = 0; c < cin; ++c)
-      for (int64_t o = 0; o < cout; ++o) dst[o * cin + c] = src[c * cout + o];
+    for (int64_t c0 = 0; c0 < cin; c0 += kB)
+      for (int64_t o0 = 0; o0 < cout; o0 += kB)
+        for (int64_t o = o0; o < std::min(cout, o0 + kB); ++o)
+          for (int64_t c = c0; c < std::min(cin, c0 + kB); ++c) dst[o * cin + c] = src[c * cout + o];
   }
   forward(isa, t, dy, flipped, static_cast<const T*>(nullptr), Activation::None, dx);
   trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
