@@ -29,11 +29,11 @@ constexpr int64_t kPoints = 16;  // the 4×4 transform
 constexpr int64_t kMinChannels = 16;
 constexpr int64_t kMinForwardChannelsAvx2 = 32;
 // Few tiles leave the filter-side work (the transforms of f, or of the gradient's sums, and
-// 16 packings) unpaid: 7×7×256 → 256 at batch 1 (16 tiles), filter gradient 0.72 → 1.19 ms;
-// at batch 4 (64 tiles) 3.3 → 2.3 ms; 14×14×128 → 128 at batch 1 (49 tiles) 0.51 → 0.36 ms.
-// The forward at 16 tiles was faster still (1.45 → 0.92 ms).
-constexpr int64_t kMinForwardTiles = 8;
-constexpr int64_t kMinFilterTiles = 32;
+// 16 packings) unpaid. 1 thread, each path in a fresh process: 7×7×256 → 256 at batch 1 (16
+// tiles), forward 0.68 → 0.82 ms, filter gradient 0.72 → 1.19 ms; at batch 4 (64 tiles)
+// 2.2 → 1.8 and 3.3 → 2.3 ms; 14×14×128 → 128 at batch 1 (49 tiles) 0.52 → 0.34 and
+// 0.51 → 0.36 ms.
+constexpr int64_t kMinTiles = 32;
 // A forward block's transformed patches and products, which the GEMMs and the output
 // transform then read from L2 (Zen 4, 1 MB L2: 128-160 KB measured 2-8% faster than 384 KB).
 constexpr size_t kBlockBytes = size_t(160) << 10;
@@ -253,12 +253,12 @@ bool winograd_geometry(const Conv2dShape& s) {
 
 bool conv2d_winograd_forward_applies(Isa isa, const Conv2dShape& s) {
   const int64_t least = gemm_resolve_isa(isa) == Isa::Avx2 ? kMinForwardChannelsAvx2 : kMinChannels;
-  return winograd_geometry(s) && s.in_c >= least && s.out_c >= least && winograd_tiles(s).count() >= kMinForwardTiles;
+  return winograd_geometry(s) && s.in_c >= least && s.out_c >= least && winograd_tiles(s).count() >= kMinTiles;
 }
 
 bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
   return winograd_geometry(s) && s.in_c >= kMinChannels && s.out_c >= kMinChannels &&
-         winograd_tiles(s).count() >= kMinFilterTiles;
+         winograd_tiles(s).count() >= kMinTiles;
 }
 
 void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
