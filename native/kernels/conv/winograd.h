@@ -15,7 +15,9 @@
 // The tile transforms only add and subtract and G's halves are exact, so float32 results stay
 // within the error bound conv_test holds every path to against its float64 reference. (F(4×4,
 // 3×3), whose transforms multiply by up to 8 and divide by 6 and 24, was measured 1.3× faster
-// in the forward here but exceeded that bound by up to 1.9×; it is not used.)
+// in the forward here but exceeded that bound by up to 1.9×; it is not used.) Non-finite
+// values differ: an infinite input makes most of the outputs it reaches NaN (∞ − ∞ inside the
+// transforms) where the direct sums give ±∞.
 #pragma once
 
 #include <cstdint>
