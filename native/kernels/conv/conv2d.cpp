@@ -4,7 +4,7 @@
 //   forward    1×1 stride-1 unpadded: one GEMM over the image itself (no columns);
 //              few channels in and out: the direct kernel (conv2d_direct.h);
 //              few out channels: yᵀ = fᵀ · colᵀ per tile (the pixels fill the register tile);
-//              3×3 stride 1, 16 channels or more: Winograd F(2×2, 3×3) (winograd.h);
+//              3×3 stride 1, enough channels and pixels: Winograd F(2×2, 3×3) (winograd.h);
 //              else an indirect GEMM against the filter packed once: no columns, the GEMM
 //              reads each pixel's receptive field through pointers (bias, activation fused).
 //   dx         1×1: dy · fᵀ; few channels and a batch of two vectors of images or more: each
@@ -15,8 +15,8 @@
 //              dcol = dy · fᵀ per tile, then col2im.
 //   dfilter    few channels: the direct kernel (over images, or over a row's pixels for a
 //              batch smaller than a vector; over images also for ≤ 4 in and ≤ 32 out on
-//              AVX-512); few out channels: dfᵀ = Σ dyᵀ · col; 3×3 stride 1, 16 channels or
-//              more: Winograd F(2×2, 3×3) (winograd.h); up to
+//              AVX-512); few out channels: dfᵀ = Σ dyᵀ · col; 3×3 stride 1, enough channels
+//              and pixels: Winograd F(2×2, 3×3) (winograd.h); up to
 //              a few register-tile panels of out channels: df = Σ_chunks Aᵀ · dy with A read
 //              through the forward's pointers (no columns); else df = Σ_tiles colᵀ · dy.
 //   both       1×1 (dx and dfilter in one call): both GEMMs tile by tile over dy, read once;

@@ -24,8 +24,8 @@ constexpr int64_t kPoints = 16;  // the 4×4 transform
 // Fewer channels in or out leave the GEMMs too thin to pay for the transforms: batch 32, 1
 // thread, AVX-512, 28×28×8 → 16 'same': forward 0.75 → 0.95 ms, filter gradient 0.67 → 1.62;
 // 28×28×16 → 16: 1.27 → 1.02 and 1.26 → 1.01. The forward's GEMMs are as deep as in_c: on
-// AVX2 they gained nothing at 16 channels (28×28×16 → 16 1.2 → 1.5 ms) and were level at 32
-// (56×56×32 → 32), where its filter gradient was 1.3-1.5× faster.
+// AVX2 they lost at 16 channels (28×28×16 → 16 1.2 → 1.5 ms) and won at 32 (56×56×32 → 32
+// 17.3 → 13.6 ms, each path in a fresh process); its filter gradient won at 16 (1.22 → 0.97).
 constexpr int64_t kMinChannels = 16;
 constexpr int64_t kMinForwardChannelsAvx2 = 32;
 // Few tiles leave the filter-side work (the transforms of f, or of the gradient's sums, and
