@@ -40,6 +40,7 @@
 #include "../../runtime/thread_pool.h"
 #include "conv2d_direct.h"
 #include "im2col.h"
+#include "conv_gemm.h"
 #include "partials.h"
 #include "winograd.h"
 
@@ -69,10 +70,6 @@ constexpr size_t kFilterTileBytes = size_t(1) << 20;
 constexpr size_t kPointwiseFilterTileBytes = size_t(512) << 10;
 // Images with at most this many channels build transposed columns directly (im2col_t_rows).
 constexpr int64_t kFewChannels = 4;
-// The filter gradient sums at most this many groups of tiles in parallel, each into its own
-// partial of the filter's size, within this much memory in all.
-constexpr int64_t kFilterGroups = 8;
-constexpr size_t kPartialBytes = size_t(16) << 20;
 // Rows of im2col per parallel task in the filter gradient.
 constexpr int64_t kIm2colChunk = 64;
 
@@ -85,79 +82,6 @@ double gather_ahead_bytes() {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
-
-// A count of chunks (or tiles) of a filter-gradient reduction raised to a whole number per
-// group: a multiple of kFilterGroups above it, even below, so that the groups' tasks are
-// equal (28×28×32's 25 chunks as 3 per group and 4 in the last had one of 2 threads sum 13
-// and the other 12; as 32 chunks of 784 pixels, df 3.05 → 2.90 ms on 2 threads).
-int64_t balanced_chunks(int64_t chunks) {
-  return chunks > 1 ? round_up(chunks, chunks > kFilterGroups ? kFilterGroups : 2) : chunks;
-}
-
-// Groups of a filter-gradient reduction over `chunks` chunks, each group a task with its own
-// partial of `fsize` elements: at most kFilterGroups, within kPartialBytes in all.
-int64_t filter_groups(int64_t chunks, int64_t fsize, size_t elem) {
-  return std::max<int64_t>(
-      1, std::min({chunks, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(fsize) * elem))}));
-}
-
-// The DType tag of the element type the drivers are instantiated for.
-template <typename T>
-constexpr DType dtype_of() {
-  return sizeof(T) == 8 ? DType::Float64 : DType::Float32;
-}
-
-template <typename T>
-struct Blas;
-
-template <>
-struct Blas<float> {
-  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue<float>& ep = {}) {
-    sgemm(isa, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, ep);
-  }
-  static void gemm_packed(Isa isa, int64_t m, const float* a, int64_t lda, const PackedMatrixF32& p, float* c,
-                          int64_t ldc, const GemmEpilogue<float>& ep = {}) {
-    sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
-  }
-  static void gemm_indirect(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
-                            const PackedMatrixF32& p, float* c, int64_t ldc, const GemmEpilogue<float>& ep) {
-    sgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
-  }
-  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) { return sgemm_indirect_t_packed_size(isa, k, n); }
-  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, float* dst) {
-    sgemm_indirect_t_pack(isa, k, n, b, n, dst);
-  }
-  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
-                                   const float* bp, int64_t n, float beta, float* c, bool prefetch) {
-    sgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
-  }
-};
-
-template <>
-struct Blas<double> {
-  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-                   const double* b, int64_t ldb, double beta, double* c, int64_t ldc,
-                   const GemmEpilogue<double>& ep = {}) {
-    dgemm(isa, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc, ep);
-  }
-  static void gemm_packed(Isa isa, int64_t m, const double* a, int64_t lda, const PackedMatrixF64& p, double* c,
-                          int64_t ldc, const GemmEpilogue<double>& ep = {}) {
-    dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
-  }
-  static void gemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t ptr_ld,
-                            const PackedMatrixF64& p, double* c, int64_t ldc, const GemmEpilogue<double>& ep) {
-    dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
-  }
-  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) { return dgemm_indirect_t_packed_size(isa, k, n); }
-  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, double* dst) {
-    dgemm_indirect_t_pack(isa, k, n, b, n, dst);
-  }
-  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off,
-                                   const double* bp, int64_t n, double beta, double* c, bool prefetch) {
-    dgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
-  }
-};
 
 struct Dims {
   int64_t m, n, k;       // the GEMM view: pixels, out channels, receptive-field length
@@ -183,11 +107,6 @@ Dims dims_of(const Conv2dShape& s) {
 int64_t tile_rows(int64_t k, size_t elem, size_t budget, int64_t unit) {
   const int64_t rows = static_cast<int64_t>(budget / (static_cast<size_t>(std::max<int64_t>(k, 1)) * elem));
   return std::max<int64_t>(unit, rows / unit * unit);
-}
-
-template <typename T>
-T* scratch(ScratchSlot slot, int64_t count) {
-  return static_cast<T*>(thread_scratch(slot, static_cast<size_t>(count) * sizeof(T)));
 }
 
 #include "activate_all.inc"
@@ -361,16 +280,8 @@ bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T*
     return true;
   const int64_t taps = g.kh * g.kw, cin = s.in_c, cout = s.out_c;
   T* flipped = scratch<T>(ScratchSlot::Filter, taps * cin * cout);
-  // Transposed by 16×16 blocks: element by element, a 3×3 256 → 256 filter took 1.5 ms.
-  constexpr int64_t kB = 16;
-  for (int64_t tap = 0; tap < taps; ++tap) {
-    const T* src = f + (taps - 1 - tap) * cin * cout;
-    T* dst = flipped + tap * cout * cin;
-    for (int64_t c0 = 0; c0 < cin; c0 += kB)
-      for (int64_t o0 = 0; o0 < cout; o0 += kB)
-        for (int64_t o = o0; o < std::min(cout, o0 + kB); ++o)
-          for (int64_t c = c0; c < std::min(cin, c0 + kB); ++c) dst[o * cin + c] = src[c * cout + o];
-  }
+  for (int64_t tap = 0; tap < taps; ++tap)
+    transpose(cin, cout, f + (taps - 1 - tap) * cin * cout, cout, flipped + tap * cout * cin, cin);
   forward(isa, t, dy, flipped, static_cast<const T*>(nullptr), Activation::None, dx);
   trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
   return true;
@@ -450,8 +361,7 @@ void backward_filter_few_outputs(Isa isa, const Conv2dShape& s, const T* x, cons
     else
       Blas<T>::gemm(isa, true, false, d.n, d.k, r, dy + p0 * d.n, d.n, col, d.k, beta, dft, d.k);
   }
-  for (int64_t i = 0; i < d.k; ++i)
-    for (int64_t o = 0; o < d.n; ++o) df[i * d.n + o] = dft[o * d.k + i];
+  transpose(d.n, d.k, dft, d.k, df, d.n);
   trim_thread_scratch(ScratchSlot::Filter, kFilterTileBytes);
 }
 

@@ -11,13 +11,16 @@
 #include <vector>
 
 #include "../../runtime/thread_pool.h"
-#include "im2col.h"
+#include "conv_gemm.h"
 #include "partials.h"
 #include "winograd_paths.h"
 
 namespace ng {
 namespace {
 
+using conv_detail::Blas;
+using conv_detail::dtype_of;
+using conv_detail::scratch;
 using conv_detail::ScratchSlot;
 
 constexpr int64_t kPoints = 16;  // the 4×4 transform
@@ -42,8 +45,6 @@ constexpr size_t kBlockBytes = size_t(160) << 10;
 // of transformed x and dy; fixed by the shape alone.
 constexpr int64_t kFilterChunkTiles = 256;
 constexpr size_t kFilterChunkBytes = size_t(2) << 20;
-constexpr int64_t kFilterGroups = 8;
-constexpr size_t kPartialBytes = size_t(16) << 20;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -61,32 +62,6 @@ Transforms transforms_for(Isa isa) {
 #endif
   (void)isa;
   return {winograd_scalar::input_tiles, winograd_scalar::output_tiles, winograd_scalar::gradient_tiles};
-}
-
-template <typename T>
-constexpr DType dtype_of() {
-  return sizeof(T) == 8 ? DType::Float64 : DType::Float32;
-}
-
-template <typename T>
-T* scratch(ScratchSlot slot, int64_t count) {
-  return static_cast<T*>(conv_detail::thread_scratch(slot, static_cast<size_t>(count) * sizeof(T)));
-}
-
-void gemm_packed(Isa isa, int64_t m, const float* a, int64_t lda, const PackedMatrixF32& p, float* c, int64_t ldc) {
-  sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc);
-}
-void gemm_packed(Isa isa, int64_t m, const double* a, int64_t lda, const PackedMatrixF64& p, double* c, int64_t ldc) {
-  dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc);
-}
-// C (m × n) = Aᵀ · B + beta · C, A stored k × m.
-void gemm_tn(Isa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
-             float beta, float* c, int64_t ldc) {
-  sgemm(isa, true, false, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-}
-void gemm_tn(Isa isa, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb,
-             double beta, double* c, int64_t ldc) {
-  dgemm(isa, true, false, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
 }
 
 // Filter pairs (in, out channel) per step of the filter transforms: their loops run over
@@ -160,13 +135,7 @@ void untransform_filter_gradient(const Conv2dShape& s, const T* __restrict m, T*
       }
     }
   }
-  constexpr int64_t kB = 16;
-  for (int64_t tap = 0; tap < 9; ++tap)
-    for (int64_t o0 = 0; o0 < cout; o0 += kB)
-      for (int64_t c0 = 0; c0 < cin; c0 += kB)
-        for (int64_t c = c0; c < std::min(cin, c0 + kB); ++c)
-          for (int64_t o = o0; o < std::min(cout, o0 + kB); ++o)
-            df[tap * pairs + c * cout + o] = w[static_cast<size_t>(tap * pairs + o * cin + c)];
+  for (int64_t tap = 0; tap < 9; ++tap) conv_detail::transpose(cout, cin, w.data() + tap * pairs, cin, df + tap * pairs, cout);
 }
 
 template <typename T>
@@ -189,7 +158,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
     T* m = scratch<T>(ScratchSlot::Product, n * kPoints * cout);
     tr.input(dtype_of<T>(), g, x, t0, t1, v, n * cin);
     for (int64_t k = 0; k < kPoints; ++k)
-      gemm_packed(isa, n, v + k * n * cin, cin, packed[static_cast<size_t>(k)], m + k * n * cout, cout);
+      Blas<T>::gemm_packed(isa, n, v + k * n * cin, cin, packed[static_cast<size_t>(k)], m + k * n * cout, cout);
     tr.output(dtype_of<T>(), g, m, n * cout, t0, t1, bias, act, y);
   });
 }
@@ -204,14 +173,11 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     return;
   }
   const Transforms tr = transforms_for(isa);
-  // Chunks of equal size, their count a whole number per group (so that 2 threads share the
-  // groups evenly); groups within kPartialBytes.
+  // Chunks of equal size, their count a whole number per group (partials.h).
   const int64_t per_tile = kPoints * (cin + cout) * static_cast<int64_t>(sizeof(T));
-  int64_t chunks = ceil_div(tiles, std::clamp<int64_t>(static_cast<int64_t>(kFilterChunkBytes) / per_tile, 8, kFilterChunkTiles));
-  if (chunks > 1) chunks = ceil_div(chunks, std::min(chunks, kFilterGroups)) * std::min(chunks, kFilterGroups);
-  const int64_t chunk = ceil_div(tiles, chunks);
-  const int64_t groups = std::max<int64_t>(
-      1, std::min({chunks, kFilterGroups, static_cast<int64_t>(kPartialBytes / (static_cast<size_t>(msize) * sizeof(T)))}));
+  const int64_t most = std::clamp<int64_t>(static_cast<int64_t>(kFilterChunkBytes) / per_tile, 8, kFilterChunkTiles);
+  const int64_t chunks = conv_detail::balanced_chunks(ceil_div(tiles, most)), chunk = ceil_div(tiles, chunks);
+  const int64_t groups = conv_detail::filter_groups(chunks, msize, sizeof(T));
   std::vector<T> sums(static_cast<size_t>(groups * msize));
   parallel_for(groups, [&](int64_t grp) {
     T* out = sums.data() + grp * msize;
@@ -224,8 +190,8 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
       tr.input(dtype_of<T>(), g, x, t0, t1, v, n * cin);
       tr.gradient(dtype_of<T>(), g, dy, t0, t1, z, n * cout);
       for (int64_t k = 0; k < kPoints; ++k)
-        gemm_tn(isa, cout, cin, n, z + k * n * cout, cout, v + k * n * cin, cin, first ? T(0) : T(1),
-                out + k * cout * cin, cin);
+        Blas<T>::gemm(isa, true, false, cout, cin, n, z + k * n * cout, cout, v + k * n * cin, cin,
+                      first ? T(0) : T(1), out + k * cout * cin, cin);
       first = false;
     }
     if (first) std::fill(out, out + msize, T(0));

@@ -1,8 +1,10 @@
 // The per-tile transforms of Winograd F(2×2, 3×3) (winograd.h), included inside namespace
 // ng::winograd_<isa> by each winograd_<isa>.cpp, which sets the vector macros of
 // conv2d_simd.h. Each transform is written once over a value type that is either a vector of
-// channels or one channel (the tail), with additions and subtractions only. The includer
-// provides <algorithm>, <cmath>, <cstdint>, <vector> and winograd_paths.h.
+// channels or one channel (the tail), with additions and subtractions only. Taps in the
+// padding and pixels outside the output are null pointers (zeros read, nothing written), so
+// the transforms allocate nothing. The includer provides <algorithm>, <cmath>, <cstdint> and
+// winograd_paths.h.
 
 #include "conv2d_simd.h"
 #include "activate_all.inc"
@@ -72,16 +74,15 @@ inline TileAt tile_at(const WinogradTiles& g, int64_t t) {
 template <typename T>
 void input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int64_t t1, T* v, int64_t ld) {
   const int64_t c_n = g.in_c;
-  const std::vector<T> zeros(static_cast<size_t>(c_n), T(0));
   for (int64_t t = t0; t < t1; ++t) {
     const TileAt at = tile_at(g, t);
-    const T* src[16];
+    const T* src[16];  // null in the padding
     for (int i = 0; i < 4; ++i) {
       const int64_t ih = at.oh - g.pad_top + i;
       for (int j = 0; j < 4; ++j) {
         const int64_t iw = at.ow - g.pad_left + j;
         const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-        src[4 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : zeros.data();
+        src[4 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : nullptr;
       }
     }
     T* dst = v + (t - t0) * c_n;
@@ -90,14 +91,14 @@ void input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int64_t t1, 
     using Vec = typename VecOf<T>::type;
     for (; c + lanes<T>() <= c_n; c += lanes<T>()) {
       Vec d[16];
-      for (int k = 0; k < 16; ++k) d[k] = load(src[k] + c);
+      for (int k = 0; k < 16; ++k) d[k] = src[k] ? load(src[k] + c) : Vec{};
       input_transform(d);
       for (int k = 0; k < 16; ++k) store(dst + k * ld + c, d[k]);
     }
 #endif
     for (; c < c_n; ++c) {
       T d[16];
-      for (int k = 0; k < 16; ++k) d[k] = src[k][c];
+      for (int k = 0; k < 16; ++k) d[k] = src[k] ? src[k][c] : T(0);
       input_transform(d);
       for (int k = 0; k < 16; ++k) dst[k * ld + c] = d[k];
     }
@@ -109,16 +110,13 @@ template <typename T>
 void output_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0, int64_t t1, const T* bias,
                      Activation act, T* y) {
   const int64_t o_n = g.out_c;
-  const std::vector<T> zeros(bias ? 0 : static_cast<size_t>(o_n), T(0));
-  const T* b = bias ? bias : zeros.data();
-  std::vector<T> sink(static_cast<size_t>(o_n));  // the pixels of a tile that fall outside the output
   for (int64_t t = t0; t < t1; ++t) {
     const TileAt at = tile_at(g, t);
-    T* dst[4];
+    T* dst[4];  // null outside the output
     for (int a = 0; a < 2; ++a)
       for (int c = 0; c < 2; ++c) {
         const int64_t oh = at.oh + a, ow = at.ow + c;
-        dst[2 * a + c] = oh < g.out_h && ow < g.out_w ? y + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : sink.data();
+        dst[2 * a + c] = oh < g.out_h && ow < g.out_w ? y + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : nullptr;
       }
     const T* src = m + (t - t0) * o_n;
     int64_t o = 0;
@@ -128,19 +126,21 @@ void output_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0,
       Vec mv[16], yv[4];
       for (int k = 0; k < 16; ++k) mv[k] = load(src + k * ld + o);
       output_transform(mv, yv);
-      const Vec bv = load(b + o);
-      for (int p = 0; p < 4; ++p) store(dst[p] + o, yv[p] + bv);
+      const Vec bv = bias ? load(bias + o) : Vec{};
+      for (int p = 0; p < 4; ++p)
+        if (dst[p]) store(dst[p] + o, yv[p] + bv);
     }
 #endif
     for (; o < o_n; ++o) {
       T mv[16], yv[4];
       for (int k = 0; k < 16; ++k) mv[k] = src[k * ld + o];
       output_transform(mv, yv);
-      for (int p = 0; p < 4; ++p) dst[p][o] = yv[p] + b[o];
+      for (int p = 0; p < 4; ++p)
+        if (dst[p]) dst[p][o] = yv[p] + (bias ? bias[o] : T(0));
     }
     if (act != Activation::None)
       for (int p = 0; p < 4; ++p)
-        if (dst[p] != sink.data()) activate_all(dst[p], o_n, act);
+        if (dst[p]) activate_all(dst[p], o_n, act);
   }
 }
 
@@ -149,15 +149,14 @@ void output_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0,
 template <typename T>
 void gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, int64_t t1, T* z, int64_t ld) {
   const int64_t o_n = g.out_c;
-  const std::vector<T> zeros(static_cast<size_t>(o_n), T(0));
   for (int64_t t = t0; t < t1; ++t) {
     const TileAt at = tile_at(g, t);
-    const T* src[4];
+    const T* src[4];  // null outside the output
     for (int a = 0; a < 2; ++a)
       for (int c = 0; c < 2; ++c) {
         const int64_t oh = at.oh + a, ow = at.ow + c;
         src[2 * a + c] =
-            oh < g.out_h && ow < g.out_w ? dy + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : zeros.data();
+            oh < g.out_h && ow < g.out_w ? dy + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : nullptr;
       }
     T* dst = z + (t - t0) * o_n;
     int64_t o = 0;
@@ -165,14 +164,14 @@ void gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, int64_t 
     using Vec = typename VecOf<T>::type;
     for (; o + lanes<T>() <= o_n; o += lanes<T>()) {
       Vec gv[4], zv[16];
-      for (int p = 0; p < 4; ++p) gv[p] = load(src[p] + o);
+      for (int p = 0; p < 4; ++p) gv[p] = src[p] ? load(src[p] + o) : Vec{};
       gradient_transform(gv, zv);
       for (int k = 0; k < 16; ++k) store(dst + k * ld + o, zv[k]);
     }
 #endif
     for (; o < o_n; ++o) {
       T gv[4], zv[16];
-      for (int p = 0; p < 4; ++p) gv[p] = src[p][o];
+      for (int p = 0; p < 4; ++p) gv[p] = src[p] ? src[p][o] : T(0);
       gradient_transform(gv, zv);
       for (int k = 0; k < 16; ++k) dst[k * ld + o] = zv[k];
     }
