@@ -23,6 +23,7 @@
 #include "../kernels/conv/conv2d.h"
 #include "../kernels/conv/conv2d_direct.h"
 #include "../kernels/conv/depthwise.h"
+#include "../kernels/conv/winograd.h"
 #include "../runtime/cpu_cache.h"
 #include "../runtime/isa.h"
 #include "../runtime/thread_pool.h"
@@ -165,7 +166,11 @@ struct Outputs {
   // The few-input-channel input gradient called directly, at any stride (the conv op only
   // routes stride-1 layers to it); empty where it declines the shape.
   std::vector<double> dx_dot;
-  bool both_same = true;  // conv2d_backward's dx and df are bitwise dx and df
+  // conv2d_backward's dx, and whether its df is bitwise the separate pass's, and its dx too
+  // except where it runs Winograd's fused backward (conv2d_winograd_backward_applies), whose
+  // dx takes another form than the input gradient alone.
+  std::vector<double> dx_both;
+  bool both_same = true;
 };
 
 template <typename T>
@@ -184,11 +189,13 @@ Outputs run(Isa isa, const Problem& p, const std::vector<double>& x, const std::
     ng::conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), df.data());
   }
   Outputs out{std::vector<double>(y.begin(), y.end()), std::vector<double>(dx.begin(), dx.end()),
-              std::vector<double>(df.begin(), df.end()), {}};
+              std::vector<double>(df.begin(), df.end()), {}, {}};
   if (!p.depthwise) {
     std::vector<T> dx2(p.nx, T(NAN)), df2(p.nf, T(NAN));
     ng::conv2d_backward(isa, dt, p.s, xt.data(), dyt.data(), ft.data(), dx2.data(), df2.data());
-    out.both_same = std::memcmp(dx2.data(), dx.data(), dx.size() * sizeof(T)) == 0 &&
+    out.dx_both.assign(dx2.begin(), dx2.end());
+    out.both_same = (ng::conv2d_winograd_backward_applies(isa, p.s) ||
+                     std::memcmp(dx2.data(), dx.data(), dx.size() * sizeof(T)) == 0) &&
                     std::memcmp(df2.data(), df.data(), df.size() * sizeof(T)) == 0;
     std::vector<T> dxd(p.nx, T(NAN));
     if (ng::conv2d_direct_backward_input(isa, dt, p.s, dyt.data(), ft.data(), dxd.data()))
@@ -238,13 +245,15 @@ int check_path(Isa isa, int cases, uint64_t seed, bool winograd = false) {
     const double e[3] = {worst(one.y, y, eps, field), worst(one.dx, dx, eps, field * p.s.out_c),
                          worst(one.df, df, eps, p.ny)};
     const double e_dot = one.dx_dot.empty() ? 0 : worst(one.dx_dot, dx, eps, field * p.s.out_c);
+    const double e_both = one.dx_both.empty() ? 0 : worst(one.dx_both, dx, eps, field * p.s.out_c);
     dot_cases += one.dx_dot.empty() ? 0 : 1;
-    const bool same = one.y == three.y && one.dx == three.dx && one.df == three.df && one.dx_dot == three.dx_dot;
+    const bool same = one.y == three.y && one.dx == three.dx && one.df == three.df && one.dx_dot == three.dx_dot &&
+                      one.dx_both == three.dx_both;
     const bool both = one.both_same && three.both_same;
-    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || e_dot > 1 || !same || !both) {
+    if (e[0] > 1 || e[1] > 1 || e[2] > 1 || e_dot > 1 || e_both > 1 || !same || !both) {
       if (++failed <= 5)
-        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f dx(dot) %.2f%s%s\n", describe(p).c_str(), e[0], e[1],
-                    e[2], e_dot, same ? "" : ", results differ between 1 and 3 threads",
+        std::printf("  FAIL %s: err/tol y %.2f dx %.2f df %.2f dx(dot) %.2f dx(both) %.2f%s%s\n", describe(p).c_str(),
+                    e[0], e[1], e[2], e_dot, e_both, same ? "" : ", results differ between 1 and 3 threads",
                     both ? "" : ", conv2d_backward differs from the separate passes");
     }
   }
@@ -287,6 +296,50 @@ int check_fused_backward(Isa isa, uint64_t seed) {
     }
   }
   std::printf("%s/%s: fused 1×1 backward, %d failed\n", ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", failed);
+  return failed;
+}
+
+// Winograd's fused backward over enough tiles for several task groups, some starting inside
+// an image (their first rows of dx written aside and added after): against the reference,
+// the same at 1 and 3 threads, df bitwise the separate pass's.
+template <typename T>
+int check_winograd_backward(Isa isa, uint64_t seed) {
+  // batch, h, w, in_c, out_c, pad top/left, pad bottom/right
+  const int64_t shapes[][7] = {
+      {2, 40, 40, 16, 16, 1, 1}, {1, 70, 30, 16, 20, 2, 3}, {3, 23, 45, 17, 33, 0, 0}, {1, 60, 26, 32, 40, 1, 1}};
+  int failed = 0, fused = 0;
+  Rng r(seed);
+  for (const auto& d : shapes) {
+    Problem p;
+    const int64_t oh = d[1] + d[5] + d[6] - 2, ow = d[2] + d[5] + d[6] - 2;
+    p.s = Conv2dShape{d[0], d[3], d[4], ng::Window2d{d[1], d[2], 3, 3, 1, 1, 1, 1, d[5], d[5], oh, ow}};
+    p.depthwise = false;
+    p.nx = d[0] * d[1] * d[2] * d[3];
+    p.nf = 9 * d[3] * d[4];
+    p.ny = d[0] * oh * ow * d[4];
+    fused += ng::conv2d_winograd_backward_applies(isa, p.s);
+    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
+    for (auto* v : {&x, &f, &dy})
+      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
+    reference(p, x, f, dy, &y, &dx, &df);
+    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    std::vector<double> first;
+    for (const int threads : {1, 3}) {
+      ng::set_num_threads(threads);
+      const Outputs o = run<T>(isa, p, x, f, dy);
+      const double e_dx = worst(o.dx_both, dx, eps, 9 * p.s.in_c * p.s.out_c), e_df = worst(o.df, df, eps, p.ny);
+      const bool same = first.empty() || first == o.dx_both;
+      if (first.empty()) first = o.dx_both;
+      if (e_dx > 1 || e_df > 1 || !o.both_same || !same) {
+        ++failed;
+        std::printf("  FAIL Winograd backward %s, %d threads: err/tol dx %.2f df %.2f%s%s\n", describe(p).c_str(),
+                    threads, e_dx, e_df, o.both_same ? "" : ", df differs from the separate pass",
+                    same ? "" : ", dx differs from 1 thread's");
+      }
+    }
+  }
+  std::printf("%s/%s: Winograd backward, %d of 4 shapes fused, %d failed\n", ng::isa_name(isa),
+              sizeof(T) == 8 ? "f64" : "f32", fused, failed);
   return failed;
 }
 
@@ -367,6 +420,8 @@ int main(int argc, char** argv) {
     failed += check_path<double>(isa, quick ? 20 : 100, seed + 6, true);
     failed += check_fused_backward<float>(isa, seed + 3);
     failed += check_fused_backward<double>(isa, seed + 4);
+    failed += check_winograd_backward<float>(isa, seed + 7);
+    failed += check_winograd_backward<double>(isa, seed + 8);
   }
   failed += fuzz(quick ? 20000 : 100000, seed + 2);
   std::printf(failed ? "conv_test: FAILED\n" : "conv_test: OK\n");

@@ -20,7 +20,8 @@
 //              a few register-tile panels of out channels: df = Σ_chunks Aᵀ · dy with A read
 //              through the forward's pointers (no columns); else df = Σ_tiles colᵀ · dy.
 //   both       1×1 (dx and dfilter in one call): both GEMMs tile by tile over dy, read once;
-//              else the two passes.
+//              3×3 stride 1 Winograd with in_c ≤ out_c: one pass sharing the transformed dy
+//              (winograd.h); else the two passes.
 //
 // Threads, with results that never depend on their number: forward tiles are independent
 // tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
@@ -449,7 +450,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
   // 3×3 stride 1: Winograd F(2×2, 3×3) (winograd.h). Batch 32, 1 thread, AVX-512 (Zen 4):
   // 28×28×32 → 64 'same' 8.7 → 5.2 ms, 56×56×64 → 64 67 → 38 ms.
   if (conv2d_winograd_filter_applies(isa, s)) {
-    conv2d_winograd_backward_filter(isa, dtype_of<T>(), s, x, dy, df);
+    conv2d_winograd_backward(isa, dtype_of<T>(), s, x, dy, nullptr, nullptr, df);
     return;
   }
   const int64_t max_panels = blocking.isa == Isa::Simd128 ? kIndirectFilterMaxPanelsSimd128 : kIndirectFilterMaxPanels;
@@ -494,9 +495,14 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
 // and every dx row computed by the same GEMM operations: the results are bitwise those of the
 // two passes. 56×56×64 → 128 at batch 32 (AVX-512, Node 20, alternated): 1 thread 34.4 ->
 // 32.3 ms, 2 threads 16.3-16.9 -> 15.8-16.0 ms; dx before df within a tile was 8% slower on
-// 1 thread. Everything else runs the two passes, filter first.
+// 1 thread. Winograd shapes with in_c ≤ out_c run one pass (winograd.h); everything else the two
+// passes, filter first.
 template <typename T>
 void backward_both(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f, T* dx, T* df) {
+  if (conv2d_winograd_backward_applies(isa, s)) {
+    conv2d_winograd_backward(isa, dtype_of<T>(), s, x, dy, f, dx, df);
+    return;
+  }
   const Dims d = dims_of(s);
   const bool fused = d.pointwise && d.m > 0 && d.n > 0 && d.k > 0 && !conv2d_direct_applies(s);
   const FilterTiles ft = fused ? filter_tiles(d, sizeof(T)) : FilterTiles{};

@@ -244,7 +244,7 @@ template void col2im_rows<double>(const Conv2dShape&, const double*, int64_t, in
 
 namespace {
 
-thread_local ScratchBuffer tls_scratch[5];
+thread_local ScratchBuffer tls_scratch[6];
 
 }  // namespace
 

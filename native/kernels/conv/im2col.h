@@ -29,9 +29,9 @@ template <typename T>
 void col2im_rows(const Conv2dShape& s, const T* col, int64_t ldc, int64_t p0, int64_t p1, T* dx);
 
 // Per-thread, grow-only, 64-byte aligned scratch memory: one buffer per thread and slot,
-// so that nested users on one thread never share a buffer. Columns and Product serve the
-// tasks of a parallel loop; Filter and Reduction the thread that calls the kernel.
-enum class ScratchSlot { Columns = 0, Product = 1, Filter = 2, Reduction = 3, Pointers = 4 };
+// so that nested users on one thread never share a buffer. Columns, Product and Gradient
+// serve the tasks of a parallel loop; Filter and Reduction the thread that calls the kernel.
+enum class ScratchSlot { Columns = 0, Product = 1, Filter = 2, Reduction = 3, Pointers = 4, Gradient = 5 };
 void* thread_scratch(ScratchSlot slot, size_t bytes);
 // Frees this thread's buffer of `slot` when it holds more than `keep` bytes.
 void trim_thread_scratch(ScratchSlot slot, size_t keep);

@@ -10,7 +10,9 @@
 // 4×4 transform) [tiles, in_c] · [in_c, out_c]. The filter gradient follows from the same
 // identity, ∂/∂f of ⟨dy, y⟩: df = Gᵀ [Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B)] G, 16 GEMMs
 // [out_c, tiles] · [tiles, in_c] (2.25× fewer multiply-adds). The input gradient of a
-// stride-1 convolution is itself a convolution (conv2d.cpp), so it takes the forward form.
+// stride-1 convolution is itself a convolution (conv2d.cpp), so alone it takes the forward
+// form; with the filter gradient it takes the transposed identity, dx patches =
+// B [(A dy Aᵀ) ⊙ (G f Gᵀ)] Bᵀ summed over overlapping patches, sharing A dy Aᵀ with df.
 //
 // The tile transforms only add and subtract and G's halves are exact, so float32 results stay
 // within the error bound conv_test holds every path to against its float64 reference. (F(4×4,
@@ -45,13 +47,17 @@ WinogradTiles winograd_tiles(const Conv2dShape& s);
 // channels in and out and enough tiles for its 16 GEMMs to pay for the transforms.
 bool conv2d_winograd_forward_applies(Isa isa, const Conv2dShape& s);
 bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s);
+// True where conv2d_backward takes both gradients in one pass (conv2d_winograd_backward).
+bool conv2d_winograd_backward_applies(Isa isa, const Conv2dShape& s);
 
 // y = act(conv(x, filter) + bias), as conv2d_forward.
 void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
                              const void* bias, Activation act, void* y);
 
-// dfilter (overwritten), as conv2d_backward_filter.
-void conv2d_winograd_backward_filter(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
-                                     void* dfilter);
+// dx and dfilter (overwritten), as conv2d_backward, or either alone (the other null; x is
+// read for dfilter only, the filter for dx only). dfilter is bitwise the same either way.
+// dx needs conv2d_winograd_forward_applies, dfilter conv2d_winograd_filter_applies.
+void conv2d_winograd_backward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                              const void* filter, void* dx, void* dfilter);
 
 }  // namespace ng

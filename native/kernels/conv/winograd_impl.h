@@ -3,8 +3,8 @@
 // conv2d_simd.h. Each transform is written once over a value type that is either a vector of
 // channels or one channel (the tail), with additions and subtractions only. Taps in the
 // padding and pixels outside the output are null pointers (zeros read, nothing written), so
-// the transforms allocate nothing. The includer provides <algorithm>, <cmath>, <cstdint> and
-// winograd_paths.h.
+// the transforms allocate nothing. The includer provides <algorithm>, <cmath>, <cstdint>,
+// <type_traits> and winograd_paths.h.
 
 #include "conv2d_simd.h"
 #include "activate_all.inc"
@@ -57,6 +57,23 @@ inline void gradient_transform(const V (&g)[4], V (&z)[16]) {
     z[4 * i + 1] = r[2 * i] + r[2 * i + 1];
     z[4 * i + 2] = r[2 * i] - r[2 * i + 1];
     z[4 * i + 3] = -r[2 * i + 1];
+  }
+}
+
+// d (4×4) ← B d Bᵀ, the adjoint of input_transform: a patch's 16 products back to its pixels.
+template <typename V>
+inline void input_adjoint(V (&d)[16]) {
+  for (int j = 0; j < 4; ++j) {
+    const V r0 = d[j], r1 = d[4 + j], r2 = d[8 + j], r3 = d[12 + j];
+    d[4 + j] = r1 - r2 + r3;
+    d[8 + j] = r1 + r2 - r0;
+    d[12 + j] = V{} - r3;
+  }
+  for (int i = 0; i < 16; i += 4) {
+    const V c0 = d[i], c1 = d[i + 1], c2 = d[i + 2], c3 = d[i + 3];
+    d[i + 1] = c1 - c2 + c3;
+    d[i + 2] = c1 + c2 - c0;
+    d[i + 3] = V{} - c3;
   }
 }
 
@@ -176,6 +193,126 @@ void gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, int64_t 
       for (int k = 0; k < 16; ++k) dst[k * ld + o] = zv[k];
     }
   }
+}
+
+// A value of the transforms' type V (a vector of channels, or one channel) at p.
+template <typename V, typename T>
+inline V get(const T* p) {
+  if constexpr (std::is_same_v<V, T>) return *p;
+  else return load(p);
+}
+template <typename V, typename T>
+inline void put(T* p, V v) {
+  if constexpr (std::is_same_v<V, T>) *p = v;
+  else store(p, v);
+}
+
+// One channel of one tile of adjoint_tiles_of (V: a vector of channels, or one): m at the
+// tile's products, rows[i] its pixel row i (null outside the image) at its first column iw0,
+// carry[2i + b] its columns 2-3 on return (the previous tile's on entry where `carried`).
+// Columns 0-1 are written; where add_row[i] (a previous row of tiles wrote that pixel row)
+// or add_left (a previous segment wrote columns 0-1), added to dx.
+template <typename V, typename T>
+inline void adjoint_tile(const WinogradTiles& g, const T* m, int64_t ld, T* const (&rows)[4], const bool (&add_row)[4],
+                         int64_t iw0, bool carried, bool add_left, T* carry, int64_t carry_ld) {
+  V d[16];
+  for (int k = 0; k < 16; ++k) d[k] = get<V>(m + k * ld);
+  input_adjoint(d);
+  if (carried)
+    for (int i = 0; i < 4; ++i) {
+      d[4 * i] += get<V>(carry + 2 * i * carry_ld);
+      d[4 * i + 1] += get<V>(carry + (2 * i + 1) * carry_ld);
+    }
+  for (int b = 0; b < 2; ++b) {
+    if (iw0 + b < 0 || iw0 + b >= g.in_w) continue;
+    for (int i = 0; i < 4; ++i) {
+      if (!rows[i]) continue;
+      T* p = rows[i] + (iw0 + b) * g.in_c;
+      put(p, add_row[i] || add_left ? get<V>(p) + d[4 * i + b] : d[4 * i + b]);
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    put(carry + 2 * i * carry_ld, d[4 * i + 2]);
+    put(carry + (2 * i + 1) * carry_ld, d[4 * i + 3]);
+  }
+}
+
+// Channels per step of a row segment: the carried columns stay in L1.
+constexpr int64_t kAdjointChannels = 256;
+
+// dx's pixels of the patches of tiles [t0, t1) from B m Bᵀ, m[point·ld + (t − t0)·in_c + c]:
+// in tile order a pixel's first patch stores and the later ones add (its rows 0-1 add to the
+// previous row of tiles' rows 2-3 except in an image's first row of tiles, and its columns
+// 0-1 to the previous tile's columns 2-3). The rows 0-1 of the patches of the global tile
+// row `side_row` (−1: none) go to `side` (2 rows of in_w pixels) as though that row were its
+// image's first.
+template <typename T>
+void adjoint_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0, int64_t t1, int64_t side_row,
+                      T* side, T* dx) {
+  const int64_t c_n = g.in_c;
+  for (int64_t ta = t0; ta < t1;) {
+    const int64_t row = ta / g.cols, tb = std::min(t1, (row + 1) * g.cols);
+    const int64_t image = row / g.rows, top = row % g.rows * 2 - g.pad_top;
+    const bool to_side = row == side_row, first = row % g.rows == 0 || to_side;
+    T* rows[4];
+    bool add_row[4];
+    for (int i = 0; i < 4; ++i) {
+      const int64_t ih = top + i;
+      rows[i] = ih < 0 || ih >= g.in_h ? nullptr
+                : to_side && i < 2     ? side + i * g.in_w * c_n
+                                       : dx + (image * g.in_h + ih) * g.in_w * c_n;
+      add_row[i] = i < 2 && !first;
+    }
+    const int64_t j0 = ta - row * g.cols;
+    // Each tile's columns 2-3 carried into the next tile's columns 0-1, so that a pixel is
+    // written once per row of tiles; the segment's last tile's written after it.
+    alignas(64) T carry[8 * kAdjointChannels];
+    for (int64_t c0 = 0; c0 < c_n; c0 += kAdjointChannels) {
+      const int64_t c1 = std::min(c_n, c0 + kAdjointChannels);
+      for (int64_t t = ta; t < tb; ++t) {
+        const int64_t iw0 = 2 * (t - row * g.cols) - g.pad_left;
+        const bool carried = t > ta, add_left = t == ta && j0 > 0;
+        const T* src = m + (t - t0) * c_n;
+        int64_t c = c0;
+        const auto at = [&](int64_t ch, T* (&to)[4]) {
+          for (int i = 0; i < 4; ++i) to[i] = rows[i] ? rows[i] + ch : nullptr;
+        };
+        T* to[4];
+#ifdef NG_CONV_VECTORS
+        for (; c + lanes<T>() <= c1; c += lanes<T>()) {
+          at(c, to);
+          adjoint_tile<typename VecOf<T>::type>(g, src + c, ld, to, add_row, iw0, carried, add_left,
+                                                carry + (c - c0), kAdjointChannels);
+        }
+#endif
+        for (; c < c1; ++c) {
+          at(c, to);
+          adjoint_tile<T>(g, src + c, ld, to, add_row, iw0, carried, add_left, carry + (c - c0), kAdjointChannels);
+        }
+      }
+      const int64_t iw0 = 2 * (tb - 1 - row * g.cols) - g.pad_left;
+      for (int b = 2; b < 4; ++b) {
+        if (iw0 + b < 0 || iw0 + b >= g.in_w) continue;
+        for (int i = 0; i < 4; ++i) {
+          if (!rows[i]) continue;
+          T* p = rows[i] + (iw0 + b) * c_n;
+          const T* from = carry + (2 * i + b - 2) * kAdjointChannels - c0;
+          for (int64_t c = c0; c < c1; ++c) p[c] = add_row[i] ? p[c] + from[c] : from[c];
+        }
+      }
+    }
+    ta = tb;
+  }
+}
+
+void adjoint_tiles(DType dtype, const WinogradTiles& g, const void* m, int64_t ld, int64_t t0, int64_t t1,
+                   int64_t side_row, void* side, void* dx) {
+  if (dtype == DType::Float64)
+    adjoint_tiles_of(g, static_cast<const double*>(m), ld, t0, t1, side_row, static_cast<double*>(side),
+                     static_cast<double*>(dx));
+  else
+    adjoint_tiles_of(g, static_cast<const float*>(m), ld, t0, t1, side_row, static_cast<float*>(side),
+                     static_cast<float*>(dx));
 }
 
 void input_tiles(DType dtype, const WinogradTiles& g, const void* x, int64_t t0, int64_t t1, void* v, int64_t ld) {

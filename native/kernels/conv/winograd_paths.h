@@ -11,6 +11,8 @@
                     const void* bias, Activation act, void* y);                                              \
   void gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t t0, int64_t t1, void* z,  \
                       int64_t ld);                                                                           \
+  void adjoint_tiles(DType dtype, const WinogradTiles& g, const void* m, int64_t ld, int64_t t0, int64_t t1,  \
+                     int64_t side_row, void* side, void* dx);                                                \
   }
 
 namespace ng {
