@@ -209,7 +209,8 @@ inline void put(T* p, V v) {
 
 // One channel of one tile of adjoint_tiles_of (V: a vector of channels, or one): m at the
 // tile's products, rows[i] its pixel row i (null outside the image) at its first column iw0,
-// carry[2i + b] its columns 2-3 on return (the previous tile's on entry where `carried`).
+// carry[(2i + b)·carry_ld] its columns 2-3 on return (the previous tile's on entry where
+// `carried`).
 // Columns 0-1 are written; where add_row[i] (a previous row of tiles wrote that pixel row)
 // or add_left (a previous segment wrote columns 0-1), added to dx.
 template <typename V, typename T>
@@ -296,8 +297,8 @@ void adjoint_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0
         for (int i = 0; i < 4; ++i) {
           if (!rows[i]) continue;
           T* p = rows[i] + (iw0 + b) * c_n;
-          const T* from = carry + (2 * i + b - 2) * kAdjointChannels - c0;
-          for (int64_t c = c0; c < c1; ++c) p[c] = add_row[i] ? p[c] + from[c] : from[c];
+          const T* from = carry + (2 * i + b - 2) * kAdjointChannels;
+          for (int64_t c = c0; c < c1; ++c) p[c] = add_row[i] ? p[c] + from[c - c0] : from[c - c0];
         }
       }
     }
