@@ -2,9 +2,10 @@
 // their 16 GEMMs, the threads. Tile transforms are per instruction set (winograd_impl.h).
 //
 // Threads, with results that never depend on their number: the forward's blocks of tiles are
-// independent tasks of a size fixed by the shape; the filter gradient sums fixed chunks of
-// tiles in order within up to kFilterGroups fixed groups, then the groups' partials in group
-// order.
+// independent tasks of a size fixed by the shape; the backward's tasks are up to
+// kFilterGroups fixed groups of whole rows of tiles, each summing its chunks of tiles in
+// order into its own partial of the filter gradient (then added in group order) and adding
+// into dx in tile order (the rows two groups share through a buffer added afterwards).
 #include "winograd.h"
 
 #include <algorithm>
@@ -172,7 +173,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
 // so dx shares z with df instead of transforming dy's own patches. Tasks are groups of whole
 // rows of tiles, fixed by the shape; a group's first row, where it starts inside an image,
 // overlaps the previous group's last in two rows of dx, which it writes aside and which are
-// added after the tasks, in group order.
+// added after the tasks (each group's to rows of its own).
 template <typename T>
 void backward(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f, T* dx, T* df) {
   const WinogradTiles g = winograd_tiles(s);
