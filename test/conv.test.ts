@@ -152,6 +152,9 @@ const CASES: Case[] = [
   { name: '3×3 same 33 → 40 (Winograd, partial tiles, channel tails)', x: [2, 9, 7, 33], f: [3, 3, 33, 40], padding: 'same', bias: true, activation: 'relu' },
   { name: '3×3 valid 40 → 33 (Winograd forward and filter gradient)', x: [3, 8, 11, 40], f: [3, 3, 40, 33], bias: true },
   { name: '3×3 explicit padding 32 → 32 (Winograd, uneven padding)', x: [2, 10, 9, 32], f: [3, 3, 32, 32], padding: [[2, 0], [1, 2]] },
+  // 275 tiles: two task groups, the second starting inside the image, where both gradients
+  // run in one Winograd pass (native and wasm).
+  { name: '3×3 same 32 → 40, 50×22 (Winograd backward in one pass, two groups)', x: [1, 50, 22, 32], f: [3, 3, 32, 40], padding: 'same', bias: true },
   // Batches of at least two vectors of images (16 in float32 on AVX2 and in wasm, 8 in
   // float64): the input gradient vectorised over images, a partial last block included.
   { name: 'batch 17, 5×5 valid 1 → 6 (input gradient over images)', x: [17, 12, 11, 1], f: [5, 5, 1, 6] },

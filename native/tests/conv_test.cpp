@@ -194,7 +194,7 @@ Outputs run(Isa isa, const Problem& p, const std::vector<double>& x, const std::
     std::vector<T> dx2(p.nx, T(NAN)), df2(p.nf, T(NAN));
     ng::conv2d_backward(isa, dt, p.s, xt.data(), dyt.data(), ft.data(), dx2.data(), df2.data());
     out.dx_both.assign(dx2.begin(), dx2.end());
-    out.both_same = (ng::conv2d_winograd_backward_applies(isa, p.s) ||
+    out.both_same = (ng::conv2d_winograd_backward_applies(isa, dt, p.s) ||
                      std::memcmp(dx2.data(), dx.data(), dx.size() * sizeof(T)) == 0) &&
                     std::memcmp(df2.data(), df.data(), df.size() * sizeof(T)) == 0;
     std::vector<T> dxd(p.nx, T(NAN));
@@ -317,7 +317,7 @@ int check_winograd_backward(Isa isa, uint64_t seed) {
     p.nx = d[0] * d[1] * d[2] * d[3];
     p.nf = 9 * d[3] * d[4];
     p.ny = d[0] * oh * ow * d[4];
-    fused += ng::conv2d_winograd_backward_applies(isa, p.s);
+    fused += ng::conv2d_winograd_backward_applies(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, p.s);
     std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
     for (auto* v : {&x, &f, &dy})
       for (auto& e : *v) e = double(T(r.uniform(-1, 1)));

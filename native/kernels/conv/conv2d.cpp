@@ -499,7 +499,7 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
 // passes, filter first.
 template <typename T>
 void backward_both(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f, T* dx, T* df) {
-  if (conv2d_winograd_backward_applies(isa, s)) {
+  if (conv2d_winograd_backward_applies(isa, dtype_of<T>(), s)) {
     conv2d_winograd_backward(isa, dtype_of<T>(), s, x, dy, f, dx, df);
     return;
   }

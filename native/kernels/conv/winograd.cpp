@@ -166,6 +166,24 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
   });
 }
 
+// The backward's tasks and steps, fixed by the shape (the same for either gradient alone or
+// both): `groups` groups of whole rows of tiles, each run in chunks of `chunk` tiles.
+struct BackwardPlan {
+  int64_t tile_rows, groups, chunk;
+};
+
+BackwardPlan backward_plan(const Conv2dShape& s, size_t elem) {
+  const WinogradTiles g = winograd_tiles(s);
+  const int64_t per_tile = kPoints * (s.in_c + s.out_c) * static_cast<int64_t>(elem);
+  const int64_t most = std::clamp<int64_t>(static_cast<int64_t>(kFilterChunkBytes) / per_tile, 8, kFilterChunkTiles);
+  const int64_t tile_rows = g.batch * g.rows;
+  const int64_t groups = std::max<int64_t>(
+      1, std::min(tile_rows, conv_detail::filter_groups(conv_detail::balanced_chunks(ceil_div(g.count(), most)),
+                                                         kPoints * s.in_c * s.out_c, elem)));
+  const int64_t group_tiles = ceil_div(tile_rows, groups) * g.cols;
+  return {tile_rows, groups, ceil_div(group_tiles, std::max<int64_t>(1, ceil_div(group_tiles, most)))};
+}
+
 // Both gradients, or either (a null dx or df), over the same tiles: per chunk the gradient
 // transform z = A dy Aᵀ, then for df the input transform v = Bᵀ x B and 16 GEMMs zᵀ · v, and
 // for dx, by blocks of the chunk, 16 GEMMs z · uᵀ (u the transformed filter) and the
@@ -185,14 +203,9 @@ void backward(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f
     return;
   }
   const Transforms tr = transforms_for(isa);
-  // Groups and chunks of tiles, fixed by the shape: the same for either gradient alone or both.
+  const BackwardPlan plan = backward_plan(s, sizeof(T));
+  const int64_t tile_rows = plan.tile_rows, groups = plan.groups, chunk = plan.chunk;
   const int64_t per_tile = kPoints * (cin + cout) * static_cast<int64_t>(sizeof(T));
-  const int64_t most = std::clamp<int64_t>(static_cast<int64_t>(kFilterChunkBytes) / per_tile, 8, kFilterChunkTiles);
-  const int64_t tile_rows = g.batch * g.rows;
-  const int64_t groups = std::min(
-      tile_rows, conv_detail::filter_groups(conv_detail::balanced_chunks(ceil_div(tiles, most)), msize, sizeof(T)));
-  const int64_t group_tiles = ceil_div(tile_rows, groups) * g.cols;
-  const int64_t chunk = ceil_div(group_tiles, ceil_div(group_tiles, most));
   std::vector<T> sums(df ? static_cast<size_t>(groups * msize) : 0);
   // dx: the transformed filter, each point's uᵀ packed; blocks of the forward's size; the
   // groups' first rows of dx, written aside.
@@ -290,8 +303,13 @@ bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
 // forwards, 14×14×128 → 128 2.21-2.32 against 2.30-2.44, 56×56×64 → 64 2.00-2.02 against
 // 2.03-2.06, 28×28×64 → 32 2.09-2.11 against 2.06-2.08. The input gradient alone keeps the
 // forward's form (56×56×64 → 64: 37.3 against 40.2-40.5 ms through the adjoint).
-bool conv2d_winograd_backward_applies(Isa isa, const Conv2dShape& s) {
-  return conv2d_winograd_forward_applies(isa, s) && conv2d_winograd_filter_applies(isa, s) && s.in_c <= s.out_c;
+// A single group (one chunk of tiles, e.g. batch 1 at 28×28) would run both gradients on
+// one thread where the input gradient alone has a task per block: 28×28×32 → 64 at batch 1,
+// 2 threads, 0.36-0.41 ms against 0.31 for the two passes (forcing 2 groups there gave 0.24
+// on 2 threads but 0.39-0.41 against 0.30-0.35 ms on 1).
+bool conv2d_winograd_backward_applies(Isa isa, DType dtype, const Conv2dShape& s) {
+  return conv2d_winograd_forward_applies(isa, s) && conv2d_winograd_filter_applies(isa, s) && s.in_c <= s.out_c &&
+         backward_plan(s, dtype_size(dtype)).groups > 1;
 }
 
 void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,

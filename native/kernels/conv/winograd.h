@@ -48,7 +48,7 @@ WinogradTiles winograd_tiles(const Conv2dShape& s);
 bool conv2d_winograd_forward_applies(Isa isa, const Conv2dShape& s);
 bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s);
 // True where conv2d_backward takes both gradients in one pass (conv2d_winograd_backward).
-bool conv2d_winograd_backward_applies(Isa isa, const Conv2dShape& s);
+bool conv2d_winograd_backward_applies(Isa isa, DType dtype, const Conv2dShape& s);
 
 // y = act(conv(x, filter) + bias), as conv2d_forward.
 void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,
