@@ -20,8 +20,8 @@
 //              a few register-tile panels of out channels: df = Σ_chunks Aᵀ · dy with A read
 //              through the forward's pointers (no columns); else df = Σ_tiles colᵀ · dy.
 //   both       1×1 (dx and dfilter in one call): both GEMMs tile by tile over dy, read once;
-//              3×3 stride 1 Winograd with in_c ≤ out_c: one pass sharing the transformed dy
-//              (winograd.h); else the two passes.
+//              3×3 stride 1 Winograd with in_c ≤ out_c and tiles for two task groups: one
+//              pass sharing the transformed dy (winograd.h); else the two passes.
 //
 // Threads, with results that never depend on their number: forward tiles are independent
 // tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
@@ -495,8 +495,8 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
 // and every dx row computed by the same GEMM operations: the results are bitwise those of the
 // two passes. 56×56×64 → 128 at batch 32 (AVX-512, Node 20, alternated): 1 thread 34.4 ->
 // 32.3 ms, 2 threads 16.3-16.9 -> 15.8-16.0 ms; dx before df within a tile was 8% slower on
-// 1 thread. Winograd shapes with in_c ≤ out_c run one pass (winograd.h); everything else the two
-// passes, filter first.
+// 1 thread. Winograd shapes with in_c ≤ out_c and enough tiles run one pass (winograd.h);
+// everything else the two passes, filter first.
 template <typename T>
 void backward_both(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f, T* dx, T* df) {
   if (conv2d_winograd_backward_applies(isa, dtype_of<T>(), s)) {

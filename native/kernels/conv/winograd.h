@@ -11,8 +11,9 @@
 // identity, ∂/∂f of ⟨dy, y⟩: df = Gᵀ [Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B)] G, 16 GEMMs
 // [out_c, tiles] · [tiles, in_c] (2.25× fewer multiply-adds). The input gradient of a
 // stride-1 convolution is itself a convolution (conv2d.cpp), so alone it takes the forward
-// form; with the filter gradient it takes the transposed identity, dx patches =
-// B [(A dy Aᵀ) ⊙ (G f Gᵀ)] Bᵀ summed over overlapping patches, sharing A dy Aᵀ with df.
+// form; with the filter gradient, where conv2d_winograd_backward_applies, it takes the
+// transposed identity, dx patches = B [(A dy Aᵀ) ⊙ (G f Gᵀ)] Bᵀ summed over overlapping
+// patches, sharing A dy Aᵀ with df.
 //
 // The tile transforms only add and subtract and G's halves are exact, so float32 results stay
 // within the error bound conv_test holds every path to against its float64 reference. (F(4×4,
