@@ -81,7 +81,6 @@ double gather_ahead_bytes() {
   return double(l2 ? l2 : std::size_t(512) << 10) / 3.0;
 }
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
 struct Dims {

@@ -1,10 +1,11 @@
 // What the convolution drivers (conv2d.cpp, winograd.cpp) share: the GEMM entry points by
-// element type, typed per-thread scratch, and a cache-blocked matrix transpose.
+// element type, typed per-thread scratch, ceil_div, and a cache-blocked matrix transpose.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "../dtype.h"
 #include "../gemm/gemm.h"
@@ -19,57 +20,41 @@ constexpr DType dtype_of() {
   return sizeof(T) == 8 ? DType::Float64 : DType::Float32;
 }
 
+// The GEMM entry points for T, float (sgemm…) or double (dgemm…).
 template <typename T>
-struct Blas;
-
-template <>
-struct Blas<float> {
-  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue<float>& ep = {}) {
-    sgemm(isa, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, ep);
+struct Blas {
+  static constexpr bool kF32 = std::is_same_v<T, float>;
+  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+                   int64_t ldb, T beta, T* c, int64_t ldc, const GemmEpilogue<T>& ep = {}) {
+    if constexpr (kF32) sgemm(isa, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, ep);
+    else dgemm(isa, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc, ep);
   }
-  static void gemm_packed(Isa isa, int64_t m, const float* a, int64_t lda, const PackedMatrixF32& p, float* c,
-                          int64_t ldc, const GemmEpilogue<float>& ep = {}) {
-    sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
+  static void gemm_packed(Isa isa, int64_t m, const T* a, int64_t lda, const PackedMatrix<T>& p, T* c, int64_t ldc,
+                          const GemmEpilogue<T>& ep = {}) {
+    if constexpr (kF32) sgemm_packed(isa, false, m, a, lda, p, 1.0f, 0.0f, c, ldc, ep);
+    else dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
   }
-  static void gemm_indirect(int64_t m, int64_t run, const float* const* ptrs, int64_t ptr_ld,
-                            const PackedMatrixF32& p, float* c, int64_t ldc, const GemmEpilogue<float>& ep) {
-    sgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
+  static void gemm_indirect(int64_t m, int64_t run, const T* const* ptrs, int64_t ptr_ld, const PackedMatrix<T>& p,
+                            T* c, int64_t ldc, const GemmEpilogue<T>& ep) {
+    if constexpr (kF32) sgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
+    else dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
   }
-  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) { return sgemm_indirect_t_packed_size(isa, k, n); }
-  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, float* dst) {
-    sgemm_indirect_t_pack(isa, k, n, b, n, dst);
+  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) {
+    if constexpr (kF32) return sgemm_indirect_t_packed_size(isa, k, n);
+    else return dgemm_indirect_t_packed_size(isa, k, n);
   }
-  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
-                                   const float* bp, int64_t n, float beta, float* c, bool prefetch) {
-    sgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
+  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const T* b, T* dst) {
+    if constexpr (kF32) sgemm_indirect_t_pack(isa, k, n, b, n, dst);
+    else dgemm_indirect_t_pack(isa, k, n, b, n, dst);
   }
-};
-
-template <>
-struct Blas<double> {
-  static void gemm(Isa isa, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-                   const double* b, int64_t ldb, double beta, double* c, int64_t ldc,
-                   const GemmEpilogue<double>& ep = {}) {
-    dgemm(isa, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc, ep);
-  }
-  static void gemm_packed(Isa isa, int64_t m, const double* a, int64_t lda, const PackedMatrixF64& p, double* c,
-                          int64_t ldc, const GemmEpilogue<double>& ep = {}) {
-    dgemm_packed(isa, false, m, a, lda, p, 1.0, 0.0, c, ldc, ep);
-  }
-  static void gemm_indirect(int64_t m, int64_t run, const double* const* ptrs, int64_t ptr_ld,
-                            const PackedMatrixF64& p, double* c, int64_t ldc, const GemmEpilogue<double>& ep) {
-    dgemm_indirect(m, run, ptrs, ptr_ld, p, c, ldc, ep);
-  }
-  static size_t indirect_t_packed_size(Isa isa, int64_t k, int64_t n) { return dgemm_indirect_t_packed_size(isa, k, n); }
-  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, double* dst) {
-    dgemm_indirect_t_pack(isa, k, n, b, n, dst);
-  }
-  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off,
-                                   const double* bp, int64_t n, double beta, double* c, bool prefetch) {
-    dgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
+  static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const T* const* cols, int64_t off, const T* bp,
+                                   int64_t n, T beta, T* c, bool prefetch) {
+    if constexpr (kF32) sgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
+    else dgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, n, prefetch);
   }
 };
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 template <typename T>
 T* scratch(ScratchSlot slot, int64_t count) {

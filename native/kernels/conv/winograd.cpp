@@ -20,6 +20,7 @@ namespace ng {
 namespace {
 
 using conv_detail::Blas;
+using conv_detail::ceil_div;
 using conv_detail::dtype_of;
 using conv_detail::scratch;
 using conv_detail::ScratchSlot;
@@ -47,7 +48,6 @@ constexpr size_t kBlockBytes = size_t(160) << 10;
 constexpr int64_t kFilterChunkTiles = 256;
 constexpr size_t kFilterChunkBytes = size_t(2) << 20;
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct Transforms {
   decltype(&winograd_scalar::input_tiles) input;
@@ -167,9 +167,10 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
 }
 
 // The backward's tasks and steps, fixed by the shape (the same for either gradient alone or
-// both): `groups` groups of whole rows of tiles, each run in chunks of `chunk` tiles.
+// both): `groups` groups of whole rows of tiles, each run in chunks of `chunk` tiles;
+// per_tile the bytes of a tile's transformed x and dy.
 struct BackwardPlan {
-  int64_t tile_rows, groups, chunk;
+  int64_t tile_rows, groups, chunk, per_tile;
 };
 
 BackwardPlan backward_plan(const Conv2dShape& s, size_t elem) {
@@ -181,7 +182,7 @@ BackwardPlan backward_plan(const Conv2dShape& s, size_t elem) {
       1, std::min(tile_rows, conv_detail::filter_groups(conv_detail::balanced_chunks(ceil_div(g.count(), most)),
                                                          kPoints * s.in_c * s.out_c, elem)));
   const int64_t group_tiles = ceil_div(tile_rows, groups) * g.cols;
-  return {tile_rows, groups, ceil_div(group_tiles, std::max<int64_t>(1, ceil_div(group_tiles, most)))};
+  return {tile_rows, groups, ceil_div(group_tiles, std::max<int64_t>(1, ceil_div(group_tiles, most))), per_tile};
 }
 
 // Both gradients, or either (a null dx or df), over the same tiles: per chunk the gradient
@@ -205,7 +206,6 @@ void backward(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f
   const Transforms tr = transforms_for(isa);
   const BackwardPlan plan = backward_plan(s, sizeof(T));
   const int64_t tile_rows = plan.tile_rows, groups = plan.groups, chunk = plan.chunk;
-  const int64_t per_tile = kPoints * (cin + cout) * static_cast<int64_t>(sizeof(T));
   std::vector<T> sums(df ? static_cast<size_t>(groups * msize) : 0);
   // dx: the transformed filter, each point's uᵀ packed; blocks of the forward's size; the
   // groups' first rows of dx, written aside.
@@ -219,7 +219,7 @@ void backward(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f
     packed.reserve(kPoints);
     for (int64_t k = 0; k < kPoints; ++k) packed.emplace_back(isa, true, cout, cin, u.data() + k * cin * cout, cout);
     const int64_t mr = gemm_blocking(isa, sizeof(T) == 8, cin).mr;
-    block = std::max<int64_t>(mr, static_cast<int64_t>(kBlockBytes) / per_tile / mr * mr);
+    block = std::max<int64_t>(mr, static_cast<int64_t>(kBlockBytes) / plan.per_tile / mr * mr);
   }
   parallel_for(groups, [&](int64_t grp) {
     const int64_t r0 = tile_rows * grp / groups, r1 = tile_rows * (grp + 1) / groups;

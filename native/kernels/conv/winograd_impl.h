@@ -227,14 +227,15 @@ inline void put(T* p, V v) {
 }
 
 // One channel of one tile of adjoint_tiles_of (V: a vector of channels, or one): m at the
-// tile's products, rows[i] its pixel row i (null outside the image) at its first column iw0,
+// tile's products for channel c, rows[i] its pixel row i (null outside the image), iw0 its
+// first column,
 // carry[(2i + b)·carry_ld] its columns 2-3 on return (the previous tile's on entry where
 // `carried`).
 // Columns 0-1 are written; where add_row[i] (a previous row of tiles wrote that pixel row)
 // or add_left (a previous segment wrote columns 0-1), added to dx.
 template <typename V, typename T>
 inline void adjoint_tile(const WinogradTiles& g, const T* m, int64_t ld, T* const (&rows)[4], const bool (&add_row)[4],
-                         int64_t iw0, bool carried, bool add_left, T* carry, int64_t carry_ld) {
+                         int64_t iw0, int64_t c, bool carried, bool add_left, T* carry, int64_t carry_ld) {
   V d[16];
   for (int k = 0; k < 16; ++k) d[k] = get<V>(m + k * ld);
   input_adjoint(d);
@@ -247,7 +248,7 @@ inline void adjoint_tile(const WinogradTiles& g, const T* m, int64_t ld, T* cons
     if (iw0 + b < 0 || iw0 + b >= g.in_w) continue;
     for (int i = 0; i < 4; ++i) {
       if (!rows[i]) continue;
-      T* p = rows[i] + (iw0 + b) * g.in_c;
+      T* p = rows[i] + (iw0 + b) * g.in_c + c;
       put(p, add_row[i] || add_left ? get<V>(p) + d[4 * i + b] : d[4 * i + b]);
     }
   }
@@ -259,6 +260,22 @@ inline void adjoint_tile(const WinogradTiles& g, const T* m, int64_t ld, T* cons
 
 // Channels per step of a row segment: the carried columns stay in L1.
 constexpr int64_t kAdjointChannels = 256;
+
+// Columns 2-3 of the tile at column iw0, channels [c0, c1), from `carry` (as adjoint_tile
+// leaves them): stored, or added where add_row[i].
+template <typename T>
+void write_carry(const WinogradTiles& g, T* const (&rows)[4], const bool (&add_row)[4], int64_t iw0, int64_t c0,
+                 int64_t c1, const T* carry, int64_t carry_ld) {
+  for (int b = 2; b < 4; ++b) {
+    if (iw0 + b < 0 || iw0 + b >= g.in_w) continue;
+    for (int i = 0; i < 4; ++i) {
+      if (!rows[i]) continue;
+      T* p = rows[i] + (iw0 + b) * g.in_c;
+      const T* from = carry + (2 * i + b - 2) * carry_ld;
+      for (int64_t c = c0; c < c1; ++c) p[c] = add_row[i] ? p[c] + from[c - c0] : from[c - c0];
+    }
+  }
+}
 
 // dx's pixels of the patches of tiles [t0, t1) from B m Bᵀ, m[point·ld + (t − t0)·in_c + c]:
 // in tile order a pixel's first patch stores and the later ones add (its rows 0-1 add to the
@@ -294,32 +311,15 @@ void adjoint_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0
         const bool carried = t > ta, add_left = t == ta && j0 > 0;
         const T* src = m + (t - t0) * c_n;
         int64_t c = c0;
-        const auto at = [&](int64_t ch, T* (&to)[4]) {
-          for (int i = 0; i < 4; ++i) to[i] = rows[i] ? rows[i] + ch : nullptr;
-        };
-        T* to[4];
 #ifdef NG_CONV_VECTORS
-        for (; c + lanes<T>() <= c1; c += lanes<T>()) {
-          at(c, to);
-          adjoint_tile<typename VecOf<T>::type>(g, src + c, ld, to, add_row, iw0, carried, add_left,
+        for (; c + lanes<T>() <= c1; c += lanes<T>())
+          adjoint_tile<typename VecOf<T>::type>(g, src + c, ld, rows, add_row, iw0, c, carried, add_left,
                                                 carry + (c - c0), kAdjointChannels);
-        }
 #endif
-        for (; c < c1; ++c) {
-          at(c, to);
-          adjoint_tile<T>(g, src + c, ld, to, add_row, iw0, carried, add_left, carry + (c - c0), kAdjointChannels);
-        }
+        for (; c < c1; ++c)
+          adjoint_tile<T>(g, src + c, ld, rows, add_row, iw0, c, carried, add_left, carry + (c - c0), kAdjointChannels);
       }
-      const int64_t iw0 = 2 * (tb - 1 - row * g.cols) - g.pad_left;
-      for (int b = 2; b < 4; ++b) {
-        if (iw0 + b < 0 || iw0 + b >= g.in_w) continue;
-        for (int i = 0; i < 4; ++i) {
-          if (!rows[i]) continue;
-          T* p = rows[i] + (iw0 + b) * c_n;
-          const T* from = carry + (2 * i + b - 2) * kAdjointChannels;
-          for (int64_t c = c0; c < c1; ++c) p[c] = add_row[i] ? p[c] + from[c - c0] : from[c - c0];
-        }
-      }
+      write_carry(g, rows, add_row, 2 * (tb - 1 - row * g.cols) - g.pad_left, c0, c1, carry, kAdjointChannels);
     }
     ta = tb;
   }
