@@ -155,6 +155,9 @@ const CASES: Case[] = [
   // 275 tiles: two task groups, the second starting inside the image, where both gradients
   // run in one Winograd pass (native and wasm).
   { name: '3×3 same 32 → 40, 50×22 (Winograd backward in one pass, two groups)', x: [1, 50, 22, 32], f: [3, 3, 32, 40], padding: 'same', bias: true },
+  // 128 tiles of 4×4 outputs (partial ones on the right and bottom): the filter gradient over
+  // 4×4 tiles of dy, F(3×3, 4×4).
+  { name: '3×3 same 16 → 24, 30×31 (Winograd filter gradient over 4×4 tiles)', x: [2, 30, 31, 16], f: [3, 3, 16, 24], padding: 'same' },
   // Batches of at least two vectors of images (16 in float32 on AVX2 and in wasm, 8 in
   // float64): the input gradient vectorised over images, a partial last block included.
   { name: 'batch 17, 5×5 valid 1 → 6 (input gradient over images)', x: [17, 12, 11, 1], f: [5, 5, 1, 6] },

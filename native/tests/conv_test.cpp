@@ -306,7 +306,7 @@ template <typename T>
 int check_winograd_backward(Isa isa, uint64_t seed) {
   // batch, h, w, in_c, out_c, pad top/left, pad bottom/right
   const int64_t shapes[][7] = {
-      {2, 40, 40, 16, 16, 1, 1}, {1, 70, 30, 16, 20, 2, 3}, {3, 23, 45, 17, 33, 0, 0}, {1, 60, 26, 32, 40, 1, 1}};
+      {2, 38, 38, 16, 16, 1, 1}, {1, 70, 30, 16, 20, 2, 3}, {3, 23, 45, 17, 33, 0, 0}, {1, 60, 26, 32, 40, 1, 1}};
   int failed = 0, fused = 0;
   Rng r(seed);
   for (const auto& d : shapes) {
@@ -340,6 +340,60 @@ int check_winograd_backward(Isa isa, uint64_t seed) {
   }
   std::printf("%s/%s: Winograd backward, %d of 4 shapes fused, %d failed\n", ng::isa_name(isa),
               sizeof(T) == 8 ? "f64" : "f32", fused, failed);
+  return failed;
+}
+
+// The filter gradient over 4×4 tiles of dy (conv2d_winograd_filter4), called directly so that
+// shapes the routing gives to other paths run too: partial tiles, channel tails, padding 0 and
+// uneven, several task groups. Held to the bound of a direct sum over its batch·out_h·out_w
+// terms (tighter than check_path's), bitwise the same on 1 and 3 threads, and against the
+// routing: conv2d_backward_filter takes it exactly where conv2d_winograd_filter4_applies.
+template <typename T>
+int check_winograd_filter4(Isa isa, uint64_t seed) {
+  // batch, h, w, in_c, out_c, pad top/left, pad bottom/right
+  const int64_t shapes[][7] = {{3, 40, 40, 16, 16, 1, 1}, {2, 23, 45, 17, 33, 0, 0}, {1, 70, 30, 16, 20, 2, 3},
+                               {4, 7, 9, 32, 16, 1, 1},   {1, 61, 53, 24, 40, 1, 1}, {2, 32, 32, 16, 24, 1, 1}};
+  const DType dt = sizeof(T) == 8 ? DType::Float64 : DType::Float32;
+  int failed = 0, routed = 0;
+  double most = 0;
+  Rng r(seed);
+  for (const auto& d : shapes) {
+    Problem p;
+    const int64_t oh = d[1] + d[5] + d[6] - 2, ow = d[2] + d[5] + d[6] - 2;
+    p.s = Conv2dShape{d[0], d[3], d[4], ng::Window2d{d[1], d[2], 3, 3, 1, 1, 1, 1, d[5], d[5], oh, ow}};
+    p.depthwise = false;
+    p.nx = d[0] * d[1] * d[2] * d[3];
+    p.nf = 9 * d[3] * d[4];
+    p.ny = d[0] * oh * ow * d[4];
+    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
+    for (auto* v : {&x, &f, &dy})
+      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
+    reference(p, x, f, dy, &y, &dx, &df);
+    const std::vector<T> xt(x.begin(), x.end()), dyt(dy.begin(), dy.end());
+    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const bool applies = ng::conv2d_winograd_filter4_applies(isa, dt, p.s);
+    routed += applies;
+    std::vector<T> first;
+    for (const int threads : {1, 3}) {
+      ng::set_num_threads(threads);
+      std::vector<T> got(p.nf, T(NAN)), routed_df(p.nf, T(NAN));
+      ng::conv2d_winograd_filter4(isa, dt, p.s, xt.data(), dyt.data(), got.data());
+      ng::conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), routed_df.data());
+      const double e = worst(std::vector<double>(got.begin(), got.end()), df, eps, d[0] * oh * ow);
+      most = std::max(most, e);
+      const bool same = first.empty() || first == got;
+      if (first.empty()) first = got;
+      const bool route_ok = applies == (routed_df == got);
+      if (e > 1 || !same || !route_ok) {
+        ++failed;
+        std::printf("  FAIL Winograd F(3x3, 4x4) filter gradient %s, %d threads: err/tol %.3f%s%s\n",
+                    describe(p).c_str(), threads, e, same ? "" : ", differs from 1 thread's",
+                    route_ok ? "" : ", conv2d_backward_filter's routing disagrees with filter4_applies");
+      }
+    }
+  }
+  std::printf("%s/%s: Winograd F(3x3, 4x4) filter gradient, %d of 6 shapes routed to it, largest err/tol %.3f, %d failed\n",
+              ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", routed, most, failed);
   return failed;
 }
 
@@ -422,6 +476,8 @@ int main(int argc, char** argv) {
     failed += check_fused_backward<double>(isa, seed + 4);
     failed += check_winograd_backward<float>(isa, seed + 7);
     failed += check_winograd_backward<double>(isa, seed + 8);
+    failed += check_winograd_filter4<float>(isa, seed + 9);
+    failed += check_winograd_filter4<double>(isa, seed + 10);
   }
   failed += fuzz(quick ? 20000 : 100000, seed + 2);
   std::printf(failed ? "conv_test: FAILED\n" : "conv_test: OK\n");

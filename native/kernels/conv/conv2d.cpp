@@ -16,12 +16,14 @@
 //   dfilter    few channels: the direct kernel (over images, or over a row's pixels for a
 //              batch smaller than a vector; over images also for ≤ 4 in and ≤ 32 out on
 //              AVX-512); few out channels: dfᵀ = Σ dyᵀ · col; 3×3 stride 1, enough channels
-//              and pixels: Winograd F(2×2, 3×3) (winograd.h); up to
+//              and pixels: Winograd over 4×4 tiles of dy, F(3×3, 4×4), where they cover the
+//              output with little waste and are many, else F(3×3, 2×2) (winograd.h); up to
 //              a few register-tile panels of out channels: df = Σ_chunks Aᵀ · dy with A read
 //              through the forward's pointers (no columns); else df = Σ_tiles colᵀ · dy.
 //   both       1×1 (dx and dfilter in one call): both GEMMs tile by tile over dy, read once;
-//              3×3 stride 1 Winograd with in_c ≤ out_c and tiles for two task groups: one
-//              pass sharing the transformed dy (winograd.h); else the two passes.
+//              3×3 stride 1 Winograd with in_c ≤ out_c, tiles for two task groups and no
+//              F(3×3, 4×4) filter gradient: one pass sharing the transformed dy
+//              (winograd.h); else the two passes.
 //
 // Threads, with results that never depend on their number: forward tiles are independent
 // tasks whose every output element sees the same GEMM operations (the GEMM never splits k);
@@ -446,8 +448,13 @@ void backward_filter(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
   if (!d.pointwise && blocking.isa == Isa::Avx512 && s.in_c <= kFewChannels &&
       conv2d_direct_backward_filter_batched(isa, dtype_of<T>(), s, x, dy, df))
     return;
-  // 3×3 stride 1: Winograd F(2×2, 3×3) (winograd.h). Batch 32, 1 thread, AVX-512 (Zen 4):
-  // 28×28×32 → 64 'same' 8.7 → 5.2 ms, 56×56×64 → 64 67 → 38 ms.
+  // 3×3 stride 1: Winograd over 4×4 tiles of dy, F(3×3, 4×4), where it pays (winograd.h),
+  // else over 2×2 tiles, F(3×3, 2×2). Batch 32, 1 thread, AVX-512 (Zen 4): 28×28×32 → 64
+  // 'same' 8.7 → 5.2 (2×2 tiles) → 3.6-4.1 ms (4×4), 56×56×64 → 64 67 → 38 → 28-31 ms.
+  if (conv2d_winograd_filter4_applies(isa, dtype_of<T>(), s)) {
+    conv2d_winograd_filter4(isa, dtype_of<T>(), s, x, dy, df);
+    return;
+  }
   if (conv2d_winograd_filter_applies(isa, s)) {
     conv2d_winograd_backward(isa, dtype_of<T>(), s, x, dy, nullptr, nullptr, df);
     return;

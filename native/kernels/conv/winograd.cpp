@@ -309,7 +309,7 @@ bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
 // on 2 threads but 0.39-0.41 against 0.30-0.35 ms on 1).
 bool conv2d_winograd_backward_applies(Isa isa, DType dtype, const Conv2dShape& s) {
   return conv2d_winograd_forward_applies(isa, s) && conv2d_winograd_filter_applies(isa, s) && s.in_c <= s.out_c &&
-         backward_plan(s, dtype_size(dtype)).groups > 1;
+         backward_plan(s, dtype_size(dtype)).groups > 1 && !conv2d_winograd_filter4_applies(isa, dtype, s);
 }
 
 void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,

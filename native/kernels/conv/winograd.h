@@ -15,11 +15,24 @@
 // transposed identity, dx patches = B [(A dy Aᵀ) ⊙ (G f Gᵀ)] Bᵀ summed over overlapping
 // patches, sharing A dy Aᵀ with df.
 //
-// The tile transforms only add and subtract and G's halves are exact, so float32 results stay
-// within the error bound conv_test holds every path to against its float64 reference. (F(4×4,
-// 3×3), whose transforms multiply by up to 8 and divide by 6 and 24, was measured 1.3× faster
-// in the forward here but exceeded that bound by up to 1.9×; it is not used.) Non-finite
-// values differ: an infinite input makes most of the outputs it reaches NaN (∞ − ∞ inside the
+// The filter gradient can also take 4×4 tiles of dy, F(3×3, 4×4) (winograd_filter4.cpp): a
+// tile reads a 6×6 patch of x, df = Aᵀ [Σ_tiles (G dy Gᵀ) ⊙ (Bᵀ d B)] A with 6×6 transforms
+// (points 0, ±1, 2, −1/2), 36 GEMMs per 16 pixels of dy where F(3×3, 2×2) takes 16 per 4: 9/16
+// of its multiply-adds. Taken where conv2d_winograd_filter4_applies (little waste at the
+// edges, enough tiles per task group); both gradients then run as two passes.
+//
+// Accuracy. The 4×4 transforms only add and subtract and G's halves are exact, so the float32
+// forward and input gradient stay within the error bound conv_test holds every path to
+// against its float64 reference, eps·(terms + 4)·(1 + |value|) with the sum's own terms
+// (9·in_c for y). (F(4×4, 3×3) in the forward, whose transforms multiply by up to 8 and divide
+// by 6 and 24, was measured 1.3× faster but exceeded that bound by up to 1.9×; it is not
+// used for y or dx.) The 6×6 transforms of the filter gradient multiply by up to 8 and its
+// final transform divides by 2, 6, 15 and 30: random data, float32, against float64, rms error
+// 1.9e-6 of the rms of df where F(3×3, 2×2) gives 4.4e-7 and direct sums 3.8e-7 (largest
+// error 2.7e-6 of the largest |df| against 5.0e-7). That stays within the same bound for df's
+// batch·out_h·out_w terms: conv_test's shapes reach 0.08-0.53 of it (F(3×3, 2×2) 0.02-0.13;
+// the bound grows with the terms, the transforms' error does not). Non-finite values
+// differ: an infinite input makes most of the outputs it reaches NaN (∞ − ∞ inside the
 // transforms) where the direct sums give ±∞.
 #pragma once
 
@@ -35,10 +48,11 @@ namespace ng {
 // The tiling of one convolution: tile t is (image, tile row, tile column) in that order, its
 // output pixels rows 2·row + {0, 1} and columns 2·column + {0, 1} (those inside the output),
 // its patch x rows 2·row − pad_top + {0..3} and columns 2·column − pad_left + {0..3} (zeros
-// outside the image).
+// outside the image). The filter gradient's 4×4 tiles (winograd_filter4.cpp) count and place
+// tiles the same way with 4 for 2 and 6×6 patches.
 struct WinogradTiles {
   int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c, pad_top, pad_left;
-  int64_t rows, cols;  // tiles per image: ⌈out_h / 2⌉ × ⌈out_w / 2⌉
+  int64_t rows, cols;  // tiles per image: ⌈out_h / 2⌉ × ⌈out_w / 2⌉ (⌈out / 4⌉ for 4×4 tiles)
   int64_t count() const { return batch * rows * cols; }
 };
 
@@ -60,5 +74,10 @@ void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const v
 // dx needs conv2d_winograd_forward_applies, dfilter conv2d_winograd_filter_applies.
 void conv2d_winograd_backward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
                               const void* filter, void* dx, void* dfilter);
+
+// The filter gradient over 4×4 tiles of dy, F(3×3, 4×4) (winograd_filter4.cpp).
+bool conv2d_winograd_filter4_applies(Isa isa, DType dtype, const Conv2dShape& s);
+void conv2d_winograd_filter4(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
+                             void* dfilter);
 
 }  // namespace ng

@@ -359,3 +359,5 @@ void gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t
   else
     gradient_tiles_of(g, static_cast<const float*>(dy), t0, t1, static_cast<float*>(z), ld);
 }
+
+#include "winograd_filter4_impl.h"

@@ -13,6 +13,10 @@
                       int64_t ld);                                                                           \
   void adjoint_tiles(DType dtype, const WinogradTiles& g, const void* m, int64_t ld, int64_t t0, int64_t t1,  \
                      int64_t side_row, void* side, void* dx);                                                \
+  void filter4_input_tiles(DType dtype, const WinogradTiles& g, const void* x, int64_t t0, int64_t t1, int row0, \
+                           int row1, void* v, int64_t ld);                                                   \
+  void filter4_gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t t0, int64_t t1,      \
+                              int row0, int row1, void* z, int64_t ld);                                      \
   }
 
 namespace ng {
