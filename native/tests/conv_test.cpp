@@ -299,6 +299,18 @@ int check_fused_backward(Isa isa, uint64_t seed) {
   return failed;
 }
 
+// A 3×3 stride-1 problem from {batch, h, w, in_c, out_c, pad top and left, pad bottom and right}.
+Problem winograd_problem(const int64_t (&d)[7]) {
+  Problem p;
+  const int64_t oh = d[1] + d[5] + d[6] - 2, ow = d[2] + d[5] + d[6] - 2;
+  p.s = Conv2dShape{d[0], d[3], d[4], ng::Window2d{d[1], d[2], 3, 3, 1, 1, 1, 1, d[5], d[5], oh, ow}};
+  p.depthwise = false;
+  p.nx = d[0] * d[1] * d[2] * d[3];
+  p.nf = 9 * d[3] * d[4];
+  p.ny = d[0] * oh * ow * d[4];
+  return p;
+}
+
 // Winograd's fused backward over enough tiles for several task groups, some starting inside
 // an image (their first rows of dx written aside and added after): against the reference,
 // the same at 1 and 3 threads, df bitwise the separate pass's.
@@ -310,13 +322,7 @@ int check_winograd_backward(Isa isa, uint64_t seed) {
   int failed = 0, fused = 0;
   Rng r(seed);
   for (const auto& d : shapes) {
-    Problem p;
-    const int64_t oh = d[1] + d[5] + d[6] - 2, ow = d[2] + d[5] + d[6] - 2;
-    p.s = Conv2dShape{d[0], d[3], d[4], ng::Window2d{d[1], d[2], 3, 3, 1, 1, 1, 1, d[5], d[5], oh, ow}};
-    p.depthwise = false;
-    p.nx = d[0] * d[1] * d[2] * d[3];
-    p.nf = 9 * d[3] * d[4];
-    p.ny = d[0] * oh * ow * d[4];
+    const Problem p = winograd_problem(d);
     fused += ng::conv2d_winograd_backward_applies(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, p.s);
     std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
     for (auto* v : {&x, &f, &dy})
@@ -358,13 +364,8 @@ int check_winograd_filter4(Isa isa, uint64_t seed) {
   double most = 0;
   Rng r(seed);
   for (const auto& d : shapes) {
-    Problem p;
-    const int64_t oh = d[1] + d[5] + d[6] - 2, ow = d[2] + d[5] + d[6] - 2;
-    p.s = Conv2dShape{d[0], d[3], d[4], ng::Window2d{d[1], d[2], 3, 3, 1, 1, 1, 1, d[5], d[5], oh, ow}};
-    p.depthwise = false;
-    p.nx = d[0] * d[1] * d[2] * d[3];
-    p.nf = 9 * d[3] * d[4];
-    p.ny = d[0] * oh * ow * d[4];
+    const Problem p = winograd_problem(d);
+    const int64_t oh = p.s.win.out_h, ow = p.s.win.out_w;
     std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
     for (auto* v : {&x, &f, &dy})
       for (auto& e : *v) e = double(T(r.uniform(-1, 1)));

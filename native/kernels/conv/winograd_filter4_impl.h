@@ -5,12 +5,6 @@
 // points give 2.0-2.2e-6 rms relative error in float32 against 3.0-3.4e-6 for 0, ±1, ±2
 // (the usual F(4×4, 3×3) points) on random data.
 
-// Tile t of a 4×4 tiling (rows and cols count 4×4 tiles): its image and first output pixel.
-inline TileAt tile4_at(const WinogradTiles& g, int64_t t) {
-  const int64_t per_image = g.rows * g.cols, r = t % per_image;
-  return {t / per_image, r / g.cols * 4, r % g.cols * 4};
-}
-
 // (d0 … d5) ← Bᵀ (d0 … d5), Bᵀ's rows [2 3 −4 −3 2 0], [0 −2 −5 −1 2 0], [0 2 1 −5 2 0],
 // [0 −1 −2 1 2 0], [0 2 −1 −2 1 0], [0 2 3 −4 −3 2].
 template <typename V>
@@ -46,24 +40,14 @@ void filter4_input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int6
   const int64_t c_n = g.in_c;
   const bool fetch = static_cast<size_t>(g.batch * g.in_h * g.in_w * c_n) * sizeof(T) > kPrefetchBytes;
   for (int64_t t = t0; t < t1; ++t) {
-    const TileAt at = tile4_at(g, t);
+    const TileAt at = tile_at<4>(g, t);
     const T* src[36];  // null in the padding
-    for (int i = 0; i < 6; ++i) {
-      const int64_t ih = at.oh - g.pad_top + i;
-      for (int j = 0; j < 6; ++j) {
-        const int64_t iw = at.ow - g.pad_left + j;
-        const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-        src[6 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : nullptr;
-      }
-    }
+    patch_pixels<6>(g, at, x, src);
     // The four new columns of the patch kAhead tiles on (null outside the image or not fetched).
     const T* ahead[24] = {};
     for (int i = 0; i < 6 && fetch; ++i)
-      for (int j = 0; j < 4; ++j) {
-        const int64_t ih = at.oh - g.pad_top + i, iw = at.ow - g.pad_left + 4 * kAhead + 2 + j;
-        const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-        ahead[4 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : nullptr;
-      }
+      for (int j = 0; j < 4; ++j)
+        ahead[4 * i + j] = input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + 4 * kAhead + 2 + j);
     T* dst = v + (t - t0) * c_n;
     auto tile = [&](auto zero, auto read, auto write) {
       using V = decltype(zero);
@@ -99,18 +83,12 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
   const int64_t o_n = g.out_c;
   const bool fetch = static_cast<size_t>(g.batch * g.out_h * g.out_w * o_n) * sizeof(T) > kPrefetchBytes;
   for (int64_t t = t0; t < t1; ++t) {
-    const TileAt at = tile4_at(g, t);
-    const T* src[16];    // null outside the output
-    const T* ahead[16];  // the pixels of the tile kAhead on (null outside the output or not fetched)
-    for (int a = 0; a < 4; ++a)
-      for (int b = 0; b < 4; ++b) {
-        const int64_t oh = at.oh + a, ow = at.ow + b, ow_ahead = ow + 4 * kAhead;
-        src[4 * a + b] =
-            oh < g.out_h && ow < g.out_w ? dy + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : nullptr;
-        ahead[4 * a + b] = fetch && oh < g.out_h && ow_ahead < g.out_w
-                               ? dy + ((at.image * g.out_h + oh) * g.out_w + ow_ahead) * o_n
-                               : nullptr;
-      }
+    const TileAt at = tile_at<4>(g, t);
+    const T* src[16];         // null outside the output
+    const T* ahead[16] = {};  // the pixels of the tile kAhead on (null outside the output or not fetched)
+    tile_pixels<4>(g, at, dy, src);
+    for (int a = 0; a < 4 && fetch; ++a)
+      for (int b = 0; b < 4; ++b) ahead[4 * a + b] = output_pixel(g, dy, at.image, at.oh + a, at.ow + 4 * kAhead + b);
     T* dst = z + (t - t0) * o_n;
     auto tile = [&](auto zero, auto read, auto write) {
       using V = decltype(zero);

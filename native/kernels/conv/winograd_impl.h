@@ -85,14 +85,42 @@ inline void input_adjoint(V (&d)[16]) {
 constexpr int64_t kAhead = 2;
 constexpr size_t kPrefetchBytes = size_t(8) << 20;
 
-// Where tile t lies: its image and the top-left corner of its output.
+// Where tile t of M×M outputs lies: its image and the top-left corner of its output.
 struct TileAt {
   int64_t image, oh, ow;
 };
 
+template <int M = 2>
 inline TileAt tile_at(const WinogradTiles& g, int64_t t) {
   const int64_t per_image = g.rows * g.cols, r = t % per_image;
-  return {t / per_image, r / g.cols * 2, r % g.cols * 2};
+  return {t / per_image, r / g.cols * M, r % g.cols * M};
+}
+
+// Pixel (ih, iw) of an image of x, or null outside the image (the padding).
+template <typename T>
+inline const T* input_pixel(const WinogradTiles& g, const T* x, int64_t image, int64_t ih, int64_t iw) {
+  const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+  return in ? x + ((image * g.in_h + ih) * g.in_w + iw) * g.in_c : nullptr;
+}
+
+// Pixel (oh, ow) of an image of y or dy (P: T or const T), or null outside the output.
+template <typename P>
+inline P* output_pixel(const WinogradTiles& g, P* y, int64_t image, int64_t oh, int64_t ow) {
+  return oh < g.out_h && ow < g.out_w ? y + ((image * g.out_h + oh) * g.out_w + ow) * g.out_c : nullptr;
+}
+
+// The N×N patch of x of the tile whose first output pixel is `at`, row-major.
+template <int N, typename T>
+inline void patch_pixels(const WinogradTiles& g, const TileAt& at, const T* x, const T* (&src)[N * N]) {
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < N; ++j) src[N * i + j] = input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + j);
+}
+
+// The N×N output pixels of the tile whose first is `at`, row-major.
+template <int N, typename P>
+inline void tile_pixels(const WinogradTiles& g, const TileAt& at, P* y, P* (&dst)[N * N]) {
+  for (int a = 0; a < N; ++a)
+    for (int b = 0; b < N; ++b) dst[N * a + b] = output_pixel(g, y, at.image, at.oh + a, at.ow + b);
 }
 
 // v[point·ld + (t − t0)·in_c + c] = (Bᵀ d B)[point] for tiles [t0, t1), d their patches of x.
@@ -103,22 +131,12 @@ void input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int64_t t1, 
   for (int64_t t = t0; t < t1; ++t) {
     const TileAt at = tile_at(g, t);
     const T* src[16];  // null in the padding
-    for (int i = 0; i < 4; ++i) {
-      const int64_t ih = at.oh - g.pad_top + i;
-      for (int j = 0; j < 4; ++j) {
-        const int64_t iw = at.ow - g.pad_left + j;
-        const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-        src[4 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : nullptr;
-      }
-    }
+    patch_pixels<4>(g, at, x, src);
     // The two columns of the patch kAhead tiles on (null outside the image or not fetched).
     const T* ahead[8] = {};
     for (int i = 0; i < 4 && fetch; ++i)
-      for (int j = 0; j < 2; ++j) {
-        const int64_t ih = at.oh - g.pad_top + i, iw = at.ow - g.pad_left + 2 * kAhead + 2 + j;
-        const bool in = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-        ahead[2 * i + j] = in ? x + ((at.image * g.in_h + ih) * g.in_w + iw) * c_n : nullptr;
-      }
+      for (int j = 0; j < 2; ++j)
+        ahead[2 * i + j] = input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + 2 * kAhead + 2 + j);
     T* dst = v + (t - t0) * c_n;
     int64_t c = 0;
 #ifdef NG_CONV_VECTORS
@@ -149,11 +167,7 @@ void output_tiles_of(const WinogradTiles& g, const T* m, int64_t ld, int64_t t0,
   for (int64_t t = t0; t < t1; ++t) {
     const TileAt at = tile_at(g, t);
     T* dst[4];  // null outside the output
-    for (int a = 0; a < 2; ++a)
-      for (int c = 0; c < 2; ++c) {
-        const int64_t oh = at.oh + a, ow = at.ow + c;
-        dst[2 * a + c] = oh < g.out_h && ow < g.out_w ? y + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : nullptr;
-      }
+    tile_pixels<2>(g, at, y, dst);
     const T* src = m + (t - t0) * o_n;
     int64_t o = 0;
 #ifdef NG_CONV_VECTORS
@@ -188,12 +202,7 @@ void gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, int64_t 
   for (int64_t t = t0; t < t1; ++t) {
     const TileAt at = tile_at(g, t);
     const T* src[4];  // null outside the output
-    for (int a = 0; a < 2; ++a)
-      for (int c = 0; c < 2; ++c) {
-        const int64_t oh = at.oh + a, ow = at.ow + c;
-        src[2 * a + c] =
-            oh < g.out_h && ow < g.out_w ? dy + ((at.image * g.out_h + oh) * g.out_w + ow) * o_n : nullptr;
-      }
+    tile_pixels<2>(g, at, dy, src);
     T* dst = z + (t - t0) * o_n;
     int64_t o = 0;
 #ifdef NG_CONV_VECTORS
