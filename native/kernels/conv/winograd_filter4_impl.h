@@ -51,10 +51,10 @@ void filter4_input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int6
     T* dst = v + (t - t0) * c_n;
     auto tile = [&](auto zero, auto read, auto write) {
       using V = decltype(zero);
-      V d[36], r[6 * (A1 - A0)];  // r: rows [A0, A1) of Bᵀ d (the other rows are dead code)
-      for (int k = 0; k < 36; ++k) d[k] = src[k] ? read(src[k]) : zero;
-      for (int j = 0; j < 6; ++j) {
-        V col[6] = {d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j]};
+      V r[6 * (A1 - A0)];  // rows [A0, A1) of Bᵀ d (the other rows are dead code)
+      for (int j = 0; j < 6; ++j) {  // a column at a time: r and one column fit in registers
+        V col[6];
+        for (int i = 0; i < 6; ++i) col[i] = src[6 * i + j] ? read(src[6 * i + j]) : zero;
         filter4_input_1d(col[0], col[1], col[2], col[3], col[4], col[5]);
         for (int a = A0; a < A1; ++a) r[6 * (a - A0) + j] = col[a];
       }
@@ -92,11 +92,11 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
     T* dst = z + (t - t0) * o_n;
     auto tile = [&](auto zero, auto read, auto write) {
       using V = decltype(zero);
-      V q[16], r[4 * (A1 - A0)], s[6];  // r: rows [A0, A1) of G g (the other rows are dead code)
-      for (int k = 0; k < 16; ++k) q[k] = src[k] ? read(src[k]) : zero;
-      for (int j = 0; j < 4; ++j) {
-        V col[6];
-        filter4_gradient_1d(q[j], q[4 + j], q[8 + j], q[12 + j], col[0], col[1], col[2], col[3], col[4], col[5]);
+      V r[4 * (A1 - A0)], s[6];  // r: rows [A0, A1) of G g (the other rows are dead code)
+      for (int j = 0; j < 4; ++j) {  // a column at a time
+        V q[4], col[6];
+        for (int i = 0; i < 4; ++i) q[i] = src[4 * i + j] ? read(src[4 * i + j]) : zero;
+        filter4_gradient_1d(q[0], q[1], q[2], q[3], col[0], col[1], col[2], col[3], col[4], col[5]);
         for (int a = A0; a < A1; ++a) r[4 * (a - A0) + j] = col[a];
       }
       for (int i = 0; i < A1 - A0; ++i) {
