@@ -161,13 +161,15 @@ void filter_gradient(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
 }  // namespace
 
 // Where the 4×4 tiles cover the output with little waste (36 products per tile at most 60% of
-// the 2×2 tiles' 16 per tile, e.g. not 14×14: 73%) and each group sums at least
-// kMinGroupTiles of them (its partial of 36 · in_c · out_c sums costs about as much as that
-// many tiles' GEMMs). Batch 32 unless said, 1 thread, AVX-512, against F(3×3, 2×2): 7×7×256
-// → 256 (128 tiles, 1 group) 16.1 → 12.3-13.1 ms; 28×28×64 → 64 at batch 8 (392 tiles, 4
-// groups) 2.3-2.5 → 1.8-2.9; but 7×7×128 → 128 (128 tiles, 4 groups) 3.4-3.6 → 3.9-4.9,
-// 32×32×256 → 256 at batch 1 (64 tiles, 1 group) 9.3-10.4 → 7.9-11.9, 14×14×64 → 64 2.4 →
-// 2.2-4.4.
+// the 2×2 tiles' 16 per tile; 14×14 takes 73%), each group sums at least kMinGroupTiles of
+// them (its partial of 36 · in_c · out_c sums costs about as much as that many tiles'
+// GEMMs), and one group's partial fits conv_detail::kPartialBytes (up to 256 × 256 channels
+// in float32). Against F(3×3, 2×2), batch 32 unless said, 1 thread, AVX-512, two sweeps:
+// taken, 7×7×256 → 256 (128 tiles, 1 group) 16.1 → 12.3-13.1 ms, 56×56×128 → 128 at batch 8
+// 36.7 → 28.2-29.3, 32×32×64 → 64 at batch 1 (64 tiles) 0.56-0.66 → 0.36-0.44, but 32×32×256
+// → 256 at batch 1 (64 tiles) 9.3-10.4 → 7.9-11.9; not taken, 7×7×128 → 128 (128 tiles, 4
+// groups) 3.4-3.6 → 3.9-4.9, 14×14×64 → 64 2.4 → 2.2-4.4, 14×14×128 → 128 9.7-10.0 →
+// 11.8-12.7.
 bool conv2d_winograd_filter4_applies(Isa isa, DType dtype, const Conv2dShape& s) {
   (void)isa;
   const Window2d& w = s.win;
@@ -176,7 +178,9 @@ bool conv2d_winograd_filter4_applies(Isa isa, DType dtype, const Conv2dShape& s)
     return false;
   const int64_t tiles2 = s.batch * ((w.out_h + 1) / 2) * ((w.out_w + 1) / 2);
   const Plan plan = plan_for(s, dtype_size(dtype));
-  return 15 * plan.tiles <= 4 * tiles2 && plan.tiles >= kMinGroupTiles * plan.groups;
+  const size_t partial = static_cast<size_t>(kPoints * s.in_c * s.out_c) * dtype_size(dtype);
+  return 15 * plan.tiles <= 4 * tiles2 && plan.tiles >= kMinGroupTiles * plan.groups &&
+         partial <= conv_detail::kPartialBytes;
 }
 
 void conv2d_winograd_filter4(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* dy,
