@@ -38,6 +38,7 @@ constexpr size_t kChunkBytes = size_t(2) << 20;
 // 56×56×64 → 64 30.8, 28.2, 29.9 and 35.1 ms). Sizes 1 MB to 4 MB measured alike.
 constexpr int kPassRows = 3;
 constexpr int64_t kPassPoints = 6 * kPassRows;
+static_assert(kPassRows == 3, "winograd_filter4_impl.h instantiates the passes of rows [0, 3) and [3, 6) only");
 
 struct Filter4Transforms {
   decltype(&winograd_scalar::filter4_input_tiles) input;

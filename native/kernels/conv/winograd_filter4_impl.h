@@ -117,7 +117,7 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
   }
 }
 
-// The row ranges of the passes (winograd_filter4.cpp's kPassRows).
+// The row ranges of the passes (winograd_filter4.cpp's kPassRows); any other range writes nothing.
 #define NG_FILTER4_ROWS(X) X(0, 3) X(3, 6)
 
 void filter4_input_tiles(DType dtype, const WinogradTiles& g, const void* x, int64_t t0, int64_t t1, int row0,
