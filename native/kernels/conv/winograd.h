@@ -22,9 +22,10 @@
 // edges, enough tiles per task group); both gradients then run as two passes.
 //
 // Accuracy. The 4×4 transforms only add and subtract and G's halves are exact, so the float32
-// forward and input gradient stay within the error bound conv_test holds every path to
-// against its float64 reference, eps·(terms + 4)·(1 + |value|) with the sum's own terms
-// (9·in_c for y). (F(4×4, 3×3) in the forward, whose transforms multiply by up to 8 and divide
+// forward and input gradient stay within the error bound of a direct sum against the float64
+// reference, eps·(terms + 4)·(1 + |value|) with the sum's own terms (9·in_c for y, which
+// conv_test holds every forward path to; its random problems bound dx and df more loosely).
+// (F(4×4, 3×3) in the forward, whose transforms multiply by up to 8 and divide
 // by 6 and 24, was measured 1.3× faster but exceeded that bound by up to 1.9×; it is not
 // used for y or dx.) The 6×6 transforms of the filter gradient multiply by up to 8 and its
 // final transform divides by 2, 6, 15 and 30: random data, float32, against float64, rms error
