@@ -49,24 +49,6 @@ constexpr int64_t kFilterChunkTiles = 256;
 constexpr size_t kFilterChunkBytes = size_t(2) << 20;
 
 
-struct Transforms {
-  decltype(&winograd_scalar::input_tiles) input;
-  decltype(&winograd_scalar::output_tiles) output;
-  decltype(&winograd_scalar::gradient_tiles) gradient;
-  decltype(&winograd_scalar::adjoint_tiles) adjoint;
-};
-
-#define NG_WINOGRAD_TRANSFORMS(ns) {ns::input_tiles, ns::output_tiles, ns::gradient_tiles, ns::adjoint_tiles}
-
-Transforms transforms_for(Isa isa) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (isa == Isa::Avx512) return NG_WINOGRAD_TRANSFORMS(winograd_avx512);
-  if (isa == Isa::Avx2) return NG_WINOGRAD_TRANSFORMS(winograd_avx2);
-#endif
-  (void)isa;
-  return NG_WINOGRAD_TRANSFORMS(winograd_scalar);
-}
-
 // Filter pairs (in, out channel) per step of the filter transforms: their loops run over
 // contiguous pairs, which the compiler vectorises (one pair at a time, 16 scattered stores
 // each, took 1.8 ms of a 256 → 256 layer's 3.5 ms forward at batch 4).
@@ -146,7 +128,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
   const WinogradTiles g = winograd_tiles(s);
   const int64_t tiles = g.count(), cin = s.in_c, cout = s.out_c;
   if (tiles == 0 || cout == 0) return;
-  const Transforms tr = transforms_for(isa);
+  const WinogradTransforms tr = winograd_transforms(isa);
   std::vector<T> u(static_cast<size_t>(kPoints * cin * cout));
   transform_filter(s, f, u.data());
   std::vector<PackedMatrix<T>> packed;
@@ -203,7 +185,7 @@ void backward(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const T* f
     if (dx) std::fill(dx, dx + g.batch * g.in_h * g.in_w * cin, T(0));
     return;
   }
-  const Transforms tr = transforms_for(isa);
+  const WinogradTransforms tr = winograd_transforms(isa);
   const BackwardPlan plan = backward_plan(s, sizeof(T));
   const int64_t tile_rows = plan.tile_rows, groups = plan.groups, chunk = plan.chunk;
   std::vector<T> sums(df ? static_cast<size_t>(groups * msize) : 0);

@@ -40,20 +40,6 @@ constexpr int kPassRows = 3;
 constexpr int64_t kPassPoints = 6 * kPassRows;
 static_assert(kPassRows == 3, "winograd_filter4_impl.h instantiates the passes of rows [0, 3) and [3, 6) only");
 
-struct Filter4Transforms {
-  decltype(&winograd_scalar::filter4_input_tiles) input;
-  decltype(&winograd_scalar::filter4_gradient_tiles) gradient;
-};
-
-Filter4Transforms transforms_for(Isa isa) {
-#if defined(__x86_64__) || defined(_M_X64)
-  if (isa == Isa::Avx512) return {winograd_avx512::filter4_input_tiles, winograd_avx512::filter4_gradient_tiles};
-  if (isa == Isa::Avx2) return {winograd_avx2::filter4_input_tiles, winograd_avx2::filter4_gradient_tiles};
-#endif
-  (void)isa;
-  return {winograd_scalar::filter4_input_tiles, winograd_scalar::filter4_gradient_tiles};
-}
-
 WinogradTiles tiles4(const Conv2dShape& s) {
   const Window2d& w = s.win;
   return {s.batch, w.in_h, w.in_w, s.in_c, w.out_h, w.out_w, s.out_c, w.pad_top, w.pad_left, (w.out_h + 3) / 4,
@@ -136,7 +122,7 @@ void filter_gradient(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
     std::fill(df, df + 9 * cin * cout, T(0));
     return;
   }
-  const Filter4Transforms tr = transforms_for(isa);
+  const WinogradTransforms tr = winograd_transforms(isa);
   std::unique_ptr<T[]> sums(new T[static_cast<size_t>(groups * msize)]);  // the groups' partials
   parallel_for(groups, [&](int64_t grp) {
     const int64_t g0 = tiles * grp / groups, g1 = tiles * (grp + 1) / groups;
@@ -148,8 +134,8 @@ void filter_gradient(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* 
       const int64_t t1 = std::min(g1, t0 + chunk), n = t1 - t0;
       const int64_t ldz = odd_line_stride(n * cout, sizeof(T)), ldv = odd_line_stride(n * cin, sizeof(T));
       for (int a0 = 0; a0 < 6; a0 += kPassRows) {
-        tr.gradient(dtype_of<T>(), g, dy, t0, t1, a0, a0 + kPassRows, z, ldz);
-        tr.input(dtype_of<T>(), g, x, t0, t1, a0, a0 + kPassRows, v, ldv);
+        tr.filter4_gradient(dtype_of<T>(), g, dy, t0, t1, a0, a0 + kPassRows, z, ldz);
+        tr.filter4_input(dtype_of<T>(), g, x, t0, t1, a0, a0 + kPassRows, v, ldv);
         for (int64_t k = 0; k < kPassPoints; ++k)
           Blas<T>::gemm(isa, true, false, cout, cin, n, z + k * ldz, cout, v + k * ldv, cin, t0 == g0 ? T(0) : T(1),
                         out + (6 * a0 + k) * cout * cin, cin);

@@ -117,34 +117,30 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
   }
 }
 
-// The row ranges of the passes (winograd_filter4.cpp's kPassRows); any other range writes nothing.
-#define NG_FILTER4_ROWS(X) X(0, 3) X(3, 6)
+// Runs f(A0, A1) (as integral constants) for the pass rows [row0, row1): the ranges of
+// winograd_filter4.cpp's kPassRows, the only ones instantiated; any other writes nothing.
+template <typename F>
+void with_pass_rows(int row0, int row1, const F& f) {
+  if (row0 == 0 && row1 == 3) f(std::integral_constant<int, 0>{}, std::integral_constant<int, 3>{});
+  if (row0 == 3 && row1 == 6) f(std::integral_constant<int, 3>{}, std::integral_constant<int, 6>{});
+}
 
 void filter4_input_tiles(DType dtype, const WinogradTiles& g, const void* x, int64_t t0, int64_t t1, int row0,
                          int row1, void* v, int64_t ld) {
-#define NG_FILTER4_CASE(a0, a1)                                                                                \
-  if (row0 == a0 && row1 == a1) {                                                                             \
-    if (dtype == DType::Float64)                                                                              \
-      filter4_input_tiles_of<a0, a1>(g, static_cast<const double*>(x), t0, t1, static_cast<double*>(v), ld); \
-    else                                                                                                      \
-      filter4_input_tiles_of<a0, a1>(g, static_cast<const float*>(x), t0, t1, static_cast<float*>(v), ld);   \
-    return;                                                                                                   \
-  }
-  NG_FILTER4_ROWS(NG_FILTER4_CASE)
-#undef NG_FILTER4_CASE
+  with_pass_rows(row0, row1, [&](auto a0, auto a1) {
+    if (dtype == DType::Float64)
+      filter4_input_tiles_of<a0, a1>(g, static_cast<const double*>(x), t0, t1, static_cast<double*>(v), ld);
+    else
+      filter4_input_tiles_of<a0, a1>(g, static_cast<const float*>(x), t0, t1, static_cast<float*>(v), ld);
+  });
 }
 
 void filter4_gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t t0, int64_t t1, int row0,
                             int row1, void* z, int64_t ld) {
-#define NG_FILTER4_CASE(a0, a1)                                                                                    \
-  if (row0 == a0 && row1 == a1) {                                                                                 \
-    if (dtype == DType::Float64)                                                                                  \
-      filter4_gradient_tiles_of<a0, a1>(g, static_cast<const double*>(dy), t0, t1, static_cast<double*>(z), ld); \
-    else                                                                                                          \
-      filter4_gradient_tiles_of<a0, a1>(g, static_cast<const float*>(dy), t0, t1, static_cast<float*>(z), ld);   \
-    return;                                                                                                       \
-  }
-  NG_FILTER4_ROWS(NG_FILTER4_CASE)
-#undef NG_FILTER4_CASE
+  with_pass_rows(row0, row1, [&](auto a0, auto a1) {
+    if (dtype == DType::Float64)
+      filter4_gradient_tiles_of<a0, a1>(g, static_cast<const double*>(dy), t0, t1, static_cast<double*>(z), ld);
+    else
+      filter4_gradient_tiles_of<a0, a1>(g, static_cast<const float*>(dy), t0, t1, static_cast<float*>(z), ld);
+  });
 }
-#undef NG_FILTER4_ROWS

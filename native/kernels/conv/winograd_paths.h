@@ -25,4 +25,27 @@ NG_DECLARE_WINOGRAD_PATH(winograd_scalar)
 NG_DECLARE_WINOGRAD_PATH(winograd_avx2)
 NG_DECLARE_WINOGRAD_PATH(winograd_avx512)
 #endif
+
+// One instruction set's transforms, for the drivers (winograd.cpp, winograd_filter4.cpp).
+struct WinogradTransforms {
+  decltype(&winograd_scalar::input_tiles) input;
+  decltype(&winograd_scalar::output_tiles) output;
+  decltype(&winograd_scalar::gradient_tiles) gradient;
+  decltype(&winograd_scalar::adjoint_tiles) adjoint;
+  decltype(&winograd_scalar::filter4_input_tiles) filter4_input;
+  decltype(&winograd_scalar::filter4_gradient_tiles) filter4_gradient;
+};
+
+#define NG_WINOGRAD_TRANSFORMS(ns) \
+  {ns::input_tiles, ns::output_tiles, ns::gradient_tiles, ns::adjoint_tiles, ns::filter4_input_tiles, ns::filter4_gradient_tiles}
+
+inline WinogradTransforms winograd_transforms(Isa isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa == Isa::Avx512) return NG_WINOGRAD_TRANSFORMS(winograd_avx512);
+  if (isa == Isa::Avx2) return NG_WINOGRAD_TRANSFORMS(winograd_avx2);
+#endif
+  (void)isa;
+  return NG_WINOGRAD_TRANSFORMS(winograd_scalar);
+}
+#undef NG_WINOGRAD_TRANSFORMS
 }  // namespace ng
