@@ -455,6 +455,54 @@ int check_cache_size() {
   return ok ? 0 : 1;
 }
 
+// The indirect filter gradient where every pixel's filter rows lie inside the image (no
+// padding rows): one set of pointers, shifted per filter row (conv2d.cpp's TapLayout). Valid
+// windows with dilated and strided rows, a last image row no window reaches, and padding rows
+// (per-row pointers) for contrast: against the reference under check_path's bound, and the
+// same on 1 and 3 threads.
+template <typename T>
+int check_filter_rows(Isa isa, uint64_t seed) {
+  // batch, h, w, in_c, out_c, kh, kw, stride h, dilation h, pad top, pad bottom
+  const int64_t shapes[][11] = {{3, 14, 14, 6, 16, 5, 5, 1, 1, 0, 0}, {2, 13, 11, 6, 16, 3, 3, 1, 2, 0, 0},
+                                {2, 16, 12, 5, 24, 3, 3, 2, 1, 0, 0}, {2, 17, 10, 7, 16, 3, 2, 2, 2, 0, 0},
+                                {2, 10, 10, 6, 16, 3, 3, 1, 1, 0, 2}, {2, 10, 10, 6, 16, 3, 3, 1, 1, 1, 0}};
+  int failed = 0;
+  Rng r(seed);
+  for (const auto& d : shapes) {
+    Problem p;
+    const int64_t span = (d[5] - 1) * d[8] + 1, oh = (d[1] + d[9] + d[10] - span) / d[7] + 1, ow = d[2] - d[6] + 1;
+    p.s = Conv2dShape{d[0], d[3], d[4], ng::Window2d{d[1], d[2], d[5], d[6], d[7], 1, d[8], 1, d[9], 0, oh, ow}};
+    p.depthwise = false;
+    p.nx = d[0] * d[1] * d[2] * d[3];
+    p.nf = d[5] * d[6] * d[3] * d[4];
+    p.ny = d[0] * oh * ow * d[4];
+    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
+    for (auto* v : {&x, &f, &dy})
+      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
+    reference(p, x, f, dy, &y, &dx, &df);
+    const std::vector<T> xt(x.begin(), x.end()), dyt(dy.begin(), dy.end());
+    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    std::vector<T> first;
+    for (const int threads : {1, 3}) {
+      ng::set_num_threads(threads);
+      std::vector<T> got(p.nf, T(NAN));
+      ng::conv2d_backward_filter(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, p.s, xt.data(), dyt.data(),
+                                 got.data());
+      const double e = worst(std::vector<double>(got.begin(), got.end()), df, eps, p.ny);
+      const bool same = first.empty() || first == got;
+      if (first.empty()) first = got;
+      if (e > 1 || !same) {
+        ++failed;
+        std::printf("  FAIL filter gradient over valid rows %s, %d threads: err/tol %.3f%s\n", describe(p).c_str(),
+                    threads, e, same ? "" : ", differs from 1 thread's");
+      }
+    }
+  }
+  std::printf("%s/%s: filter gradient over valid rows, %d failed\n", ng::isa_name(isa),
+              sizeof(T) == 8 ? "f64" : "f32", failed);
+  return failed;
+}
+
 int main(int argc, char** argv) {
   bool quick = false;
   uint64_t seed = 1;
@@ -479,6 +527,8 @@ int main(int argc, char** argv) {
     failed += check_winograd_backward<double>(isa, seed + 8);
     failed += check_winograd_filter4<float>(isa, seed + 9);
     failed += check_winograd_filter4<double>(isa, seed + 10);
+    failed += check_filter_rows<float>(isa, seed + 11);
+    failed += check_filter_rows<double>(isa, seed + 12);
   }
   failed += fuzz(quick ? 20000 : 100000, seed + 2);
   std::printf(failed ? "conv_test: FAILED\n" : "conv_test: OK\n");

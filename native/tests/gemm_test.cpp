@@ -444,6 +444,8 @@ void indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, int64_t ldb,
 void indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64_t ldb, double* dst) {
   ng::dgemm_indirect_t_pack(isa, k, n, b, ldb, dst);
 }
+bool indirect_t_packed_in_place(Isa isa, int64_t n, float) { return ng::sgemm_indirect_t_packed_in_place(isa, n, n); }
+bool indirect_t_packed_in_place(Isa isa, int64_t n, double) { return ng::dgemm_indirect_t_packed_in_place(isa, n, n); }
 void indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off, const float* bp,
                      int64_t n, float beta, float* c, int64_t ldc, bool prefetch) {
   ng::sgemm_indirect_t_rows(isa, rows, k, cols, off, bp, n, beta, c, ldc, prefetch);
@@ -457,7 +459,9 @@ void indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols
 // segment pointers: a convolution's filter gradient) against sgemm with op(A) = Aᵀ on the
 // explicit A, bitwise: runs that are not a multiple of MR, each segment whole and cut into
 // two bands at an odd row, k over several k-blocks, n ending in a partial panel, with and
-// without prefetching through the pointers, beta 0 (NaN in C ignored) and 1.
+// without prefetching through the pointers, beta 0 (NaN in C ignored) and 1. Where B is its
+// own packed form (sgemm_indirect_t_packed_in_place), the packing must copy it unchanged and
+// the product reads B itself; some shape must be such on every instruction set.
 template <typename T>
 long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
   const ng::GemmBlocking bl = ng::gemm_blocking(isa, sizeof(T) == 8);
@@ -469,7 +473,7 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
                           {2, bl.mr * 3 + 1, bl.kc + 1, bl.nr - 1},
                           {2, 200, bl.kc + 40, bl.nr + 1}};
   long bad = 0;
-  int variant = 0;
+  int variant = 0, in_place_shapes = 0;
   for (const Shape& sh : shapes) {
     for (int tries = 0; tries < 2; ++tries, ++variant) {
       const int64_t m = sh.segs * sh.run, k = sh.k, n = sh.n, ld = k + 3, ldc = n + 2;
@@ -494,14 +498,24 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
       plain_gemm(isa, true, m, n, k, a.data(), m, b.data(), n, beta, want.data(), ldc);
       std::vector<T> bp(indirect_t_packed_size(isa, k, n, T()));
       indirect_t_pack(isa, k, n, b.data(), n, bp.data());
+      const bool in_place = indirect_t_packed_in_place(isa, n, T());
+      if (in_place) {
+        in_place_shapes += tries == 0;
+        if (bp.size() != b.size() || !bitwise_equal(bp.data(), b.data(), b.size() * sizeof(T))) {
+          std::printf("  FAIL %s: B of k %lld n %lld is said to be its own packed form but packs otherwise\n",
+                      tag.c_str(), (long long)k, (long long)n);
+          ++bad;
+        }
+      }
+      const T* packed = in_place ? b.data() : bp.data();
       for (int split = 0; split < 2; ++split) {
         std::vector<T> got = c0;
         const bool prefetch = (variant + split) % 2 == 1;
         for (int64_t sg = 0; sg < sh.segs; ++sg) {
           const int64_t cut = split ? std::min<int64_t>(sh.run, 1 + 2 * (sh.run / 4)) : sh.run;
           T* crow = got.data() + sg * sh.run * ldc;
-          indirect_t_rows(isa, cut, k, ptrs.data() + sg * ld, 0, bp.data(), n, beta, crow, ldc, prefetch);
-          indirect_t_rows(isa, sh.run - cut, k, ptrs.data() + sg * ld, cut, bp.data(), n, beta, crow + cut * ldc,
+          indirect_t_rows(isa, cut, k, ptrs.data() + sg * ld, 0, packed, n, beta, crow, ldc, prefetch);
+          indirect_t_rows(isa, sh.run - cut, k, ptrs.data() + sg * ld, cut, packed, n, beta, crow + cut * ldc,
                           ldc, prefetch);
         }
         // Bits, padding columns included (with beta 0 they hold NaN, which must stay untouched).
@@ -513,6 +527,10 @@ long test_indirect_t(Isa isa, Rng& rng, const std::string& tag) {
         }
       }
     }
+  }
+  if (in_place_shapes == 0) {
+    std::printf("  FAIL %s: no shape had B as its own packed form\n", tag.c_str());
+    ++bad;
   }
   return bad;
 }

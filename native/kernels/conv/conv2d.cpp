@@ -118,9 +118,11 @@ int64_t tile_rows(int64_t k, size_t elem, size_t budget, int64_t unit) {
 // when dilation_w is 1 and no pixel's row overhangs the left or right border: then one
 // pointer per filter row (as for 'valid' windows); otherwise one pointer per tap, in_c values.
 // Output columns [lo[j], hi[j]) read the image at tap column j; the others its padding.
+// With whole rows and every pixel's filter rows inside the image (no padding rows, as in
+// 'valid' windows), segment i's pointers are segment 0's moved row_offset·i values on.
 struct TapLayout {
-  bool whole_rows;
-  int64_t run, segments;
+  bool whole_rows, rows_inside;
+  int64_t run, segments, row_offset;
   std::vector<int64_t> lo, hi;
 
   explicit TapLayout(const Conv2dShape& s) : lo(static_cast<size_t>(s.win.kw)), hi(static_cast<size_t>(s.win.kw)) {
@@ -131,8 +133,10 @@ struct TapLayout {
       hi[j] = std::max(lo[j], std::min(g.out_w, top < 0 ? 0 : top / g.stride_w + 1));
     }
     whole_rows = g.dilation_w == 1 && lo[0] == 0 && hi[g.kw - 1] == g.out_w;
+    rows_inside = g.pad_top <= 0 && (g.out_h - 1) * g.stride_h - g.pad_top + (g.kh - 1) * g.dilation_h < g.in_h;
     run = whole_rows ? g.kw * s.in_c : s.in_c;
     segments = whole_rows ? g.kh : g.kh * g.kw;
+    row_offset = g.dilation_h * g.in_w * s.in_c;
   }
 };
 
@@ -402,18 +406,22 @@ void backward_filter_indirect(Isa isa, const Conv2dShape& s, const T* x, const T
   const double footprint = double(chunk) * double(std::min(tl.run, s.win.stride_w * s.in_c)) * sizeof(T);
   const bool prefetch = footprint > gather_ahead_bytes();
   const size_t packed = Blas<T>::indirect_t_packed_size(isa, chunk, d.n);
+  // One set of pointers for all filter rows where they are shifts of one another (LeNet's
+  // 14×14×6 5×5 → 16, batch 32, 1 thread: building them took 7% of the pass).
+  const bool shared = tl.whole_rows && tl.rows_inside;
+  const int64_t sets = shared ? 1 : tl.segments;
   parallel_for(groups, [&](int64_t grp) {
     T* out = grp == 0 ? df : partial + (grp - 1) * fsize;
     T* bp = scratch<T>(ScratchSlot::Columns, static_cast<int64_t>(packed));
-    const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, tl.segments * chunk + kIndirectPtrSlack);
+    const T** ptrs = scratch<const T*>(ScratchSlot::Pointers, sets * chunk + kIndirectPtrSlack);
     const int64_t c0 = chunks * grp / groups, c1 = chunks * (grp + 1) / groups;
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t p0 = c * chunk, p1 = std::min(d.m, p0 + chunk), k = p1 - p0;
-      Blas<T>::indirect_t_pack(isa, k, d.n, dy + p0 * d.n, bp);
-      tap_pointers(s, tl, x, zeros.data(), p0, p1, ptrs);
+      const T* b = Blas<T>::indirect_t_packed(isa, k, d.n, dy + p0 * d.n, bp);
+      for (int64_t seg = 0; seg < sets; ++seg) segment_pointers(s, tl, x, zeros.data(), seg, p0, p1, ptrs + seg * k);
       for (int64_t seg = 0; seg < tl.segments; ++seg)
-        Blas<T>::gemm_indirect_t_rows(isa, tl.run, k, ptrs + seg * k, 0, bp, d.n, c == c0 ? T(0) : T(1),
-                                      out + seg * tl.run * d.n, prefetch);
+        Blas<T>::gemm_indirect_t_rows(isa, tl.run, k, shared ? ptrs : ptrs + seg * k, shared ? seg * tl.row_offset : 0,
+                                      b, d.n, c == c0 ? T(0) : T(1), out + seg * tl.run * d.n, prefetch);
     }
   });
   if (groups > 1) add_partials(df, partial, groups, fsize);

@@ -43,9 +43,17 @@ struct Blas {
     if constexpr (kF32) return sgemm_indirect_t_packed_size(isa, k, n);
     else return dgemm_indirect_t_packed_size(isa, k, n);
   }
-  static void indirect_t_pack(Isa isa, int64_t k, int64_t n, const T* b, T* dst) {
-    if constexpr (kF32) sgemm_indirect_t_pack(isa, k, n, b, n, dst);
-    else dgemm_indirect_t_pack(isa, k, n, b, n, dst);
+  // B (k × n, contiguous rows) in the packed form: B itself where it already is (see
+  // sgemm_indirect_t_packed_in_place), else packed into dst.
+  static const T* indirect_t_packed(Isa isa, int64_t k, int64_t n, const T* b, T* dst) {
+    if constexpr (kF32) {
+      if (sgemm_indirect_t_packed_in_place(isa, n, n)) return b;
+      sgemm_indirect_t_pack(isa, k, n, b, n, dst);
+    } else {
+      if (dgemm_indirect_t_packed_in_place(isa, n, n)) return b;
+      dgemm_indirect_t_pack(isa, k, n, b, n, dst);
+    }
+    return dst;
   }
   static void gemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const T* const* cols, int64_t off, const T* bp,
                                    int64_t n, T beta, T* c, bool prefetch) {

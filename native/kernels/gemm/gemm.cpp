@@ -1168,6 +1168,15 @@ void dgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64
   gemm_detail::pack_b_all(desc<double>(resolve(isa), n), false, k, n, b, ldb, dst, 1);
 }
 
+// One panel of nr columns, k-block after k-block: row p of the packed form at p·nr.
+bool sgemm_indirect_t_packed_in_place(Isa isa, int64_t n, int64_t ldb) {
+  return ldb == n && n == desc<float>(resolve(isa), n).nr;
+}
+
+bool dgemm_indirect_t_packed_in_place(Isa isa, int64_t n, int64_t ldb) {
+  return ldb == n && n == desc<double>(resolve(isa), n).nr;
+}
+
 void sgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
                            const float* bp, int64_t n, float beta, float* c, int64_t ldc, bool prefetch_a) {
   gemm_detail::gemm_indirect_t_rows_impl<float>(isa, rows, k, cols, off, bp, n, beta, c, ldc, prefetch_a);

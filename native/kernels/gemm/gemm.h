@@ -141,6 +141,11 @@ size_t sgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n);
 size_t dgemm_indirect_t_packed_size(Isa isa, int64_t k, int64_t n);
 void sgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const float* b, int64_t ldb, float* dst);
 void dgemm_indirect_t_pack(Isa isa, int64_t k, int64_t n, const double* b, int64_t ldb, double* dst);
+// Whether B (k x n, rows ldb apart) already is its own packed form, so that it may be passed
+// as `bp` unpacked: n is exactly one column panel of the kernel that the product of n
+// columns takes, and the rows are contiguous (ldb == n).
+bool sgemm_indirect_t_packed_in_place(Isa isa, int64_t n, int64_t ldb);
+bool dgemm_indirect_t_packed_in_place(Isa isa, int64_t n, int64_t ldb);
 void sgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const float* const* cols, int64_t off,
                            const float* bp, int64_t n, float beta, float* c, int64_t ldc, bool prefetch_a);
 void dgemm_indirect_t_rows(Isa isa, int64_t rows, int64_t k, const double* const* cols, int64_t off,
