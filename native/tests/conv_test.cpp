@@ -223,6 +223,24 @@ std::string describe(const Problem& p) {
   return buf;
 }
 
+// Random x, f and dy for p (each value representable in T) and their float64 reference
+// results; eps the unit of T's error bounds.
+struct Case {
+  std::vector<double> x, f, dy, y, dx, df;
+};
+
+template <typename T>
+Case random_case(const Problem& p, Rng& r) {
+  Case c{std::vector<double>(p.nx), std::vector<double>(p.nf), std::vector<double>(p.ny), {}, {}, {}};
+  for (auto* v : {&c.x, &c.f, &c.dy})
+    for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
+  reference(p, c.x, c.f, c.dy, &c.y, &c.dx, &c.df);
+  return c;
+}
+
+template <typename T>
+constexpr double kEps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+
 template <typename T>
 int check_path(Isa isa, int cases, uint64_t seed, bool winograd = false) {
   Rng r(seed);
@@ -231,16 +249,12 @@ int check_path(Isa isa, int cases, uint64_t seed, bool winograd = false) {
     Problem p;
     if (!random_problem(r, &p, winograd)) continue;
     ++done;
-    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
-    for (auto& v : x) v = double(T(r.uniform(-1, 1)));
-    for (auto& v : f) v = double(T(r.uniform(-1, 1)));
-    for (auto& v : dy) v = double(T(r.uniform(-1, 1)));
-    reference(p, x, f, dy, &y, &dx, &df);
+    const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
     ng::set_num_threads(1);
     const Outputs one = run<T>(isa, p, x, f, dy);
     ng::set_num_threads(3);
     const Outputs three = run<T>(isa, p, x, f, dy);
-    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const double eps = kEps<T>;
     const int64_t field = p.s.win.kh * p.s.win.kw * (p.depthwise ? 1 : p.s.in_c);
     const double e[3] = {worst(one.y, y, eps, field), worst(one.dx, dx, eps, field * p.s.out_c),
                          worst(one.df, df, eps, p.ny)};
@@ -279,11 +293,8 @@ int check_fused_backward(Isa isa, uint64_t seed) {
     p.nx = d[0] * d[1] * d[2] * d[3];
     p.nf = d[3] * outs[i];
     p.ny = d[0] * d[1] * d[2] * outs[i];
-    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
-    for (auto* v : {&x, &f, &dy})
-      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
-    reference(p, x, f, dy, &y, &dx, &df);
-    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
+    const double eps = kEps<T>;
     for (const int threads : {1, 3}) {
       ng::set_num_threads(threads);
       const Outputs o = run<T>(isa, p, x, f, dy);
@@ -324,11 +335,8 @@ int check_winograd_backward(Isa isa, uint64_t seed) {
   for (const auto& d : shapes) {
     const Problem p = winograd_problem(d);
     fused += ng::conv2d_winograd_backward_applies(isa, sizeof(T) == 8 ? DType::Float64 : DType::Float32, p.s);
-    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
-    for (auto* v : {&x, &f, &dy})
-      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
-    reference(p, x, f, dy, &y, &dx, &df);
-    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
+    const double eps = kEps<T>;
     std::vector<double> first;
     for (const int threads : {1, 3}) {
       ng::set_num_threads(threads);
@@ -366,12 +374,9 @@ int check_winograd_filter4(Isa isa, uint64_t seed) {
   for (const auto& d : shapes) {
     const Problem p = winograd_problem(d);
     const int64_t oh = p.s.win.out_h, ow = p.s.win.out_w;
-    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
-    for (auto* v : {&x, &f, &dy})
-      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
-    reference(p, x, f, dy, &y, &dx, &df);
+    const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
     const std::vector<T> xt(x.begin(), x.end()), dyt(dy.begin(), dy.end());
-    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const double eps = kEps<T>;
     const bool applies = ng::conv2d_winograd_filter4_applies(isa, dt, p.s);
     routed += applies;
     std::vector<T> first;
@@ -476,12 +481,9 @@ int check_filter_rows(Isa isa, uint64_t seed) {
     p.nx = d[0] * d[1] * d[2] * d[3];
     p.nf = d[5] * d[6] * d[3] * d[4];
     p.ny = d[0] * oh * ow * d[4];
-    std::vector<double> x(p.nx), f(p.nf), dy(p.ny), y, dx, df;
-    for (auto* v : {&x, &f, &dy})
-      for (auto& e : *v) e = double(T(r.uniform(-1, 1)));
-    reference(p, x, f, dy, &y, &dx, &df);
+    const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
     const std::vector<T> xt(x.begin(), x.end()), dyt(dy.begin(), dy.end());
-    const double eps = sizeof(T) == 8 ? 1e-15 : 1e-7;
+    const double eps = kEps<T>;
     std::vector<T> first;
     for (const int threads : {1, 3}) {
       ng::set_num_threads(threads);
