@@ -67,7 +67,7 @@ void filter4_input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int6
 #ifdef NG_CONV_VECTORS
     using Vec = typename VecOf<T>::type;
     for (; c + lanes<T>() <= c_n; c += lanes<T>()) {
-      for (int k = 0; k < 24; ++k)
+      for (int k = 0; k < 24 && fetch; ++k)
         if (ahead[k]) __builtin_prefetch(ahead[k] + c);
       tile(Vec{}, [c](const T* p) { return load(p + c); }, [c](T* p, Vec d) { store(p + c, d); });
     }
@@ -108,7 +108,7 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
 #ifdef NG_CONV_VECTORS
     using Vec = typename VecOf<T>::type;
     for (; o + lanes<T>() <= o_n; o += lanes<T>()) {
-      for (int k = 0; k < 16; ++k)
+      for (int k = 0; k < 16 && fetch; ++k)
         if (ahead[k]) __builtin_prefetch(ahead[k] + o);
       tile(Vec{}, [o](const T* p) { return load(p + o); }, [o](T* p, Vec d) { store(p + o, d); });
     }

@@ -142,7 +142,7 @@ void input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int64_t t1, 
 #ifdef NG_CONV_VECTORS
     using Vec = typename VecOf<T>::type;
     for (; c + lanes<T>() <= c_n; c += lanes<T>()) {
-      for (int k = 0; k < 8; ++k)
+      for (int k = 0; k < 8 && fetch; ++k)
         if (ahead[k]) __builtin_prefetch(ahead[k] + c);
       Vec d[16];
       for (int k = 0; k < 16; ++k) d[k] = src[k] ? load(src[k] + c) : Vec{};
