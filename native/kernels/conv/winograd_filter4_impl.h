@@ -32,6 +32,23 @@ inline void filter4_gradient_1d(V g0, V g1, V g2, V g3, V& s0, V& s1, V& s2, V& 
   s5 = g3;
 }
 
+// tile(zero, read, write) over channels [0, n) of a tile: a vector of them at a time (zero,
+// read and write of vectors), first prefetched through the K lookahead pointers (null ones
+// skipped) where fetch; then the tail one channel at a time.
+template <int K, typename T, typename F>
+inline void over_channels(int64_t n, bool fetch, const T* const* ahead, const F& tile) {
+  int64_t c = 0;
+#ifdef NG_CONV_VECTORS
+  using Vec = typename VecOf<T>::type;
+  for (; c + lanes<T>() <= n; c += lanes<T>()) {
+    for (int k = 0; k < K && fetch; ++k)
+      if (ahead[k]) __builtin_prefetch(ahead[k] + c);
+    tile(Vec{}, [c](const T* p) { return load(p + c); }, [c](T* p, Vec d) { store(p + c, d); });
+  }
+#endif
+  for (; c < n; ++c) tile(T(0), [c](const T* p) { return p[c]; }, [c](T* p, T d) { p[c] = d; });
+}
+
 // v[(point − 6·A0)·ld + (t − t0)·in_c + c] = (Bᵀ d B)[point] for the points of rows [A0, A1)
 // of the 6×6 transform, for 4×4 tiles [t0, t1), d their 6×6 patches of x (zeros in the
 // padding).
@@ -43,11 +60,8 @@ void filter4_input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int6
     const TileAt at = tile_at<4>(g, t);
     const T* src[36];  // null in the padding
     patch_pixels<6>(g, at, x, src);
-    // The four new columns of the patch kAhead tiles on (null outside the image or not fetched).
-    const T* ahead[24] = {};
-    for (int i = 0; i < 6 && fetch; ++i)
-      for (int j = 0; j < 4; ++j)
-        ahead[4 * i + j] = input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + 4 * kAhead + 2 + j);
+    const T* ahead[24];
+    patch_ahead<4>(g, at, x, fetch, ahead);
     T* dst = v + (t - t0) * c_n;
     auto tile = [&](auto zero, auto read, auto write) {
       using V = decltype(zero);
@@ -63,16 +77,7 @@ void filter4_input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int6
         for (int b = 0; b < 6; ++b) write(dst + (i + b) * ld, r[i + b]);
       }
     };
-    int64_t c = 0;
-#ifdef NG_CONV_VECTORS
-    using Vec = typename VecOf<T>::type;
-    for (; c + lanes<T>() <= c_n; c += lanes<T>()) {
-      for (int k = 0; k < 24 && fetch; ++k)
-        if (ahead[k]) __builtin_prefetch(ahead[k] + c);
-      tile(Vec{}, [c](const T* p) { return load(p + c); }, [c](T* p, Vec d) { store(p + c, d); });
-    }
-#endif
-    for (; c < c_n; ++c) tile(T(0), [c](const T* p) { return p[c]; }, [c](T* p, T d) { p[c] = d; });
+    over_channels<24>(c_n, fetch, ahead, tile);
   }
 }
 
@@ -104,16 +109,7 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
         for (int b = 0; b < 6; ++b) write(dst + (6 * i + b) * ld, s[b]);
       }
     };
-    int64_t o = 0;
-#ifdef NG_CONV_VECTORS
-    using Vec = typename VecOf<T>::type;
-    for (; o + lanes<T>() <= o_n; o += lanes<T>()) {
-      for (int k = 0; k < 16 && fetch; ++k)
-        if (ahead[k]) __builtin_prefetch(ahead[k] + o);
-      tile(Vec{}, [o](const T* p) { return load(p + o); }, [o](T* p, Vec d) { store(p + o, d); });
-    }
-#endif
-    for (; o < o_n; ++o) tile(T(0), [o](const T* p) { return p[o]; }, [o](T* p, T d) { p[o] = d; });
+    over_channels<16>(o_n, fetch, ahead, tile);
   }
 }
 

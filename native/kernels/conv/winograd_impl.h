@@ -116,6 +116,17 @@ inline void patch_pixels(const WinogradTiles& g, const TileAt& at, const T* x, c
     for (int j = 0; j < N; ++j) src[N * i + j] = input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + j);
 }
 
+// The M new columns of the (M + 2)-wide patch of the tile kAhead tiles on from `at` (of M×M
+// outputs), row-major: null outside the image, all null where !fetch.
+template <int M, typename T>
+inline void patch_ahead(const WinogradTiles& g, const TileAt& at, const T* x, bool fetch,
+                        const T* (&ahead)[(M + 2) * M]) {
+  for (int i = 0; i < M + 2; ++i)
+    for (int j = 0; j < M; ++j)
+      ahead[M * i + j] =
+          fetch ? input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + M * kAhead + 2 + j) : nullptr;
+}
+
 // The N×N output pixels of the tile whose first is `at`, row-major.
 template <int N, typename P>
 inline void tile_pixels(const WinogradTiles& g, const TileAt& at, P* y, P* (&dst)[N * N]) {
@@ -132,11 +143,8 @@ void input_tiles_of(const WinogradTiles& g, const T* x, int64_t t0, int64_t t1, 
     const TileAt at = tile_at(g, t);
     const T* src[16];  // null in the padding
     patch_pixels<4>(g, at, x, src);
-    // The two columns of the patch kAhead tiles on (null outside the image or not fetched).
-    const T* ahead[8] = {};
-    for (int i = 0; i < 4 && fetch; ++i)
-      for (int j = 0; j < 2; ++j)
-        ahead[2 * i + j] = input_pixel(g, x, at.image, at.oh - g.pad_top + i, at.ow - g.pad_left + 2 * kAhead + 2 + j);
+    const T* ahead[8];
+    patch_ahead<2>(g, at, x, fetch, ahead);
     T* dst = v + (t - t0) * c_n;
     int64_t c = 0;
 #ifdef NG_CONV_VECTORS
