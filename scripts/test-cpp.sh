@@ -56,6 +56,21 @@ for name in "${!tests[@]}"; do
   for variant in plain asan; do link "$name" "$variant"; done
 done
 
+# The C++ benchmarks (bench/native/, built by hand from the lines at their tops) must keep
+# building against the kernels: each is compiled and linked here, against the plain
+# objects, and not run.
+declare -A benches=(
+  [conv]="native/kernels/conv/*.cpp native/kernels/gemm/*.cpp native/runtime/checks.cpp"
+  [gemm]="native/kernels/gemm/*.cpp"
+  [batchnorm]="native/kernels/norm/*.cpp"
+)
+for name in "${!benches[@]}"; do
+  read -r -a srcs <<<"$(eval echo "${benches[$name]}")"
+  objs=()
+  for src in "${srcs[@]}" "${runtime[@]}"; do objs+=("$(obj plain "$src")"); done
+  g++ "${flags[@]}" -O2 -I. "bench/native/${name}_bench.cpp" "${objs[@]}" -o "$out/${name}_bench"
+done
+
 # Run them in parallel too, each into its own log, printed in a fixed order, the longest
 # first. The sanitized GEMM test is the longest by far (about 3 minutes): one process per
 # ISA path (gemm_test --isa), so that the cores share it. Each run: name, variant, then its
