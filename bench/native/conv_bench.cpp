@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -159,14 +160,15 @@ void run_layer(const Layer& l, int threads, const Options& o) {
 std::vector<int> parse_list(const char* s) {
   std::vector<int> out;
   std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(std::atoi(item.c_str()));
+  for (std::string item; std::getline(in, item, ',');) out.push_back(std::max(1, std::atoi(item.c_str())));
   return out;
 }
 
 bool parse_shape(const char* arg, Options& o) {
   int64_t v[5];
   char pad[8] = {};
-  if (std::sscanf(arg, "%ld,%ld,%ld,%ld,%ld,%7s", &v[0], &v[1], &v[2], &v[3], &v[4], pad) != 6) return false;
+  const char* format = "%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%" SCNd64 ",%7s";
+  if (std::sscanf(arg, format, &v[0], &v[1], &v[2], &v[3], &v[4], pad) != 6) return false;
   const bool same = std::strcmp(pad, "same") == 0;
   if (!same && std::strcmp(pad, "valid") != 0) return false;
   if (v[0] < 1 || v[1] < 1 || v[2] < 1 || v[3] < 1 || v[4] < 1 || (!same && (v[3] > v[0] || v[3] > v[1]))) return false;
@@ -189,7 +191,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--threads") && has_value) o.threads = parse_list(argv[++i]);
     else if (!std::strcmp(argv[i], "--shape") && has_value) {
       if (!parse_shape(argv[++i], o)) {
-        std::fprintf(stderr, "conv_bench: --shape wants h,w,c,k,outC,same|valid with a 'valid' kernel inside the image, got '%s'\n", argv[i]);
+        std::fprintf(stderr, "conv_bench: --shape wants h,w,c,k,outC,same|valid, sizes >= 1, got '%s'\n", argv[i]);
         return 2;
       }
     } else if (!std::strcmp(argv[i], "--contend")) o.contend = true;
