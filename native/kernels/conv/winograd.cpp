@@ -48,7 +48,6 @@ constexpr size_t kBlockBytes = size_t(160) << 10;
 constexpr int64_t kFilterChunkTiles = 256;
 constexpr size_t kFilterChunkBytes = size_t(2) << 20;
 
-
 // Filter pairs (in, out channel) per step of the filter transforms: their loops run over
 // contiguous pairs, which the compiler vectorises (one pair at a time, 16 scattered stores
 // each, took 1.8 ms of a 256 → 256 layer's 3.5 ms forward at batch 4).
