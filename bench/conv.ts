@@ -271,7 +271,7 @@ const tf = await loadTf();
 const gf = (flops: number, ms: number) => flops / ms / 1e6;
 
 console.log(`conv2d, batch ${BATCH}, float32, ${cpus()[0]?.model ?? 'cpu'}, ${allThreads} threads; native path ${native.isa}${quick ? ' (--quick)' : ''}`);
-console.log('GFLOP/s count 2·N·outH·outW·kh·kw·inC·outC per forward pass and 3× that for forward + both backward passes (the direct sums: effective rates where a layer runs Winograd, F(2×2, 3×3) with 2.25× fewer multiply-adds, and in the filter gradient of the 28×28 and 56×56 3×3 layers F(3×3, 4×4) with 4× fewer).\n');
+console.log('GFLOP/s count 2·N·outH·outW·kh·kw·inC·outC per forward pass and 3× that for forward + both backward passes (the direct sums: effective rates where a layer runs Winograd, F(2×2, 3×3) with 2.25× fewer multiply-adds, and in the filter and input gradients of the 28×28 and 56×56 3×3 layers F(3×3, 4×4) and F(4×4, 3×3) with 4× fewer).\n');
 
 const fwdHeader = ['shape', 'native 1T', `native ${allThreads}T`, 'GEMM 1T', `GEMM ${allThreads}T`, 'conv/GEMM 1T',
   `conv/GEMM ${allThreads}T`, 'ORT 1T', `ORT ${allThreads}T`, 'vs ORT 1T', `vs ORT ${allThreads}T`, 'wasm', 'tfjs-wasm',

@@ -158,6 +158,11 @@ const CASES: Case[] = [
   // 128 tiles of 4×4 outputs (partial ones on the right and bottom): the filter gradient over
   // 4×4 tiles of dy, F(3×3, 4×4).
   { name: '3×3 same 16 → 24, 30×31 (Winograd filter gradient over 4×4 tiles)', x: [2, 30, 31, 16], f: [3, 3, 16, 24], padding: 'same' },
+  // 50 tiles of 4×4 dx pixels (partial ones on the right), 72 and 24 channels (vector tails):
+  // the input gradient over 4×4 tiles, F(4×4, 3×3); and 'valid', where that convolution of dy
+  // is padded by 2.
+  { name: '3×3 same 24 → 72, 20×19 (Winograd input gradient over 4×4 tiles)', x: [2, 20, 19, 24], f: [3, 3, 24, 72], padding: 'same' },
+  { name: '3×3 valid 16 → 64, 24×24 (Winograd input gradient over 4×4 tiles, dy padded by 2)', x: [2, 24, 24, 16], f: [3, 3, 16, 64] },
   // Batches of at least two vectors of images (16 in float32 on AVX2 and in wasm, 8 in
   // float64): the input gradient vectorised over images, a partial last block included.
   { name: 'batch 17, 5×5 valid 1 → 6 (input gradient over images)', x: [17, 12, 11, 1], f: [5, 5, 1, 6] },

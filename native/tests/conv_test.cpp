@@ -403,6 +403,61 @@ int check_winograd_filter4(Isa isa, uint64_t seed) {
   return failed;
 }
 
+// The input gradient over 4×4 tiles, F(4×4, 3×3) (conv2d_winograd4), called directly on the
+// convolution conv2d.cpp turns a stride-1 input gradient into (dy with the flipped filter), so
+// that shapes the routing gives to other paths run too: partial tiles, channel tails, 'valid'
+// (dx padded by 2) and uneven padding. Held to twice the bound of a direct sum over dx's
+// 9·out_c terms (its float32 error exceeds that bound by up to 1.1× on random data: winograd.h,
+// Accuracy), bitwise the same on 1 and 3 threads, and against the routing:
+// conv2d_backward_input gives the same bits exactly where conv2d_winograd4_applies.
+template <typename T>
+int check_winograd4(Isa isa, uint64_t seed) {
+  constexpr double kTolerance = 2;
+  // batch, h, w, in_c, out_c, pad top/left, pad bottom/right
+  const int64_t shapes[][7] = {{2, 20, 19, 24, 72, 1, 1}, {2, 24, 24, 16, 64, 0, 0}, {1, 28, 28, 32, 64, 1, 1},
+                               {1, 30, 26, 17, 65, 2, 1}, {3, 12, 16, 40, 96, 1, 1}, {2, 7, 9, 16, 64, 1, 1}};
+  const DType dt = sizeof(T) == 8 ? DType::Float64 : DType::Float32;
+  int failed = 0, routed = 0;
+  double most = 0;
+  Rng r(seed);
+  for (const auto& d : shapes) {
+    const Problem p = winograd_problem(d);
+    const ng::Window2d& w = p.s.win;
+    const Conv2dShape t{p.s.batch, p.s.out_c, p.s.in_c,
+                        ng::Window2d{w.out_h, w.out_w, 3, 3, 1, 1, 1, 1, 2 - w.pad_top, 2 - w.pad_left, w.in_h, w.in_w}};
+    const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
+    const std::vector<T> dyt(dy.begin(), dy.end());
+    std::vector<T> flipped(p.nf);  // flipped[tap][o][c] = f[8 − tap][c][o]
+    for (int64_t tap = 0; tap < 9; ++tap)
+      for (int64_t c = 0; c < p.s.in_c; ++c)
+        for (int64_t o = 0; o < p.s.out_c; ++o)
+          flipped[(tap * p.s.out_c + o) * p.s.in_c + c] = T(f[((8 - tap) * p.s.in_c + c) * p.s.out_c + o]);
+    const bool applies = ng::conv2d_winograd4_applies(isa, dt, t);
+    routed += applies;
+    std::vector<T> first;
+    for (const int threads : {1, 3}) {
+      ng::set_num_threads(threads);
+      std::vector<T> got(p.nx, T(NAN)), routed_dx(p.nx, T(NAN));
+      ng::conv2d_winograd4(isa, dt, t, dyt.data(), flipped.data(), got.data());
+      ng::conv2d_backward_input(isa, dt, p.s, dyt.data(), std::vector<T>(f.begin(), f.end()).data(), routed_dx.data());
+      const double e = worst(std::vector<double>(got.begin(), got.end()), dx, kEps<T>, 9 * p.s.out_c) / kTolerance;
+      most = std::max(most, e * kTolerance);
+      const bool same = first.empty() || first == got;
+      if (first.empty()) first = got;
+      const bool route_ok = applies == (routed_dx == got);
+      if (e > 1 || !same || !route_ok) {
+        ++failed;
+        std::printf("  FAIL Winograd F(4x4, 3x3) input gradient %s, %d threads: err/bound %.3f%s%s\n",
+                    describe(p).c_str(), threads, e * kTolerance, same ? "" : ", differs from 1 thread's",
+                    route_ok ? "" : ", conv2d_backward_input's routing disagrees with winograd4_applies");
+      }
+    }
+  }
+  std::printf("%s/%s: Winograd F(4x4, 3x3) input gradient, %d of 6 shapes routed to it, largest err/bound %.3f, %d failed\n",
+              ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", routed, most, failed);
+  return failed;
+}
+
 // Random metas as the bindings would accept them, run on exactly-sized buffers.
 int fuzz(int trials, uint64_t seed) {
   Rng r(seed);
@@ -529,6 +584,8 @@ int main(int argc, char** argv) {
     failed += check_winograd_backward<double>(isa, seed + 8);
     failed += check_winograd_filter4<float>(isa, seed + 9);
     failed += check_winograd_filter4<double>(isa, seed + 10);
+    failed += check_winograd4<float>(isa, seed + 13);
+    failed += check_winograd4<double>(isa, seed + 14);
     failed += check_filter_rows<float>(isa, seed + 11);
     failed += check_filter_rows<double>(isa, seed + 12);
   }

@@ -13,6 +13,7 @@
 #include "conv_gemm.h"
 #include "partials.h"
 #include "winograd.h"
+#include "winograd6.h"
 #include "winograd_paths.h"
 
 namespace ng {
@@ -40,21 +41,6 @@ constexpr int kPassRows = 3;
 constexpr int64_t kPassPoints = 6 * kPassRows;
 static_assert(kPassRows == 3, "winograd_filter4_impl.h instantiates the passes of rows [0, 3) and [3, 6) only");
 
-WinogradTiles tiles4(const Conv2dShape& s) {
-  const Window2d& w = s.win;
-  return {s.batch, w.in_h, w.in_w, s.in_c, w.out_h, w.out_w, s.out_c, w.pad_top, w.pad_left, (w.out_h + 3) / 4,
-          (w.out_w + 3) / 4};
-}
-
-// The final transform, A's columns (6 points → 3 taps) with the row scales of Bᵀ and G.
-template <typename T>
-constexpr T kA[6][3] = {{T(1) / 2, 0, 0},
-                        {-T(1) / 6, -T(1) / 6, -T(1) / 6},
-                        {T(1) / 6, -T(1) / 6, T(1) / 6},
-                        {T(1) / 30, T(1) / 15, T(2) / 15},
-                        {T(2) / 15, -T(1) / 15, T(1) / 30},
-                        {0, 0, T(1) / 2}};
-
 // Filter pairs (out, in channel) per step of the final transform: contiguous, vectorised.
 constexpr int64_t kPairBlock = 64;
 
@@ -76,7 +62,7 @@ void untransform(const Conv2dShape& s, const T* m, int64_t groups, int64_t msize
         for (int64_t grp = 1; grp < groups; ++grp)
           for (int64_t e = 0; e < n; ++e) sum[e] += mp[grp * msize + e];
         for (int i = 0; i < 3; ++i) {
-          const T k = kA<T>[p][i];
+          const T k = kTaps6<T>[p][i];
           if (k == 0) continue;
           for (int64_t e = 0; e < n; ++e) a[i][q][e] += k * sum[e];
         }
@@ -86,7 +72,7 @@ void untransform(const Conv2dShape& s, const T* m, int64_t groups, int64_t msize
         T* wp = w.get() + (3 * i + j) * pairs + e0;
         for (int64_t e = 0; e < n; ++e) wp[e] = 0;
         for (int q = 0; q < 6; ++q) {
-          const T k = kA<T>[q][j];
+          const T k = kTaps6<T>[q][j];
           if (k == 0) continue;
           for (int64_t e = 0; e < n; ++e) wp[e] += k * a[i][q][e];
         }
@@ -102,7 +88,7 @@ struct Plan {
 };
 
 Plan plan_for(const Conv2dShape& s, size_t elem) {
-  const int64_t tiles = tiles4(s).count();
+  const int64_t tiles = winograd_tiles4(s).count();
   const int64_t per_tile = kPoints * (s.in_c + s.out_c) * static_cast<int64_t>(elem);
   const int64_t most = std::clamp<int64_t>(static_cast<int64_t>(kChunkBytes) / per_tile, 8, kChunkTiles);
   const int64_t groups = std::max<int64_t>(
@@ -113,7 +99,7 @@ Plan plan_for(const Conv2dShape& s, size_t elem) {
 
 template <typename T>
 void filter_gradient(Isa isa, const Conv2dShape& s, const T* x, const T* dy, T* df) {
-  const WinogradTiles g = tiles4(s);
+  const WinogradTiles g = winograd_tiles4(s);
   const int64_t cin = s.in_c, cout = s.out_c, msize = kPoints * cin * cout;
   if (cin == 0 || cout == 0) return;
   const Plan plan = plan_for(s, sizeof(T));

@@ -378,3 +378,4 @@ void gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t
 }
 
 #include "winograd_filter4_impl.h"
+#include "winograd4_impl.h"

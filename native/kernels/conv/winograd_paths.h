@@ -17,6 +17,8 @@
                            int row1, void* v, int64_t ld);                                                   \
   void filter4_gradient_tiles(DType dtype, const WinogradTiles& g, const void* dy, int64_t t0, int64_t t1,      \
                               int row0, int row1, void* z, int64_t ld);                                      \
+  void output4_tiles(DType dtype, const WinogradTiles& g, const void* m, int64_t ld, int64_t t0, int64_t t1,  \
+                     void* y);                                                                               \
   }
 
 namespace ng {
@@ -26,7 +28,8 @@ NG_DECLARE_WINOGRAD_PATH(winograd_avx2)
 NG_DECLARE_WINOGRAD_PATH(winograd_avx512)
 #endif
 
-// One instruction set's transforms, for the drivers (winograd.cpp, winograd_filter4.cpp).
+// One instruction set's transforms, for the drivers (winograd.cpp, winograd_filter4.cpp,
+// winograd4.cpp).
 struct WinogradTransforms {
   decltype(&winograd_scalar::input_tiles) input;
   decltype(&winograd_scalar::output_tiles) output;
@@ -34,10 +37,12 @@ struct WinogradTransforms {
   decltype(&winograd_scalar::adjoint_tiles) adjoint;
   decltype(&winograd_scalar::filter4_input_tiles) filter4_input;
   decltype(&winograd_scalar::filter4_gradient_tiles) filter4_gradient;
+  decltype(&winograd_scalar::output4_tiles) output4;
 };
 
-#define NG_WINOGRAD_TRANSFORMS(ns) \
-  {ns::input_tiles, ns::output_tiles, ns::gradient_tiles, ns::adjoint_tiles, ns::filter4_input_tiles, ns::filter4_gradient_tiles}
+#define NG_WINOGRAD_TRANSFORMS(ns)                                                                    \
+  {ns::input_tiles, ns::output_tiles, ns::gradient_tiles, ns::adjoint_tiles, ns::filter4_input_tiles, \
+   ns::filter4_gradient_tiles, ns::output4_tiles}
 
 inline WinogradTransforms winograd_transforms(Isa isa) {
 #if defined(__x86_64__) || defined(_M_X64)
