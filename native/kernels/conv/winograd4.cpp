@@ -25,12 +25,10 @@ using conv_detail::odd_line_stride;
 using conv_detail::scratch;
 using conv_detail::ScratchSlot;
 
-constexpr int64_t kPoints = 36;  // the 6×6 transform
-// The input transform and its GEMMs run in two passes of three rows of the 6×6 points (the
-// row ranges winograd_filter4_impl.h instantiates), so that a pass's transformed patches
-// stay in cache beside the whole block's products.
-constexpr int kPassRows = 3;
-constexpr int64_t kPassPoints = 6 * kPassRows;
+constexpr int64_t kPoints = kPoints6;
+// The input transform and its GEMMs run in two passes of three rows of the 6×6 points
+// (kPassRows, winograd6.h), so that a pass's transformed patches stay in cache beside the
+// whole block's products.
 // A block's transformed patches (one pass) and products, read back from L2 (the input
 // gradient of 28×28×32 → 64 at batch 32, 1 thread, AVX-512: 3.9 ms at 160 KB, 4.0 at 320
 // and 512 KB, 4.1-4.2 at 768 KB).

@@ -12,6 +12,12 @@
 
 namespace ng {
 
+// The 6×6 transform's points. The drivers transform and sum them in passes of kPassRows rows,
+// the only row ranges winograd_filter4_impl.h instantiates ([0, 3) and [3, 6)).
+constexpr int64_t kPoints6 = 36;
+constexpr int kPassRows = 3;
+constexpr int64_t kPassPoints = 6 * kPassRows;
+
 inline WinogradTiles winograd_tiles4(const Conv2dShape& s) {
   const Window2d& w = s.win;
   return {s.batch, w.in_h, w.in_w, s.in_c, w.out_h, w.out_w, s.out_c, w.pad_top, w.pad_left, (w.out_h + 3) / 4,

@@ -26,20 +26,18 @@ using conv_detail::odd_line_stride;
 using conv_detail::scratch;
 using conv_detail::ScratchSlot;
 
-constexpr int64_t kPoints = 36;  // the 6×6 transform
+constexpr int64_t kPoints = kPoints6;
 constexpr int64_t kMinChannels = 16;
 constexpr int64_t kMinGroupTiles = 64;
 // Tiles per step (the depth of the GEMMs), at most kChunkTiles and within kChunkBytes of
 // transformed x and dy; fixed by the shape alone.
 constexpr int64_t kChunkTiles = 256;
 constexpr size_t kChunkBytes = size_t(2) << 20;
-// Each chunk is transformed and summed in two passes of three rows of the 6×6 points, so that
-// one pass's transformed tiles stay in cache for its GEMMs (28×28×32 → 64, batch 32, 1 thread:
-// 3.9-4.1 ms in one pass of all 36 points, 3.6-3.7 in two, 3.7-3.9 in three, 4.5-4.6 in six;
-// 56×56×64 → 64 30.8, 28.2, 29.9 and 35.1 ms). Sizes 1 MB to 4 MB measured alike.
-constexpr int kPassRows = 3;
-constexpr int64_t kPassPoints = 6 * kPassRows;
-static_assert(kPassRows == 3, "winograd_filter4_impl.h instantiates the passes of rows [0, 3) and [3, 6) only");
+// Each chunk is transformed and summed in two passes of three rows of the 6×6 points
+// (kPassRows, winograd6.h), so that one pass's transformed tiles stay in cache for its GEMMs
+// (28×28×32 → 64, batch 32, 1 thread: 3.9-4.1 ms in one pass of all 36 points, 3.6-3.7 in
+// two, 3.7-3.9 in three, 4.5-4.6 in six; 56×56×64 → 64 30.8, 28.2, 29.9 and 35.1 ms). Sizes
+// 1 MB to 4 MB measured alike.
 
 // Filter pairs (out, in channel) per step of the final transform: contiguous, vectorised.
 constexpr int64_t kPairBlock = 64;

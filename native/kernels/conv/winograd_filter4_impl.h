@@ -114,9 +114,10 @@ void filter4_gradient_tiles_of(const WinogradTiles& g, const T* dy, int64_t t0, 
 }
 
 // Runs f(A0, A1) (as integral constants) for the pass rows [row0, row1): the ranges of
-// winograd_filter4.cpp's kPassRows, the only ones instantiated; any other writes nothing.
+// winograd6.h's kPassRows, the only ones instantiated; any other writes nothing.
 template <typename F>
 void with_pass_rows(int row0, int row1, const F& f) {
+  static_assert(kPassRows == 3, "the row ranges instantiated below are [0, 3) and [3, 6)");
   if (row0 == 0 && row1 == 3) f(std::integral_constant<int, 0>{}, std::integral_constant<int, 3>{});
   if (row0 == 3 && row1 == 6) f(std::integral_constant<int, 3>{}, std::integral_constant<int, 6>{});
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "winograd.h"
+#include "winograd6.h"
 
 #define NG_DECLARE_WINOGRAD_PATH(ns)                                                                         \
   namespace ns {                                                                                             \
