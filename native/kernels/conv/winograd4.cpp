@@ -40,14 +40,15 @@ constexpr int64_t kMinInChannels = 64;
 constexpr int64_t kMinOutChannels = 16;
 constexpr int64_t kMinTiles = 32;
 
-// u[point][c][o] = (G f[·, ·, c, o] Gᵀ)[point], summed in double.
+// u[point][c][o] = (G f[·, ·, c, o] Gᵀ)[point], summed in double, by blocks of pairs (c, o)
+// over the threads.
 template <typename T>
 void transform_filter(const Conv2dShape& s, const T* f, T* u) {
   const int64_t pairs = s.in_c * s.out_c;
   const auto& g = kTaps6<double>;
   constexpr int64_t kBlock = 64;
-  for (int64_t e0 = 0; e0 < pairs; e0 += kBlock) {
-    const int64_t n = std::min(kBlock, pairs - e0);
+  parallel_for(ceil_div(pairs, kBlock), [&](int64_t blk) {
+    const int64_t e0 = blk * kBlock, n = std::min(kBlock, pairs - e0);
     double gf[6][3][kBlock];  // G f
     for (int p = 0; p < 6; ++p)
       for (int j = 0; j < 3; ++j)
@@ -60,7 +61,7 @@ void transform_filter(const Conv2dShape& s, const T* f, T* u) {
         for (int64_t e = 0; e < n; ++e)
           up[e] = static_cast<T>(g[q][0] * gf[p][0][e] + g[q][1] * gf[p][1][e] + g[q][2] * gf[p][2][e]);
       }
-  }
+  });
 }
 
 template <typename T>
@@ -71,9 +72,10 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, T* y) {
   const WinogradTransforms tr = winograd_transforms(isa);
   std::unique_ptr<T[]> u(new T[static_cast<size_t>(kPoints * cin * cout)]);
   transform_filter(s, f, u.get());
-  std::vector<PackedMatrix<T>> packed;
-  packed.reserve(kPoints);
-  for (int64_t k = 0; k < kPoints; ++k) packed.emplace_back(isa, false, cin, cout, u.get() + k * cin * cout, cout);
+  std::vector<PackedMatrix<T>> packed(kPoints);
+  parallel_for(kPoints, [&](int64_t k) {
+    packed[static_cast<size_t>(k)].pack(isa, false, cin, cout, u.get() + k * cin * cout, cout);
+  });
   const int64_t mr = gemm_blocking(isa, sizeof(T) == 8, cout).mr;
   const int64_t per_tile = (kPassPoints * cin + kPoints * cout) * static_cast<int64_t>(sizeof(T));
   const int64_t block = std::max<int64_t>(mr, static_cast<int64_t>(kBlockBytes) / per_tile / mr * mr);
