@@ -453,6 +453,15 @@ int check_winograd4(Isa isa, uint64_t seed) {
       }
     }
   }
+  // Both gradients of layers whose input gradient takes it run as two passes from 20M
+  // pixel-channel pairs on (winograd.cpp), one F(2×2, 3×3) pass below.
+  const int64_t small[7] = {1, 28, 28, 128, 128, 1, 1}, large[7] = {4, 28, 28, 64, 128, 1, 1};  // 13M, 26M
+  if (!ng::conv2d_winograd_backward_applies(isa, dt, winograd_problem(small).s) ||
+      ng::conv2d_winograd_backward_applies(isa, dt, winograd_problem(large).s)) {
+    ++failed;
+    std::printf("  FAIL conv2d_winograd_backward_applies: one pass expected for 28x28 128 -> 128 at batch 1 only, "
+                "not 64 -> 128 at batch 4\n");
+  }
   std::printf("%s/%s: Winograd F(4x4, 3x3) input gradient, %d of 6 shapes routed to it, largest err/bound %.3f, %d failed\n",
               ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", routed, most, failed);
   return failed;

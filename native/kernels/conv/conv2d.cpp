@@ -22,9 +22,10 @@
 //              a few register-tile panels of out channels: df = Σ_chunks Aᵀ · dy with A read
 //              through the forward's pointers (no columns); else df = Σ_tiles colᵀ · dy.
 //   both       1×1 (dx and dfilter in one call): both GEMMs tile by tile over dy, read once;
-//              3×3 stride 1 Winograd with in_c ≤ out_c, tiles for two task groups and no
-//              F(3×3, 4×4) filter gradient: one pass sharing the transformed dy
-//              (winograd.h); else the two passes.
+//              3×3 stride 1 Winograd with in_c ≤ out_c, tiles for two task groups, no
+//              F(3×3, 4×4) filter gradient and, from 20M pixel-channel pairs, no F(4×4, 3×3)
+//              input gradient: one pass sharing the transformed dy (winograd.h); else the
+//              two passes.
 //
 // Threads, with results that never depend on their number: forward tiles are independent
 // tasks whose every output element sees the same GEMM operations (the GEMM never splits k);

@@ -277,6 +277,27 @@ bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
          winograd_tiles(s).count() >= kMinTiles;
 }
 
+namespace {
+
+// Where the input gradient alone takes F(4×4, 3×3) (conv2d.cpp runs it on dy with the
+// flipped filter, padded by 2 − pad), the two passes win from about 20M pixel-channel pairs
+// (batch·out_h·out_w·in_c·out_c). Two passes against one, AVX-512, 2 threads: 128 → 128 at
+// batch 8, 28×28 8.9 against 10.4 ms and 20×20 5.1 against 5.5; 64 → 128 at batch 4, 28×28
+// (26M) 2.38 against 2.57; but at batch 1, 28×28, 128 → 128 (13M) 1.75 against 1.51 and
+// 64 → 128 (6M) 0.88 against 0.79. On 1 thread the two passes were as fast or faster
+// throughout (batch 1, 28×28, 128 → 128: 2.5 against 3.1 ms).
+constexpr double kFusedMostWithWinograd4 = 20 * 1048576.0;
+
+bool input_gradient_takes_winograd4(Isa isa, DType dtype, const Conv2dShape& s) {
+  const Window2d& w = s.win;
+  if (w.pad_top > 2 || w.pad_left > 2) return false;
+  const Conv2dShape t{s.batch, s.out_c, s.in_c,
+                      Window2d{w.out_h, w.out_w, 3, 3, 1, 1, 1, 1, 2 - w.pad_top, 2 - w.pad_left, w.in_h, w.in_w}};
+  return conv2d_winograd4_applies(isa, dtype, t);
+}
+
+}  // namespace
+
 // Both gradients in one pass share the gradient transform, replace the input gradient's
 // transform of dy's patches (out_c channels) and its output transform (in_c) by the adjoint
 // (in_c), and lose where in_c exceeds out_c. Batch 32, 1 thread, AVX-512, forward + both
@@ -289,8 +310,11 @@ bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
 // 2 threads, 0.36-0.41 ms against 0.31 for the two passes (forcing 2 groups there gave 0.24
 // on 2 threads but 0.39-0.41 against 0.30-0.35 ms on 1).
 bool conv2d_winograd_backward_applies(Isa isa, DType dtype, const Conv2dShape& s) {
-  return conv2d_winograd_forward_applies(isa, s) && conv2d_winograd_filter_applies(isa, s) && s.in_c <= s.out_c &&
-         backward_plan(s, dtype_size(dtype)).groups > 1 && !conv2d_winograd_filter4_applies(isa, dtype, s);
+  if (!conv2d_winograd_forward_applies(isa, s) || !conv2d_winograd_filter_applies(isa, s) || s.in_c > s.out_c ||
+      backward_plan(s, dtype_size(dtype)).groups < 2 || conv2d_winograd_filter4_applies(isa, dtype, s))
+    return false;
+  const double work = double(s.batch * s.win.out_h * s.win.out_w) * double(s.in_c) * double(s.out_c);
+  return work < kFusedMostWithWinograd4 || !input_gradient_takes_winograd4(isa, dtype, s);
 }
 
 void conv2d_winograd_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter,

@@ -25,7 +25,8 @@
 // transposed pair of F(3×3, 4×4) with the same points and 6×6 input transform: 36 GEMMs
 // [tiles, out_c] · [out_c, in_c] per 16 pixels of dx, 9/16 of F(2×2, 3×3)'s multiply-adds.
 // Taken where conv2d_winograd4_applies (little waste, enough tiles, and 64 channels of dy or
-// more: see Accuracy).
+// more: see Accuracy); from 20M pixel-channel pairs (batch·out_h·out_w·in_c·out_c), both
+// gradients then run as two passes.
 //
 // Accuracy. The 4×4 transforms only add and subtract and G's halves are exact, so the float32
 // forward and input gradient stay within the error bound of a direct sum against the float64
