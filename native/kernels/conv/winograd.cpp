@@ -294,7 +294,8 @@ bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
 namespace {
 
 // Where the input gradient alone takes F(4×4, 3×3) (conv2d.cpp runs it on dy with the
-// flipped filter, padded by 2 − pad), the two passes win from about 20M pixel-channel pairs
+// flipped filter, padded by 2 − pad, unless it finds GEMM + col2im cheaper for a 'valid'
+// layer on a small image), the two passes win from about 20M pixel-channel pairs
 // (batch·out_h·out_w·in_c·out_c). Two passes against one, AVX-512, 2 threads: 128 → 128 at
 // batch 8, 28×28 8.9 against 10.4 ms and 20×20 5.1 against 5.5; 64 → 128 at batch 4, 28×28
 // (26M) 2.38 against 2.57; but at batch 1, 28×28, 128 → 128 (13M) 1.75 against 1.51 and

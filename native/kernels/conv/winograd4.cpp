@@ -26,12 +26,11 @@ using conv_detail::scratch;
 using conv_detail::ScratchSlot;
 
 constexpr int64_t kPoints = kPoints6;
-// The input transform and its GEMMs run in two passes of three rows of the 6×6 points
-// (kPassRows, winograd6.h), so that a pass's transformed patches stay in cache beside the
-// whole block's products.
-// A block's transformed patches (one pass) and products, read back from L2 (the input
-// gradient of 28×28×32 → 64 at batch 32, 1 thread, AVX-512: 3.9 ms at 160 KB, 4.0 at 320
-// and 512 KB, 4.1-4.2 at 768 KB).
+// A block's transformed patches and products, read back from L2: the input transform and
+// its GEMMs run in two passes of three rows of the 6×6 points (kPassRows, winograd6.h), so
+// that only one pass's patches sit beside the whole block's products (the input gradient of
+// 28×28×32 → 64 at batch 32, 1 thread, AVX-512: 3.9 ms at 160 KB, 4.0 at 320 and 512 KB,
+// 4.1-4.2 at 768 KB).
 constexpr size_t kBlockBytes = size_t(160) << 10;
 // Below 64 channels in, F(4×4, 3×3)'s float32 error grows further past the bound of the
 // direct sums over 9·in_c terms (random data, largest error 1.1-1.7 of that bound at 8-32
