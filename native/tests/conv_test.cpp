@@ -357,6 +357,35 @@ int check_winograd_backward(Isa isa, uint64_t seed) {
   return failed;
 }
 
+// One shape of a path called directly (check_winograd_filter4, check_winograd4): `direct`
+// and `routed` (the public entry point) each fill n outputs, on 1 and then 3 threads;
+// `error` gives a result's error over its bound. Fails where that exceeds `tolerance`, where
+// the two thread counts give different bits, or where the routed result is bitwise the
+// direct one other than exactly where `applies`. Returns the failures; *most the largest error.
+template <typename T, typename Direct, typename Routed, typename Error>
+int check_direct_path(const char* what, const char* misrouted, const Problem& p, int64_t n, bool applies,
+                      double tolerance, double* most, const Direct& direct, const Routed& routed, const Error& error) {
+  int failed = 0;
+  std::vector<T> first;
+  for (const int threads : {1, 3}) {
+    ng::set_num_threads(threads);
+    std::vector<T> got(n, T(NAN)), via(n, T(NAN));
+    direct(got.data());
+    routed(via.data());
+    const double e = error(std::vector<double>(got.begin(), got.end()));
+    *most = std::max(*most, e);
+    const bool same = first.empty() || first == got;
+    if (first.empty()) first = got;
+    const bool route_ok = applies == (via == got);
+    if (e > tolerance || !same || !route_ok) {
+      ++failed;
+      std::printf("  FAIL %s %s, %d threads: err/bound %.3f%s%s%s\n", what, describe(p).c_str(), threads, e,
+                  same ? "" : ", differs from 1 thread's", route_ok ? "" : ", ", route_ok ? "" : misrouted);
+    }
+  }
+  return failed;
+}
+
 // The filter gradient over 4×4 tiles of dy (conv2d_winograd_filter4), called directly so that
 // shapes the routing gives to other paths run too: partial tiles, channel tails, padding 0 and
 // uneven, several task groups. Held to the bound of a direct sum over its batch·out_h·out_w
@@ -379,26 +408,14 @@ int check_winograd_filter4(Isa isa, uint64_t seed) {
     const double eps = kEps<T>;
     const bool applies = ng::conv2d_winograd_filter4_applies(isa, dt, p.s);
     routed += applies;
-    std::vector<T> first;
-    for (const int threads : {1, 3}) {
-      ng::set_num_threads(threads);
-      std::vector<T> got(p.nf, T(NAN)), routed_df(p.nf, T(NAN));
-      ng::conv2d_winograd_filter4(isa, dt, p.s, xt.data(), dyt.data(), got.data());
-      ng::conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), routed_df.data());
-      const double e = worst(std::vector<double>(got.begin(), got.end()), df, eps, d[0] * oh * ow);
-      most = std::max(most, e);
-      const bool same = first.empty() || first == got;
-      if (first.empty()) first = got;
-      const bool route_ok = applies == (routed_df == got);
-      if (e > 1 || !same || !route_ok) {
-        ++failed;
-        std::printf("  FAIL Winograd F(3x3, 4x4) filter gradient %s, %d threads: err/tol %.3f%s%s\n",
-                    describe(p).c_str(), threads, e, same ? "" : ", differs from 1 thread's",
-                    route_ok ? "" : ", conv2d_backward_filter's routing disagrees with filter4_applies");
-      }
-    }
+    failed += check_direct_path<T>(
+        "Winograd F(3x3, 4x4) filter gradient", "conv2d_backward_filter's routing disagrees with filter4_applies", p,
+        p.nf, applies, 1, &most,
+        [&](T* out) { ng::conv2d_winograd_filter4(isa, dt, p.s, xt.data(), dyt.data(), out); },
+        [&](T* out) { ng::conv2d_backward_filter(isa, dt, p.s, xt.data(), dyt.data(), out); },
+        [&](const std::vector<double>& got) { return worst(got, df, eps, d[0] * oh * ow); });
   }
-  std::printf("%s/%s: Winograd F(3x3, 4x4) filter gradient, %d of 6 shapes routed to it, largest err/tol %.3f, %d failed\n",
+  std::printf("%s/%s: Winograd F(3x3, 4x4) filter gradient, %d of 6 shapes routed to it, largest err/bound %.3f, %d failed\n",
               ng::isa_name(isa), sizeof(T) == 8 ? "f64" : "f32", routed, most, failed);
   return failed;
 }
@@ -422,9 +439,8 @@ int check_winograd4(Isa isa, uint64_t seed) {
   Rng r(seed);
   for (const auto& d : shapes) {
     const Problem p = winograd_problem(d);
-    const ng::Window2d& w = p.s.win;
-    const Conv2dShape t{p.s.batch, p.s.out_c, p.s.in_c,
-                        ng::Window2d{w.out_h, w.out_w, 3, 3, 1, 1, 1, 1, 2 - w.pad_top, 2 - w.pad_left, w.in_h, w.in_w}};
+    Conv2dShape t;  // dy's convolution with the flipped filter
+    ng::conv2d_input_gradient_as_conv(p.s, &t);
     const auto [x, f, dy, y, dx, df] = random_case<T>(p, r);
     const std::vector<T> dyt(dy.begin(), dy.end());
     std::vector<T> flipped(p.nf);  // flipped[tap][o][c] = f[8 − tap][c][o]
@@ -434,24 +450,13 @@ int check_winograd4(Isa isa, uint64_t seed) {
           flipped[(tap * p.s.out_c + o) * p.s.in_c + c] = T(f[((8 - tap) * p.s.in_c + c) * p.s.out_c + o]);
     const bool applies = ng::conv2d_winograd4_applies(isa, dt, t);
     routed += applies;
-    std::vector<T> first;
-    for (const int threads : {1, 3}) {
-      ng::set_num_threads(threads);
-      std::vector<T> got(p.nx, T(NAN)), routed_dx(p.nx, T(NAN));
-      ng::conv2d_winograd4(isa, dt, t, dyt.data(), flipped.data(), got.data());
-      ng::conv2d_backward_input(isa, dt, p.s, dyt.data(), std::vector<T>(f.begin(), f.end()).data(), routed_dx.data());
-      const double e = worst(std::vector<double>(got.begin(), got.end()), dx, kEps<T>, 9 * p.s.out_c) / kTolerance;
-      most = std::max(most, e * kTolerance);
-      const bool same = first.empty() || first == got;
-      if (first.empty()) first = got;
-      const bool route_ok = applies == (routed_dx == got);
-      if (e > 1 || !same || !route_ok) {
-        ++failed;
-        std::printf("  FAIL Winograd F(4x4, 3x3) input gradient %s, %d threads: err/bound %.3f%s%s\n",
-                    describe(p).c_str(), threads, e * kTolerance, same ? "" : ", differs from 1 thread's",
-                    route_ok ? "" : ", conv2d_backward_input's routing disagrees with winograd4_applies");
-      }
-    }
+    const std::vector<T> ft(f.begin(), f.end());
+    failed += check_direct_path<T>(
+        "Winograd F(4x4, 3x3) input gradient", "conv2d_backward_input's routing disagrees with winograd4_applies", p,
+        p.nx, applies, kTolerance, &most,
+        [&](T* out) { ng::conv2d_winograd4(isa, dt, t, dyt.data(), flipped.data(), out); },
+        [&](T* out) { ng::conv2d_backward_input(isa, dt, p.s, dyt.data(), ft.data(), out); },
+        [&](const std::vector<double>& got) { return worst(got, dx, kEps<T>, 9 * p.s.out_c); });
   }
   // Both gradients of layers whose input gradient takes it run as two passes from 20M
   // pixel-channel pairs on (winograd.cpp), one F(2×2, 3×3) pass below.
