@@ -257,13 +257,8 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, const T* bia
 template <typename T>
 bool backward_input_as_conv(Isa isa, const Conv2dShape& s, const T* dy, const T* f, T* dx) {
   const Window2d& g = s.win;
-  const int64_t pt = (g.kh - 1) * g.dilation_h - g.pad_top, pl = (g.kw - 1) * g.dilation_w - g.pad_left;
-  if (g.stride_h != 1 || g.stride_w != 1 || pt < 0 || pl < 0) return false;
   Conv2dShape t;
-  t.batch = s.batch;
-  t.in_c = s.out_c;
-  t.out_c = s.in_c;
-  t.win = Window2d{g.out_h, g.out_w, g.kh, g.kw, 1, 1, g.dilation_h, g.dilation_w, pt, pl, g.in_h, g.in_w};
+  if (!conv2d_input_gradient_as_conv(s, &t)) return false;
   // The convolution of dy covers the whole input, padding included: worth it when that is
   // not much more work than the direct form ('same' padding), or when it runs on the direct
   // small-channel kernel, which is several times faster than GEMM + col2im there. That
@@ -552,6 +547,15 @@ void backward_both(Isa isa, const Conv2dShape& s, const T* x, const T* dy, const
 
 }  // namespace
 }  // namespace conv_detail
+
+bool conv2d_input_gradient_as_conv(const Conv2dShape& s, Conv2dShape* t) {
+  const Window2d& g = s.win;
+  const int64_t pt = (g.kh - 1) * g.dilation_h - g.pad_top, pl = (g.kw - 1) * g.dilation_w - g.pad_left;
+  if (g.stride_h != 1 || g.stride_w != 1 || pt < 0 || pl < 0) return false;
+  *t = Conv2dShape{s.batch, s.out_c, s.in_c,
+                   Window2d{g.out_h, g.out_w, g.kh, g.kw, 1, 1, g.dilation_h, g.dilation_w, pt, pl, g.in_h, g.in_w}};
+  return true;
+}
 
 std::string check_conv2d_operand(const char* fn, const char* name, int64_t have, int64_t want) {
   if (have == want) return {};

@@ -45,6 +45,11 @@ std::string parse_conv2d(const char* fn, const int64_t* meta, size_t count, bool
 // Empty when a buffer of `have` elements is exactly `want` long, else "<fn>: '<name>' ...".
 std::string check_conv2d_operand(const char* fn, const char* name, int64_t have, int64_t want);
 
+// The input gradient of a stride-1 convolution is itself a convolution, of dy with the filter
+// flipped in space and transposed in channels (conv2d.cpp): its shape into *t, or false where
+// the geometry does not allow it (a stride above 1, or more padding than the window's reach).
+bool conv2d_input_gradient_as_conv(const Conv2dShape& s, Conv2dShape* t);
+
 // y = act(conv(x, filter) + bias). bias: out_c values or nullptr. Buffers are trusted to
 // have the sizes of Conv2dSizes (the bindings check them).
 void conv2d_forward(Isa isa, DType dtype, const Conv2dShape& s, const void* x, const void* filter, const void* bias,

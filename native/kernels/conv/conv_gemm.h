@@ -1,5 +1,6 @@
-// What the convolution drivers (conv2d.cpp, winograd.cpp) share: the GEMM entry points by
-// element type, typed per-thread scratch, ceil_div, and a cache-blocked matrix transpose.
+// What the convolution drivers (conv2d.cpp, winograd*.cpp) share: the GEMM entry points by
+// element type, packing a set of matrices, typed per-thread scratch, ceil_div, and a
+// cache-blocked matrix transpose.
 #pragma once
 
 #include <algorithm>
@@ -7,6 +8,9 @@
 #include <cstdint>
 #include <type_traits>
 
+#include <vector>
+
+#include "../../runtime/thread_pool.h"
 #include "../dtype.h"
 #include "../gemm/gemm.h"
 #include "im2col.h"
@@ -63,6 +67,21 @@ struct Blas {
 };
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// count row-major rows × cols matrices, u + i·rows·cols, each packed as op(B) = itself, or
+// its transpose where `transposed`, over the threads (a Winograd filter's transformed points).
+template <typename T>
+std::vector<PackedMatrix<T>> pack_each(Isa isa, int64_t count, const T* u, int64_t rows, int64_t cols,
+                                       bool transposed) {
+  std::vector<PackedMatrix<T>> packed(static_cast<size_t>(count));
+  parallel_for(count, [&](int64_t i) {
+    const T* ui = u + i * rows * cols;
+    auto& p = packed[static_cast<size_t>(i)];
+    if (transposed) p.pack(isa, true, cols, rows, ui, cols);
+    else p.pack(isa, false, rows, cols, ui, cols);
+  });
+  return packed;
+}
 
 // A stride of at least `count` elements of `elem` bytes that spans an odd number of 64-byte
 // lines (where count fills whole lines), so that rows of a transform's output that far apart

@@ -98,14 +98,7 @@ std::vector<PackedMatrix<T>> packed_filter(Isa isa, const Conv2dShape& s, const 
   const int64_t cin = s.in_c, cout = s.out_c;
   std::unique_ptr<T[]> u(new T[static_cast<size_t>(kPoints * cin * cout)]);
   transform_filter(s, f, u.get());
-  std::vector<PackedMatrix<T>> packed(kPoints);
-  parallel_for(kPoints, [&](int64_t k) {
-    const T* uk = u.get() + k * cin * cout;
-    auto& p = packed[static_cast<size_t>(k)];
-    if (transposed) p.pack(isa, true, cout, cin, uk, cout);
-    else p.pack(isa, false, cin, cout, uk, cout);
-  });
-  return packed;
+  return conv_detail::pack_each(isa, kPoints, u.get(), cin, cout, transposed);
 }
 
 // df[i][j][c][o] = (Gᵀ m[·][o][c] G)[i][j], m the 16 points' sums, each out_c × in_c: the
@@ -294,8 +287,8 @@ bool conv2d_winograd_filter_applies(Isa isa, const Conv2dShape& s) {
 namespace {
 
 // Where the input gradient alone takes F(4×4, 3×3) (conv2d.cpp runs it on dy with the
-// flipped filter, padded by 2 − pad, unless it finds GEMM + col2im cheaper for a 'valid'
-// layer on a small image), the two passes win from about 20M pixel-channel pairs
+// flipped filter, conv2d_input_gradient_as_conv, unless it finds GEMM + col2im cheaper for a
+// 'valid' layer on a small image), the two passes win from about 20M pixel-channel pairs
 // (batch·out_h·out_w·in_c·out_c). Two passes against one, AVX-512, 2 threads: 128 → 128 at
 // batch 8, 28×28 8.9 against 10.4 ms and 20×20 5.1 against 5.5; 64 → 128 at batch 4, 28×28
 // (26M) 2.38 against 2.57; but at batch 1, 28×28, 128 → 128 (13M) 1.75 against 1.51 and
@@ -304,11 +297,8 @@ namespace {
 constexpr double kFusedMostWithWinograd4 = 20 * 1048576.0;
 
 bool input_gradient_takes_winograd4(Isa isa, DType dtype, const Conv2dShape& s) {
-  const Window2d& w = s.win;
-  if (w.pad_top > 2 || w.pad_left > 2) return false;
-  const Conv2dShape t{s.batch, s.out_c, s.in_c,
-                      Window2d{w.out_h, w.out_w, 3, 3, 1, 1, 1, 1, 2 - w.pad_top, 2 - w.pad_left, w.in_h, w.in_w}};
-  return conv2d_winograd4_applies(isa, dtype, t);
+  Conv2dShape t;
+  return conv2d_input_gradient_as_conv(s, &t) && conv2d_winograd4_applies(isa, dtype, t);
 }
 
 }  // namespace

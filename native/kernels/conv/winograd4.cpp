@@ -71,10 +71,7 @@ void forward(Isa isa, const Conv2dShape& s, const T* x, const T* f, T* y) {
   const WinogradTransforms tr = winograd_transforms(isa);
   std::unique_ptr<T[]> u(new T[static_cast<size_t>(kPoints * cin * cout)]);
   transform_filter(s, f, u.get());
-  std::vector<PackedMatrix<T>> packed(kPoints);
-  parallel_for(kPoints, [&](int64_t k) {
-    packed[static_cast<size_t>(k)].pack(isa, false, cin, cout, u.get() + k * cin * cout, cout);
-  });
+  const std::vector<PackedMatrix<T>> packed = conv_detail::pack_each(isa, kPoints, u.get(), cin, cout, false);
   const int64_t mr = gemm_blocking(isa, sizeof(T) == 8, cout).mr;
   const int64_t per_tile = (kPassPoints * cin + kPoints * cout) * static_cast<int64_t>(sizeof(T));
   const int64_t block = std::max<int64_t>(mr, static_cast<int64_t>(kBlockBytes) / per_tile / mr * mr);
